@@ -1,0 +1,64 @@
+"""The `ergod` command line: one sub-module per command group.
+
+Each module in `COMMANDS` exposes `register(subparsers)`, which adds its
+parser and sets `func(args) -> int`. Command modules import only the standard
+library at top level, so `ergod --help` and `ergod status` stay fast and never
+load pynput or apscheduler; the work and its imports happen inside `func`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from ergod import __version__
+from ergod.errors import EXIT_RUNTIME, EXIT_USAGE, ErgodError
+
+# Order is the order shown in `ergod --help`.
+COMMANDS: tuple[str, ...] = (
+    "config",
+    "simulate",
+)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that exits 2 with a one-line message, never a traceback."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        sys.stderr.write(f"ergod: error: {message}\n")
+        raise SystemExit(EXIT_USAGE)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="ergod",
+        description="Ergonomic break reminders from your real sitting time.",
+    )
+    parser.add_argument("--version", action="version", version=f"ergod {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name in COMMANDS:
+        module = importlib.import_module(f"ergod.cli.{name}")
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    func = getattr(args, "func", None)
+    if func is None:
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        code: int = func(args)
+        return code
+    except ErgodError as exc:
+        sys.stderr.write(f"ergod: {exc.message}\n")
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return EXIT_RUNTIME
