@@ -1,0 +1,88 @@
+"""The contracts between ergod and the platform's view of the user.
+
+Two small protocols, one per question the daemon asks:
+
+* `ActivitySource`: when was the last keyboard or mouse input, and when does
+  the user come back after an absence? Idle-time first: the daemon asks
+  `idle_seconds()` only at the moments the engine needs an answer, and arms a
+  one-shot `watch_return()` while an absence is in progress. Nothing polls.
+* `SessionSource`: the screen was locked or unlocked, the machine suspended or
+  resumed.
+
+Privacy: a source never looks at, keeps, logs or passes on which key, button or
+position an event had. The only thing that leaves a source is a time.
+
+Times are seconds on the daemon's clock (`CLOCK_BOOTTIME` on Linux: it keeps
+running during suspend), read through the `Clock` callable the source is given.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from enum import Enum
+from typing import Protocol
+
+Clock = Callable[[], float]
+"""Returns the current time in seconds on the daemon's clock."""
+
+
+class SourceUnavailable(Exception):
+    """This source cannot work here; the message says why and what would help."""
+
+
+class ActivitySource(Protocol):
+    """Idle time and return-from-absence for one platform mechanism.
+
+    Threading contract:
+    * `start()` and `stop()` are called from the daemon's main thread; `stop()`
+      joins every thread the source started, within a bounded time.
+    * `idle_seconds()` may be called from any thread, is cheap (no event
+      backlog, well under 50 ms) and returns seconds since the last input.
+      It raises `SourceUnavailable` if the mechanism went away (X died).
+    * `watch_return(callback)` arms a one-shot watch: `callback(t)` is called
+      exactly once, from a thread of the source, at the first input after the
+      watch was armed, with `t` on the daemon's clock; then the watch disarms
+      itself (and any listener started for it stops). `cancel_watch()`
+      disarms without calling. Arming twice replaces the callback.
+    * Per-input work is O(1): store a time, never build a queue.
+    """
+
+    name: str
+
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+    def idle_seconds(self) -> float: ...
+
+    def watch_return(self, callback: Callable[[float], None]) -> None: ...
+
+    def cancel_watch(self) -> None: ...
+
+
+class SessionEvent(str, Enum):
+    """Session changes; values are the engine's event names."""
+
+    LOCK = "lock"
+    UNLOCK = "unlock"
+    SLEEP = "sleep"
+    WAKE = "wake"
+
+
+class SessionSource(Protocol):
+    """Lock and suspend notifications from one mechanism (logind, ScreenSaver).
+
+    Threading contract: `start(callback)` starts listening; `callback(event, t)`
+    is called from the source's thread, `t` on the daemon's clock. `stop()`
+    joins the source's threads within a bounded time. A source whose bus goes
+    away reports it through the callback-less `healthy()` answer rather than
+    raising in its thread.
+    """
+
+    name: str
+
+    def start(self, callback: Callable[[SessionEvent, float], None]) -> None: ...
+
+    def stop(self) -> None: ...
+
+    def healthy(self) -> bool: ...
