@@ -1,0 +1,77 @@
+"""Activity traces: the `SECONDS,EVENT` text format `ergod simulate` replays.
+
+One event per line, oldest first; `#` starts a comment and blank lines are
+skipped. Events are the engine's (`input`, `lock`, `unlock`, `sleep`, `wake`,
+`snooze`, `skip`, plus `quiet_start` / `quiet_end`). Every error names the
+file and line and says what was expected; parsing never raises anything but
+`UsageError`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from ergod.engine.model import EventKind
+from ergod.errors import UsageError
+
+_NAMES = {e.value: e for e in EventKind}
+
+
+@dataclass(frozen=True)
+class TraceEvent:
+    t: float
+    kind: EventKind
+    line: int = 0
+
+
+def parse_trace(lines: Iterable[str], source: str = "<trace>") -> list[TraceEvent]:
+    events: list[TraceEvent] = []
+    last = -math.inf
+    for number, raw in enumerate(lines, start=1):
+        text = raw.split("#", 1)[0].strip()
+        if not text:
+            continue
+        where = f"{source}:{number}"
+        parts = [p.strip() for p in text.split(",")]
+        if len(parts) != 2:
+            raise UsageError(f"{where}: expected SECONDS,EVENT, found {text!r}")
+        stamp, name = parts
+        try:
+            t = float(stamp)
+        except ValueError:
+            raise UsageError(f"{where}: expected a time in seconds, found {stamp!r}") from None
+        if not math.isfinite(t):
+            raise UsageError(f"{where}: expected a finite time in seconds, found {stamp!r}")
+        kind = _NAMES.get(name.lower())
+        if kind is None:
+            hint = difflib.get_close_matches(name.lower(), list(_NAMES), n=1)
+            known = ", ".join(_NAMES)
+            tip = f" (did you mean {hint[0]!r}?)" if hint else f"; known events: {known}"
+            raise UsageError(f"{where}: unknown event {name!r}{tip}")
+        if t < last:
+            raise UsageError(f"{where}: time goes backwards ({stamp} after {last:g})")
+        last = t
+        events.append(TraceEvent(t, kind, number))
+    return events
+
+
+def read_trace(path: Path) -> list[TraceEvent]:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read trace: {exc.strerror or exc}") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise UsageError(f"{path}:{line}: expected UTF-8 text") from None
+    return parse_trace(text.splitlines(), str(path))
+
+
+def format_trace(events: Iterable[tuple[float, EventKind]]) -> str:
+    """The text form of events, as `parse_trace` reads it back."""
+    return "".join(f"{t:g},{kind.value}\n" for t, kind in events)
