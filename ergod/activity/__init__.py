@@ -1,0 +1,188 @@
+"""Choosing the activity source: the best one that works here, or schedule-only mode.
+
+`select_source(preference, clock, environ)` turns `[activity] source` into a
+`SourceChoice`:
+
+* `"auto"` probes the candidates for this platform, best first (Linux: gnome,
+  screensaver, x11, pynput; Windows: windows; macOS: macos), takes the first
+  that works and logs why each earlier one was rejected. If none works, the
+  choice is schedule-only mode (`source is None`: prompts follow the clock as
+  if the user were always present), with what was tried and what would help.
+* `"none"` chooses schedule-only mode on purpose.
+* Any other known name forces that source; if it cannot work, SourceUnavailable
+  (the CLI's exit 1). An unknown name is a UsageError.
+
+Each candidate is a module `ergod.activity.<module>` exposing
+`probe(clock, environ) -> ActivitySource`, which returns an unstarted source
+or raises SourceUnavailable with the reason. Modules are imported only when
+probed, so importing this package stays cheap (stdlib only).
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from ergod.activity.base import ActivitySource, Clock, SourceUnavailable
+from ergod.errors import UsageError
+
+# Source name -> module under ergod.activity.
+_MODULES: tuple[tuple[str, str], ...] = (
+    ("gnome", "gnome"),
+    ("screensaver", "screensaver"),
+    ("x11", "x11"),
+    ("pynput", "listener"),
+    ("windows", "windows"),
+    ("macos", "macos"),
+)
+
+SOURCE_NAMES: tuple[str, ...] = ("auto", *(name for name, _ in _MODULES), "none")
+"""Every value `[activity] source` accepts."""
+
+_ADVICE: tuple[tuple[str, str], ...] = (
+    (
+        "gnome",
+        "on GNOME, start ergod inside the desktop session so it reaches the session bus "
+        "(`systemctl --user import-environment DBUS_SESSION_BUS_ADDRESS`)",
+    ),
+    (
+        "screensaver",
+        "on KDE and other desktops, the same session bus, where "
+        "org.freedesktop.ScreenSaver answers GetSessionIdleTime",
+    ),
+    (
+        "x11",
+        "on X11, give ergod the display (`systemctl --user import-environment DISPLAY "
+        "XAUTHORITY`); the X server needs the MIT-SCREEN-SAVER and RECORD extensions",
+    ),
+    ("pynput", "install pynput and python-xlib (`pip install pynput`)"),
+    ("windows", "on Windows, run ergod in the user's desktop session"),
+    (
+        "macos",
+        "on macOS, allow ergod in System Settings > Privacy & Security > Accessibility "
+        "and Input Monitoring",
+    ),
+)
+
+_log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SourceChoice:
+    """The activity source the daemon will use, and how it was chosen.
+
+    `source` is None in schedule-only mode. `tried` lists each rejected
+    candidate with its reason, in probe order; `advice` says what to install
+    or set, and is empty unless ergod fell back to schedule-only mode.
+    """
+
+    source: ActivitySource | None
+    name: str
+    tried: tuple[tuple[str, str], ...] = ()
+    advice: str = ""
+
+    @property
+    def schedule_only(self) -> bool:
+        return self.source is None
+
+    def describe(self) -> str:
+        """Plain lines for startup, `ergod status` and `ergod doctor`."""
+        rejected = "; ".join(f"{name}: {reason}" for name, reason in self.tried)
+        if self.source is not None:
+            line = f"activity source: {self.name}"
+            return f"{line} (not usable here: {rejected})" if rejected else line
+        if not self.tried:
+            return (
+                "activity source: none, as configured (schedule-only mode: prompts "
+                "follow the clock as if you were always at the desk)"
+            )
+        lines = [
+            "activity source: none found, so ergod runs in schedule-only mode: prompts "
+            "follow the clock as if you were always at the desk.",
+            f"  tried: {rejected}",
+        ]
+        if self.advice:
+            lines.append(f"  to measure real sitting time: {self.advice}")
+        return "\n".join(lines)
+
+
+def candidates(platform: str) -> tuple[str, ...]:
+    """The names `"auto"` probes on `platform` (a `sys.platform` value), best first."""
+    if platform == "win32":
+        return ("windows",)
+    if platform == "darwin":
+        return ("macos",)
+    return ("gnome", "screensaver", "x11", "pynput")
+
+
+def advice_for(names: tuple[str, ...]) -> str:
+    """What would make one of `names` work, one clause each."""
+    advice = dict(_ADVICE)
+    return "; ".join(advice[name] for name in names if name in advice)
+
+
+def probe(name: str, clock: Clock, environ: Mapping[str, str]) -> ActivitySource:
+    """An unstarted source `name`, or SourceUnavailable with a reason (no name prefix)."""
+    module_name = dict(_MODULES)[name]
+    try:
+        module = importlib.import_module(f"ergod.activity.{module_name}")
+    except ModuleNotFoundError as exc:
+        if exc.name == f"ergod.activity.{module_name}":
+            raise SourceUnavailable("not part of this ergod installation") from exc
+        raise SourceUnavailable(f"needs the Python package {exc.name}") from exc
+    try:
+        source: ActivitySource = module.probe(clock, environ)
+    except SourceUnavailable as exc:
+        raise SourceUnavailable(_without_prefix(name, str(exc))) from exc
+    except Exception as exc:  # a probe bug must not stop the daemon from starting
+        _log.debug("probe of %s failed", name, exc_info=True)
+        raise SourceUnavailable(f"probe failed ({type(exc).__name__}: {exc})") from exc
+    return source
+
+
+def select_source(
+    preference: str,
+    clock: Clock,
+    environ: Mapping[str, str],
+    platform: str | None = None,
+) -> SourceChoice:
+    """The source for `preference` (a SOURCE_NAMES value) on `platform` (default: this one)."""
+    if preference not in SOURCE_NAMES:
+        raise UsageError(
+            f"unknown activity source {preference!r} (choose from {', '.join(SOURCE_NAMES)})"
+        )
+    if preference == "none":
+        _log.info("activity source: none (schedule-only mode, as configured)")
+        return SourceChoice(None, "none")
+    if preference != "auto":
+        try:
+            source = probe(preference, clock, environ)
+        except SourceUnavailable as exc:
+            advice = advice_for((preference,))
+            raise SourceUnavailable(
+                f'activity source "{preference}" was set but cannot work here: {exc}. '
+                f"{advice[:1].upper()}{advice[1:]}."
+            ) from exc
+        _log.info("activity source: %s (as configured)", preference)
+        return SourceChoice(source, preference)
+    names = candidates(sys.platform if platform is None else platform)
+    tried: list[tuple[str, str]] = []
+    for name in names:
+        try:
+            source = probe(name, clock, environ)
+        except SourceUnavailable as exc:
+            _log.info("activity source %s rejected: %s", name, exc)
+            tried.append((name, str(exc)))
+            continue
+        _log.info("activity source: %s", name)
+        return SourceChoice(source, name, tuple(tried))
+    _log.warning("no activity source works here: schedule-only mode")
+    return SourceChoice(None, "none", tuple(tried), advice_for(names))
+
+
+def _without_prefix(name: str, reason: str) -> str:
+    prefix = f"{name}: "
+    return reason[len(prefix) :] if reason.startswith(prefix) else reason

@@ -1,0 +1,343 @@
+"""pynput listeners in ergod: the one-shot return watch and the fallback source.
+
+A pynput listener sees every keyboard and mouse event and pays Python work for
+each (on X11 python-xlib parses every XRecord event, ~180 us), so ergod runs
+one only where it must:
+
+* `ReturnWatch`: started when an absence in progress has passed the threshold,
+  stopped at its first event. `QuerySource` pairs it with a platform idle query
+  (X11, Windows, macOS): the idle-first sources.
+* `ListenerSource`: the fallback where no idle query exists. Its callbacks
+  store a time (and hand it to an armed watch); they never build a queue.
+
+Privacy: every callback takes `*_` and never looks at what pynput passes (key,
+button, position); only `clock()` readings leave this module.
+
+Traps handled here, all measured: `import pynput` raises ImportError when no X
+display is reachable (imported lazily, reported as SourceUnavailable); with no
+RECORD extension or PYNPUT_BACKEND=dummy a listener never becomes ready, so
+every wait is bounded; when the X server dies the listener threads die while
+`.running` stays True, so liveness is read from `is_alive()`; pynput's xorg
+`stop()` leaves its disable request unflushed until the next input event, so
+ergod also sends it on a fresh connection, or a stop would wait for the user.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from ergod.activity.base import Clock, SourceUnavailable
+
+READY_TIMEOUT = 5.0
+"""Seconds a listener may take to become ready before the source gives up."""
+
+STOP_TIMEOUT = 2.0
+"""Seconds `stop()` waits for each listener thread."""
+
+_log = logging.getLogger(__name__)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def require_pynput() -> tuple[Any, Any]:
+    """pynput's `keyboard` and `mouse` modules, or SourceUnavailable saying why.
+
+    Imported here, never at module level: pynput picks its backend at import
+    and raises ImportError when that backend cannot connect (no X display).
+    """
+    try:
+        from pynput import keyboard, mouse
+    except ImportError as exc:
+        raise SourceUnavailable(f"pynput cannot load: {_first_line(exc)}") from exc
+    backend = mouse.Listener.__module__.rsplit("._", 1)[-1]
+    if backend not in ("xorg", "win32", "darwin"):
+        # The dummy backend never delivers an event, and uinput needs root.
+        raise SourceUnavailable(f"pynput backend {backend!r} cannot see this session's input")
+    return keyboard, mouse
+
+
+def reject_wayland(environ: Mapping[str, str]) -> None:
+    """Refuse X11 input paths in a Wayland session, whose XWayland sees only X apps."""
+    if environ.get("WAYLAND_DISPLAY") or environ.get("XDG_SESSION_TYPE") == "wayland":
+        raise SourceUnavailable(
+            "Wayland session (XWayland sees only input to X applications, "
+            "so the user would look idle while typing in native ones)"
+        )
+
+
+def _wait_ready(listener: Any, deadline: float) -> bool:
+    # pynput's wait() has no timeout and never returns when the backend cannot
+    # start, so wait on its condition in slices and watch the thread too.
+    condition = listener._condition
+    while time.monotonic() < deadline:
+        with condition:
+            if condition.wait_for(lambda: listener._ready, timeout=0.05):
+                return True
+        if not listener.is_alive():
+            return False
+    return bool(listener._ready)
+
+
+def _halt(listener: Any) -> None:
+    """Stop one listener without blocking; safe to call twice, from any thread."""
+    if not getattr(listener, "_ready", False):
+        # stop() would call wait(), which never returns for a listener that
+        # never got ready; its daemon thread is abandoned instead.
+        return
+    try:
+        listener.stop()
+    except Exception as exc:  # the X server may be gone already
+        _log.debug("listener stop failed: %s", type(exc).__name__)
+    context = getattr(listener, "_context", None)
+    if context is None or threading.current_thread() is listener or not listener.is_alive():
+        return
+    try:
+        import Xlib.display
+
+        display = Xlib.display.Display()
+        try:
+            display.record_disable_context(context)
+            display.flush()
+        finally:
+            display.close()
+    except Exception as exc:
+        _log.debug("record disable failed: %s", type(exc).__name__)
+
+
+def _join(listeners: list[Any], timeout: float = STOP_TIMEOUT) -> None:
+    deadline = time.monotonic() + timeout
+    for listener in listeners:
+        if listener is threading.current_thread() or not listener.is_alive():
+            continue
+        # Thread.join, not pynput's, which re-raises errors from the thread.
+        threading.Thread.join(listener, max(0.0, deadline - time.monotonic()))
+        if listener.is_alive():
+            _log.warning("an input listener did not stop within %.1f s", timeout)
+
+
+def start_listeners(on_input: Callable[..., object], ready_timeout: float) -> list[Any]:
+    """Started, ready mouse and keyboard listeners calling `on_input(*ignored)`.
+
+    Raises SourceUnavailable (after stopping what it started) if pynput cannot
+    load or a listener is not ready within `ready_timeout` seconds.
+    """
+    keyboard, mouse = require_pynput()
+    listeners = [
+        mouse.Listener(on_move=on_input, on_click=on_input, on_scroll=on_input),
+        keyboard.Listener(on_press=on_input, on_release=on_input),
+    ]
+    deadline = time.monotonic() + ready_timeout
+    for listener in listeners:
+        listener.start()
+    if all(_wait_ready(listener, deadline) for listener in listeners):
+        return listeners
+    for listener in listeners:
+        _halt(listener)
+    raise SourceUnavailable(
+        f"the pynput input listener did not start within {ready_timeout:g} s "
+        "(does the X server have the RECORD extension?)"
+    )
+
+
+class ReturnWatch:
+    """One-shot: the time of the first keyboard or mouse event after `start()`.
+
+    `callback(t)` runs exactly once, from a listener thread, unless `cancel()`
+    comes first; then every listener stops. `fire(t)` lets the owner report a
+    return it learnt another way (an idle query) through the same guard.
+    """
+
+    def __init__(
+        self,
+        clock: Clock,
+        callback: Callable[[float], None],
+        ready_timeout: float = READY_TIMEOUT,
+    ) -> None:
+        self._clock = clock
+        self._callback = callback
+        self._ready_timeout = ready_timeout
+        self._lock = threading.Lock()
+        self._done = False
+        self._listeners: list[Any] = []
+
+    def start(self) -> None:
+        """Start listening; raises SourceUnavailable if the listeners cannot start."""
+        listeners = start_listeners(self._on_input, self._ready_timeout)
+        with self._lock:
+            self._listeners = listeners
+            done = self._done
+        if done:
+            # An event fired before every listener was ready to be halted.
+            self._halt_all()
+
+    @property
+    def done(self) -> bool:
+        return self._done
+
+    def threads(self) -> list[threading.Thread]:
+        """The listener threads, for joining and for tests."""
+        return list(self._listeners)
+
+    def fire(self, t: float) -> bool:
+        """Report the return at `t` unless already reported or cancelled."""
+        with self._lock:
+            if self._done:
+                return False
+            self._done = True
+        try:
+            self._callback(t)
+        finally:
+            self._halt_all()
+        return True
+
+    def cancel(self) -> None:
+        """Disarm without calling back; joins the listeners (bounded)."""
+        with self._lock:
+            self._done = True
+        self._halt_all()
+        _join(self._listeners)
+
+    def _on_input(self, *_: object) -> bool:
+        self.fire(self._clock())
+        return False  # pynput stops the listener whose callback returns False
+
+    def _halt_all(self) -> None:
+        with self._lock:
+            listeners = list(self._listeners)
+        for listener in listeners:
+            _halt(listener)
+
+
+class QuerySource:
+    """An idle-first source: the platform's idle query, and a ReturnWatch while away.
+
+    `query()` returns seconds since the last input and raises SourceUnavailable
+    when the mechanism is gone. Nothing runs between calls: no thread exists
+    unless a watch is armed. Subclasses open and close their connection in
+    `start()`/`stop()`.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        clock: Clock,
+        query: Callable[[], float],
+        ready_timeout: float = READY_TIMEOUT,
+    ) -> None:
+        self.name = name
+        self._clock = clock
+        self._query = query
+        self._ready_timeout = ready_timeout
+        self._watch: ReturnWatch | None = None
+
+    def start(self) -> None:
+        pass
+
+    def stop(self) -> None:
+        self.cancel_watch()
+
+    def idle_seconds(self) -> float:
+        return max(0.0, self._query())
+
+    def watch_return(self, callback: Callable[[float], None]) -> None:
+        """Arm the watch; raises SourceUnavailable if its listeners cannot start."""
+        self.cancel_watch()
+        armed_at = self._clock()
+        watch = ReturnWatch(self._clock, callback, self._ready_timeout)
+        self._watch = watch
+        watch.start()
+        # Input between arming and the listeners being ready reached no
+        # listener; the idle query still saw it.
+        last_input = self._clock() - self.idle_seconds()
+        if last_input > armed_at:
+            watch.fire(last_input)
+
+    def cancel_watch(self) -> None:
+        watch, self._watch = self._watch, None
+        if watch is not None:
+            watch.cancel()
+
+    def watch_threads(self) -> list[threading.Thread]:
+        """Threads of the armed watch (empty when none), for stop checks and tests."""
+        return self._watch.threads() if self._watch is not None else []
+
+
+class ListenerSource:
+    """The fallback: listeners that run while the source runs, storing a time.
+
+    Until the first input after `start()`, the user counts as present since
+    `start()`. `idle_seconds()` raises SourceUnavailable once a listener
+    thread has died (the X server went away).
+    """
+
+    name = "pynput"
+
+    def __init__(self, clock: Clock, ready_timeout: float = READY_TIMEOUT) -> None:
+        self._clock = clock
+        self._ready_timeout = ready_timeout
+        self._last_input = clock()
+        self._watch: Callable[[float], None] | None = None
+        self._lock = threading.Lock()
+        self._listeners: list[Any] = []
+
+    def start(self) -> None:
+        self._last_input = self._clock()
+        self._listeners = start_listeners(self._on_input, self._ready_timeout)
+
+    def stop(self) -> None:
+        self.cancel_watch()
+        listeners, self._listeners = self._listeners, []
+        for listener in listeners:
+            _halt(listener)
+        _join(listeners)
+
+    def idle_seconds(self) -> float:
+        if not self._listeners:
+            raise SourceUnavailable("pynput: not started")
+        if not all(listener.is_alive() for listener in self._listeners):
+            raise SourceUnavailable("pynput: the input listener stopped (X server gone?)")
+        return max(0.0, self._clock() - self._last_input)
+
+    def watch_return(self, callback: Callable[[float], None]) -> None:
+        with self._lock:
+            self._watch = callback
+
+    def cancel_watch(self) -> None:
+        with self._lock:
+            self._watch = None
+
+    def threads(self) -> list[threading.Thread]:
+        return list(self._listeners)
+
+    def _on_input(self, *_: object) -> None:
+        t = self._clock()
+        self._last_input = t
+        if self._watch is None:  # the common case: one store, no lock
+            return
+        with self._lock:
+            callback, self._watch = self._watch, None
+        if callback is not None:
+            callback(t)
+
+
+def probe(clock: Clock, environ: Mapping[str, str]) -> ListenerSource:
+    """The fallback source if pynput can see this session's input here."""
+    if sys.platform.startswith("linux"):
+        if not environ.get("DISPLAY"):
+            raise SourceUnavailable("no display (DISPLAY is not set)")
+        reject_wayland(environ)
+        require_pynput()
+        from ergod.activity.x11 import require_extensions
+
+        require_extensions(environ["DISPLAY"], ("RECORD",))
+    else:
+        require_pynput()
+    return ListenerSource(clock)

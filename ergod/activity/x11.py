@@ -1,0 +1,103 @@
+"""X11 activity: the server's idle time, and a pynput watch while the user is away.
+
+`X11Source` asks the X server for the time since the last input (the
+MIT-SCREEN-SAVER extension, through python-xlib) only when the daemon asks
+`idle_seconds()`; nothing runs between questions. While an absence is in
+progress, `watch_return()` starts a pynput keyboard+mouse listener (XRecord)
+that reports its first event and stops. So the cost is a few queries per break
+threshold while the user works, whatever the input rate.
+
+The idle query uses a connection of its own, guarded by a lock (python-xlib
+displays are not thread-safe); the return watch's listeners use pynput's,
+which read DISPLAY from the process environment. Losing the server turns the
+next `idle_seconds()` into SourceUnavailable, never a hang.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Mapping
+from typing import Any
+
+from ergod.activity.base import Clock, SourceUnavailable
+from ergod.activity.listener import QuerySource, reject_wayland, require_pynput
+
+REQUIRED_EXTENSIONS = ("MIT-SCREEN-SAVER", "RECORD")
+"""MIT-SCREEN-SAVER answers the idle time; RECORD feeds pynput's return watch."""
+
+
+def _open_display(name: str) -> Any:
+    try:
+        import Xlib.display
+    except ImportError as exc:
+        raise SourceUnavailable("python-xlib is not installed (pip install python-xlib)") from exc
+    try:
+        return Xlib.display.Display(name)
+    except Exception as exc:  # DisplayNameError, DisplayConnectionError, OSError
+        raise SourceUnavailable(f"cannot open X display {name} ({exc})") from exc
+
+
+def require_extensions(display_name: str, extensions: tuple[str, ...]) -> None:
+    """Raise SourceUnavailable unless the X server has all `extensions`."""
+    display = _open_display(display_name)
+    try:
+        missing = [ext for ext in extensions if not display.has_extension(ext)]
+    finally:
+        display.close()
+    if missing:
+        raise SourceUnavailable(
+            f"the X server on {display_name} lacks the {', '.join(missing)} extension"
+        )
+
+
+def _close_quietly(display: Any) -> None:
+    with contextlib.suppress(Exception):  # the server may have dropped the connection
+        display.close()
+
+
+class X11Source(QuerySource):
+    """Idle time from MIT-SCREEN-SAVER; the return from a one-shot pynput watch."""
+
+    def __init__(self, clock: Clock, display_name: str) -> None:
+        super().__init__("x11", clock, self._query_idle)
+        self._display_name = display_name
+        self._lock = threading.Lock()
+        self._display: Any = None
+
+    def start(self) -> None:
+        display = _open_display(self._display_name)
+        with self._lock:
+            self._display = display
+
+    def stop(self) -> None:
+        super().stop()
+        with self._lock:
+            display, self._display = self._display, None
+        if display is not None:
+            _close_quietly(display)
+
+    def _query_idle(self) -> float:
+        with self._lock:
+            if self._display is None:
+                raise SourceUnavailable("x11: not started, or the X server went away")
+            try:
+                info = self._display.screen().root.screensaver_query_info()
+            except Exception as exc:  # ConnectionClosedError, XError, OSError
+                lost, self._display = self._display, None
+                _close_quietly(lost)
+                raise SourceUnavailable(
+                    f"x11: lost the X server on {self._display_name} ({type(exc).__name__})"
+                ) from exc
+        return float(info.idle) / 1000.0
+
+
+def probe(clock: Clock, environ: Mapping[str, str]) -> X11Source:
+    """An unstarted X11Source if this session's X server can serve one."""
+    display_name = environ.get("DISPLAY", "")
+    if not display_name:
+        raise SourceUnavailable("no display (DISPLAY is not set)")
+    reject_wayland(environ)
+    require_extensions(display_name, REQUIRED_EXTENSIONS)
+    require_pynput()
+    return X11Source(clock, display_name)
