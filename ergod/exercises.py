@@ -347,6 +347,9 @@ def _kinds(value: object, bad: _Report) -> frozenset[Kind]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         bad("kinds", f"must be a list of {' or '.join(map(repr, known))}")
         return frozenset()
+    if not value:
+        bad("kinds", f"must list at least one of {' and '.join(map(repr, known))}")
+        return frozenset()
     unknown = [v for v in value if v not in known]
     if unknown:
         bad("kinds", f"has {unknown[0]!r}; known kinds are {' and '.join(map(repr, known))}")

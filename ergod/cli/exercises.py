@@ -1,0 +1,153 @@
+"""`ergod exercises`: list the exercise library, or show one card.
+
+    ergod exercises [--kind stretch|movement] [--json] [--config FILE]
+    ergod exercises show ID [--json] [--config FILE]
+
+The list marks the exercises switched off by `[exercises] disabled` and ends
+with the not-medical-advice line and when to see a clinician. `show` prints
+one card, pairings (`march_heels+scap_squeeze`) included; an unknown id exits 2
+with a suggestion. `--json` prints one JSON object instead of text.
+Stdlib only at top level: the library and config load inside `run`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ergod.exercises import Exercise, Library
+
+_WRAP = 78
+
+
+def register(sub: Any) -> None:
+    parser = sub.add_parser(
+        "exercises",
+        help="list the exercises reminders offer, or show one",
+        description="List the exercise library, or show one exercise with its steps.",
+    )
+    parser.add_argument(
+        "--kind",
+        choices=("stretch", "movement"),
+        help="only the exercises offered by this kind of break",
+    )
+    _add_common(parser, suppress=False)
+    actions = parser.add_subparsers(dest="action", metavar="ACTION")
+    show = actions.add_parser("show", help="print one exercise card", description="Print one card.")
+    show.add_argument("id", metavar="ID", help='an exercise id, or a pairing like "a+b"')
+    # SUPPRESS keeps options given before `show` from being reset by its defaults.
+    _add_common(show, suppress=True)
+    parser.set_defaults(func=run)
+
+
+def _add_common(parser: argparse.ArgumentParser, suppress: bool) -> None:
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        default=argparse.SUPPRESS if suppress else False,
+        help="print JSON instead of text",
+    )
+    parser.add_argument(
+        "--config",
+        metavar="FILE",
+        action="append",
+        default=argparse.SUPPRESS if suppress else [],
+        help="also read this config file, after the usual layers (repeatable)",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    library = _load(list(args.config))
+    if args.action == "show":
+        return _show(library, args.id, args.json)
+    return _list(library, args.kind, args.json)
+
+
+def _load(extra_files: list[str]) -> Library:
+    """The library under the user's configuration layers, when ergod.config has them."""
+    from pathlib import Path
+
+    from ergod.exercises import load_library
+
+    try:
+        from ergod.config import load_config
+        from ergod.environment import Environment
+    except ImportError:
+        # The config layer is not there (yet): built-ins only, nothing disabled.
+        if extra_files:
+            from ergod.errors import UsageError
+
+            raise UsageError("--config needs the configuration layer, which is missing") from None
+        return load_library()
+    loaded = load_config(Environment.from_os(), [Path(f) for f in extra_files])
+    for warning in loaded.warnings:
+        sys.stderr.write(f"ergod: warning: {warning}\n")
+    settings = loaded.config.exercises
+    return load_library([c.as_toml() for c in settings.custom], settings.disabled)
+
+
+def _show(library: Library, exercise_id: str, as_json: bool) -> int:
+    from ergod.exercises import SAFETY, format_card, to_json
+
+    exercise = library.get(exercise_id.strip())
+    enabled = library.is_enabled(exercise.id)
+    if as_json:
+        _print_json({**to_json(exercise, enabled), "safety": SAFETY})
+    else:
+        print(format_card(exercise, enabled))
+    return 0
+
+
+def _list(library: Library, kind_name: str | None, as_json: bool) -> int:
+    from ergod.engine.rules import Kind
+    from ergod.exercises import DISCLAIMER, RED_FLAGS, rotation, to_json
+
+    kinds = [Kind(kind_name)] if kind_name else list(Kind)
+    shown = [e for e in library.exercises if any(k in e.kinds for k in kinds)]
+    if as_json:
+        _print_json(
+            {
+                "exercises": [to_json(e, library.is_enabled(e.id)) for e in shown],
+                "rotation": {k.value: list(rotation(library, k)) for k in kinds},
+                "disclaimer": DISCLAIMER,
+                "red_flags": RED_FLAGS,
+            }
+        )
+        return 0
+    print(_table(library, shown))
+    print()
+    if Kind.MOVEMENT in kinds:
+        print("Movement breaks pair a short movement item with an upper-back or chest one.")
+    print("`ergod exercises show ID` prints the steps of one.")
+    print()
+    print(_wrap(f"{DISCLAIMER} {RED_FLAGS}"))
+    return 0
+
+
+def _table(library: Library, shown: list[Exercise]) -> str:
+    from ergod.exercises import format_time
+
+    rows = [("ID", "NAME", "FOCUS", "TIME", "KINDS", "")]
+    for e in shown:
+        kinds = ",".join(sorted(k.value for k in e.kinds))
+        state = "" if library.is_enabled(e.id) else "disabled"
+        rows.append((e.id, e.name, e.focus, format_time(e.seconds), kinds, state))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return "\n".join(
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        for row in rows
+    )
+
+
+def _wrap(text: str) -> str:
+    import textwrap
+
+    return textwrap.fill(text, width=_WRAP)
+
+
+def _print_json(data: object) -> None:
+    import json
+
+    print(json.dumps(data, indent=2, ensure_ascii=False))
