@@ -138,7 +138,9 @@ def select_notifier(
 
     `stream` is the console backend's stream (stderr by default); `root` is where
     the plyer backend looks for `/app` (tests pass a directory of their own).
+    `backend` may be the config's string enum; its value is what counts.
     """
+    backend = str(getattr(backend, "value", backend))
     if backend not in BACKENDS:
         raise UsageError(
             f"unknown [notify] backend {backend!r}; expected one of {', '.join(BACKENDS)}"
