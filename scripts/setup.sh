@@ -78,8 +78,12 @@ ergod_ensure_venv() {
         ergod_log "creating $venv with $python"
         "$python" -m venv "$venv" || ergod_die "could not create $venv"
     fi
-    want="$(cat "$repo/pyproject.toml" <(printf 'extras=%s\n' "$extras") | cksum)"
-    if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+    # The stamp is "<cksum of pyproject.toml> <extras>"; an install with extras
+    # also serves a caller that wants none (scripts/run after scripts/test).
+    want="$(cksum <"$repo/pyproject.toml" | cut -d' ' -f1)"
+    local have_sum="" have_extras=""
+    [ -f "$stamp" ] && read -r have_sum have_extras <"$stamp" || true
+    if [ "$have_sum" != "$want" ] || { [ -n "$extras" ] && [ "$have_extras" != "$extras" ]; }; then
         spec="$repo"
         [ -n "$extras" ] && spec="$repo[$extras]"
         ergod_log "installing ergod${extras:+[$extras]} into $venv"
@@ -88,6 +92,6 @@ ergod_ensure_venv() {
             --upgrade pip || ergod_die "could not upgrade pip in $venv"
         "$venv/bin/python" -m pip install $pip_quiet --disable-pip-version-check \
             -e "$spec" || ergod_die "pip install -e '$spec' failed"
-        printf '%s\n' "$want" >"$stamp"
+        printf '%s %s\n' "$want" "$extras" >"$stamp"
     fi
 }
