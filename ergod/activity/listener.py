@@ -123,6 +123,20 @@ def _join(listeners: list[Any], timeout: float = STOP_TIMEOUT) -> None:
             _log.warning("an input listener did not stop within %.1f s", timeout)
 
 
+def _log_instead_of_raising(listener: Any) -> None:
+    # When the X server dies, pynput's thread ends in ConnectionClosedError and
+    # Python prints its traceback; a daemon should say it in one log line.
+    run = listener.run
+
+    def run_quietly() -> None:
+        try:
+            run()
+        except Exception as exc:
+            _log.info("an input listener ended: %s", type(exc).__name__)
+
+    listener.run = run_quietly
+
+
 def start_listeners(on_input: Callable[..., object], ready_timeout: float) -> list[Any]:
     """Started, ready mouse and keyboard listeners calling `on_input(*ignored)`.
 
@@ -136,6 +150,7 @@ def start_listeners(on_input: Callable[..., object], ready_timeout: float) -> li
     ]
     deadline = time.monotonic() + ready_timeout
     for listener in listeners:
+        _log_instead_of_raising(listener)
         listener.start()
     if all(_wait_ready(listener, deadline) for listener in listeners):
         return listeners
