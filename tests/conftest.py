@@ -136,22 +136,17 @@ def _read_line(fd: int, proc: subprocess.Popen[Any], what: str) -> str:
 
 
 @contextlib.contextmanager
-def running_xvfb() -> Iterator[str]:
-    """Run Xvfb on a display it picks itself; yield the display string."""
+def running_xvfb_process(*extra_args: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """Run Xvfb (plus `extra_args`) on a display it picks; yield (display, process).
+
+    The process is for tests that must kill or inspect exactly this server.
+    """
     exe = require_tool("Xvfb")
     read_fd, write_fd = os.pipe()
+    command = [exe, "-displayfd", str(write_fd), "-nolisten", "tcp", "-noreset"]
+    command += ["-screen", "0", "1280x800x24", *extra_args]
     proc = subprocess.Popen(
-        [
-            exe,
-            "-displayfd",
-            str(write_fd),
-            "-nolisten",
-            "tcp",
-            "-noreset",
-            "-screen",
-            "0",
-            "1280x800x24",
-        ],
+        command,
         pass_fds=(write_fd,),
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
@@ -163,9 +158,16 @@ def running_xvfb() -> Iterator[str]:
             display = ":" + _read_line(read_fd, proc, "Xvfb")
         finally:
             os.close(read_fd)
-        yield display
+        yield display, proc
     finally:
         stop_process(proc)
+
+
+@contextlib.contextmanager
+def running_xvfb(*extra_args: str) -> Iterator[str]:
+    """Run Xvfb (plus `extra_args`) on a display it picks; yield the display string."""
+    with running_xvfb_process(*extra_args) as (display, _proc):
+        yield display
 
 
 @contextlib.contextmanager
@@ -309,7 +311,9 @@ def running_dunst(display: str, bus_address: str) -> Iterator[NotificationServer
 def xvfb(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     with running_xvfb() as display:
         monkeypatch.setenv("DISPLAY", display)
+        # The host's session type says nothing about the test's display.
         monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+        monkeypatch.delenv("XDG_SESSION_TYPE", raising=False)
         yield display
 
 
@@ -348,6 +352,7 @@ def _session_dunst(_session_xvfb: str, _session_dbus: str) -> Iterator[Notificat
 def shared_xvfb(_session_xvfb: str, monkeypatch: pytest.MonkeyPatch) -> str:
     monkeypatch.setenv("DISPLAY", _session_xvfb)
     monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    monkeypatch.delenv("XDG_SESSION_TYPE", raising=False)
     return _session_xvfb
 
 

@@ -34,6 +34,25 @@ def test_two_xvfb_servers_get_different_displays(xvfb: str) -> None:
         assert other != xvfb
 
 
+def test_xvfb_process_takes_extra_arguments_and_is_stopped_after() -> None:
+    from conftest import running_xvfb_process
+
+    exe = require_tool("xdotool")
+    # A later -screen overrides the default one: proof the extra arguments arrive.
+    with running_xvfb_process("-screen", "0", "640x480x24") as (display, proc):
+        out = subprocess.run(
+            [exe, "getdisplaygeometry"],
+            env=dict(os.environ, DISPLAY=display),
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=10,
+        )
+        assert out.stdout.split() == ["640", "480"]
+        assert proc.poll() is None
+    assert proc.poll() is not None
+
+
 def test_dbus_session_is_private_and_answers(dbus_session: str) -> None:
     assert os.environ["DBUS_SESSION_BUS_ADDRESS"] == dbus_session
     exe = require_tool("dbus-send")
