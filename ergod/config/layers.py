@@ -1,0 +1,420 @@
+"""The configuration layers, merged into one effective, validated configuration.
+
+Layers, lowest first (each file's keys replace those of the files below):
+
+1. `built-in`: ergod/data/default.toml, shipped as package data;
+2. `system`: <system_dir>/config.toml, then <system_dir>/config.d/*.toml in
+   name order (what IT ships to every machine);
+3. `user`: <config_home>/ergod/config.toml;
+4. `command-line`: each `--config FILE`, in the order given;
+5. `policy`: <system_dir>/policy.d/*.toml in name order. A key set here is
+   locked: a lower layer that sets it gets a warning naming the key and the
+   policy file, and the policy value stands. A policy file's `[bounds]` table
+   bounds a number or duration key instead: `"breaks.movement.every" =
+   ["20m", "45m"]`; a lower layer's value outside is a problem naming the
+   range and the policy file. A built-in default outside a bound is moved to
+   the nearest end of it (IT asked for that range; the default is ours).
+
+Lists are replaced whole, except `[[exercises.custom]]` tables, which add up
+across layers (a later table with the same id replaces the earlier one).
+Missing files of layers 2, 3 and 5 are skipped; a missing `--config` file is a
+problem. Every problem in every file is collected before anything is refused,
+and loading never writes a file.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import Enum
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from ergod.config.document import Document, parse_text, read_document
+from ergod.config.errors import ConfigError, Problem
+from ergod.config.schema import (
+    CROSS_RULES,
+    KEYS,
+    SECTIONS,
+    Config,
+    FieldErrors,
+    expected_text,
+    show_value,
+)
+from ergod.environment import Environment
+
+BOUNDS_TABLE = "bounds"
+CUSTOM_EXERCISES = "exercises.custom"
+
+
+class Layer(str, Enum):
+    """Where a value came from, lowest first."""
+
+    BUILTIN = "built-in"
+    SYSTEM = "system"
+    USER = "user"
+    COMMAND_LINE = "command-line"
+    POLICY = "policy"
+
+    @property
+    def rank(self) -> int:
+        return list(Layer).index(self)
+
+
+@dataclass(frozen=True)
+class Origin:
+    """The layer and file an effective value came from, and whether it is locked."""
+
+    layer: Layer
+    file: Path | None  # None: the built-in defaults
+    line: int | None = None
+    column: int | None = None
+    locked: bool = False
+
+    def describe(self) -> str:
+        where = "" if self.file is None else f" {self.file}"
+        where += f":{self.line}" if self.file is not None and self.line is not None else ""
+        return f"{self.layer.value}{where}" + (" (locked)" if self.locked else "")
+
+
+@dataclass(frozen=True)
+class Bound:
+    """A policy's allowed range for one number or duration key."""
+
+    key: str
+    low: Any
+    high: Any
+    file: Path
+
+    def allows(self, value: Any) -> bool:
+        return bool(self.low <= value <= self.high)
+
+    @property
+    def text(self) -> str:
+        written = KEYS[self.key].written
+        return f"[{show_value(written(self.low))}, {show_value(written(self.high))}]"
+
+
+@dataclass(frozen=True)
+class LayerFile:
+    """One file of one layer; `path` None is the built-in defaults."""
+
+    layer: Layer
+    path: Path | None
+
+
+@dataclass(frozen=True)
+class LoadedConfig:
+    """The effective configuration, where each value came from, and the warnings."""
+
+    config: Config
+    origins: Mapping[str, Origin]
+    warnings: list[str]
+    values: Mapping[str, Any]  # dotted key -> typed value, as in Config
+    bounds: Mapping[str, Bound] = field(default_factory=dict)
+    files: tuple[LayerFile, ...] = ()  # the files read, lowest layer first
+
+
+@dataclass
+class Evaluation:
+    """Everything found while merging the layers, problems included."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+    origins: dict[str, Origin] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    bounds: dict[str, Bound] = field(default_factory=dict)
+    files: list[LayerFile] = field(default_factory=list)
+
+    @property
+    def locked(self) -> dict[str, Origin]:
+        return {key: origin for key, origin in self.origins.items() if origin.locked}
+
+    def loaded(self) -> LoadedConfig:
+        if self.problems:
+            raise ConfigError(self.problems)
+        return LoadedConfig(
+            config=Config.from_values(self.values),
+            origins=dict(self.origins),
+            warnings=list(self.warnings),
+            values=dict(self.values),
+            bounds=dict(self.bounds),
+            files=tuple(self.files),
+        )
+
+
+def builtin_text() -> str:
+    """The shipped default.toml: the key set, documented, and the defaults."""
+    return resources.files("ergod").joinpath("data/default.toml").read_text(encoding="utf-8")
+
+
+def builtin_path() -> str:
+    """Where the built-in defaults are installed, for people to read."""
+    return str(resources.files("ergod").joinpath("data/default.toml"))
+
+
+def _toml_files(directory: Path) -> list[Path]:
+    try:
+        return sorted(p for p in directory.glob("*.toml") if p.is_file())
+    except OSError:
+        return []
+
+
+def layer_files(env: Environment, extra_files: Sequence[Path] = ()) -> list[LayerFile]:
+    """Every file of every layer, lowest first, existing or not (built-in first)."""
+    files = [LayerFile(Layer.BUILTIN, None), LayerFile(Layer.SYSTEM, env.system_config_file)]
+    files += [LayerFile(Layer.SYSTEM, p) for p in _toml_files(env.system_config_dir)]
+    files.append(LayerFile(Layer.USER, env.user_config_file))
+    files += [LayerFile(Layer.COMMAND_LINE, Path(p)) for p in extra_files]
+    files += [LayerFile(Layer.POLICY, p) for p in _toml_files(env.policy_dir)]
+    return files
+
+
+def did_you_mean(name: str, candidates: Sequence[str]) -> str:
+    close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.6)
+    return f'did you mean "{close[0]}"?' if close else ""
+
+
+def unknown_key(path: Path | None, doc: Document, key: str, *, policy: bool) -> Problem:
+    line, column = doc.position(key)
+    hint = did_you_mean(key, sorted([*KEYS, *SECTIONS]))
+    if key == BOUNDS_TABLE and not policy:
+        hint = "[bounds] is read only from policy files (policy.d/*.toml)"
+    return Problem(path, key, line, column, "a known key", "an unknown key", hint)
+
+
+@dataclass(frozen=True)
+class _Entry:
+    key: str
+    raw: object
+    value: Any
+    line: int | None
+    column: int | None
+
+
+def _entries(
+    doc: Document, data: Mapping[str, Any], prefix: str, problems: list[Problem], policy: bool
+) -> list[_Entry]:
+    """Validated values of the known keys in `data`; problems for the rest."""
+    entries = []
+    for name, raw in data.items():
+        key = f"{prefix}{name}"
+        if key in KEYS:
+            line, column = doc.position(key)
+            try:
+                entries.append(_Entry(key, raw, KEYS[key].parse(raw), line, column))
+            except FieldErrors as exc:
+                for suffix, expected, found in exc.errors:
+                    sub_line, sub_column = doc.position(key + suffix)
+                    found_text = found if found == "none" else show_value(found)
+                    problems.append(
+                        Problem(
+                            doc.path, key + suffix, sub_line, sub_column, expected, str(found_text)
+                        )
+                    )
+            except ValueError as exc:
+                problems.append(
+                    Problem(doc.path, key, line, column, expected_text(exc), show_value(raw))
+                )
+        elif key in SECTIONS and isinstance(raw, dict):
+            entries += _entries(doc, raw, f"{key}.", problems, policy)
+        elif key in SECTIONS:
+            line, column = doc.position(key)
+            problems.append(Problem(doc.path, key, line, column, "a table", show_value(raw)))
+        else:
+            problems.append(unknown_key(doc.path, doc, key, policy=policy))
+    return entries
+
+
+def _read_bounds(doc: Document, table: object, problems: list[Problem]) -> list[Bound]:
+    if not isinstance(table, dict):
+        line, column = doc.position(BOUNDS_TABLE)
+        problems.append(Problem(doc.path, BOUNDS_TABLE, line, column, "a table", show_value(table)))
+        return []
+    bounds = []
+    for key, raw in table.items():
+        line, column = doc.position(f"{BOUNDS_TABLE}.{key}")
+        name = f"{BOUNDS_TABLE}.{key}"
+        if key not in KEYS:
+            hint = did_you_mean(key, sorted(KEYS))
+            problems.append(
+                Problem(doc.path, name, line, column, "a known key", "an unknown key", hint)
+            )
+            continue
+        if not KEYS[key].numeric:
+            expected = "a bound on a number or duration key"
+            problems.append(Problem(doc.path, name, line, column, expected, f"a bound on {key}"))
+            continue
+        try:
+            if not isinstance(raw, list) or len(raw) != 2:
+                raise ValueError("expected [LOW, HIGH]")
+            low, high = (KEYS[key].parse(end) for end in raw)
+            if low > high:
+                raise ValueError("expected LOW at most HIGH in [LOW, HIGH]")
+        except ValueError as exc:
+            problems.append(
+                Problem(doc.path, name, line, column, expected_text(exc), show_value(raw))
+            )
+            continue
+        assert doc.path is not None  # policy files are files
+        bounds.append(Bound(key, low, high, doc.path))
+    return bounds
+
+
+def _merge_custom(old: tuple[Any, ...], new: tuple[Any, ...]) -> tuple[Any, ...]:
+    by_id = {table["id"]: table for table in old}
+    by_id.update({table["id"]: table for table in new})
+    return tuple(by_id.values())
+
+
+def evaluate(
+    env: Environment,
+    extra_files: Sequence[Path] = (),
+    texts: Mapping[Path, str] | None = None,
+) -> Evaluation:
+    """Merge every layer; `texts` stands in for the content of some files."""
+    result = Evaluation()
+    texts = texts or {}
+    read: list[tuple[LayerFile, Document]] = []
+    for layer_file in layer_files(env, extra_files):
+        path = layer_file.path
+        if path is None:
+            doc: Document | Problem = parse_text(builtin_text(), None)
+        elif path in texts:
+            doc = parse_text(texts[path], path)
+        elif layer_file.layer is not Layer.COMMAND_LINE and not path.exists():
+            continue
+        else:
+            doc = read_document(path)
+        if isinstance(doc, Problem):
+            result.problems.append(doc)
+            continue
+        read.append((layer_file, doc))
+        result.files.append(layer_file)
+
+    # Policy first: what it locks and bounds decides how the lower layers read.
+    locked: dict[str, tuple[_Entry, Origin]] = {}
+    for layer_file, doc in read:
+        if layer_file.layer is not Layer.POLICY:
+            continue
+        data = dict(doc.data)
+        if BOUNDS_TABLE in data:
+            for policy_bound in _read_bounds(doc, data.pop(BOUNDS_TABLE), result.problems):
+                result.bounds[policy_bound.key] = policy_bound
+        for entry in _entries(doc, data, "", result.problems, policy=True):
+            origin = Origin(Layer.POLICY, doc.path, entry.line, entry.column, locked=True)
+            locked[entry.key] = (entry, origin)
+
+    for layer_file, doc in read:
+        if layer_file.layer is Layer.POLICY:
+            continue
+        for entry in _entries(doc, doc.data, "", result.problems, policy=False):
+            if entry.key in locked and layer_file.layer is not Layer.BUILTIN:
+                policy_entry, policy_origin = locked[entry.key]
+                where = Problem(doc.path, entry.key, entry.line, entry.column, "", "").where
+                result.warnings.append(
+                    f"{where}: {entry.key}: warning: locked by policy "
+                    f"{policy_origin.file}; the policy value "
+                    f"{show_value(policy_entry.raw)} stands"
+                )
+                continue
+            bound = result.bounds.get(entry.key)
+            origin = Origin(layer_file.layer, doc.path, entry.line, entry.column)
+            value = entry.value
+            if bound is not None and not bound.allows(value):
+                if layer_file.layer is not Layer.BUILTIN:
+                    expected = f"a value within {bound.text} (bounds set by policy {bound.file})"
+                    result.problems.append(
+                        Problem(
+                            doc.path,
+                            entry.key,
+                            entry.line,
+                            entry.column,
+                            expected,
+                            show_value(entry.raw),
+                        )
+                    )
+                    continue
+                value = min(max(value, bound.low), bound.high)
+                origin = Origin(Layer.POLICY, bound.file)
+            if entry.key == CUSTOM_EXERCISES and entry.key in result.values:
+                value = _merge_custom(result.values[entry.key], value)
+            result.values[entry.key] = value
+            result.origins[entry.key] = origin
+
+    for key, (entry, origin) in locked.items():
+        bound = result.bounds.get(key)
+        if bound is not None and not bound.allows(entry.value):
+            expected = f"a value within {bound.text} (bounds set by policy {bound.file})"
+            result.problems.append(
+                Problem(
+                    origin.file, key, origin.line, origin.column, expected, show_value(entry.raw)
+                )
+            )
+            continue
+        result.values[key] = entry.value
+        result.origins[key] = origin
+
+    _check_cross_rules(result)
+    _check_exercises(result)
+    # Report in reading order: layer by layer, file by file, line by line.
+    order = {f.path: index for index, f in enumerate(result.files)}
+    result.problems.sort(key=lambda p: (order.get(p.file, len(order)), p.line or 0))
+    return result
+
+
+def _check_cross_rules(result: Evaluation) -> None:
+    troubled = {p.key for p in result.problems}
+    for rule in CROSS_RULES:
+        keys = (rule.low, rule.high)
+        if any(k not in result.values or k in troubled for k in keys) or rule.holds(result.values):
+            continue
+        # Blame the key set in the highest layer: that is the one just changed.
+        blamed = max(keys, key=lambda k: result.origins[k].layer.rank)
+        origin = result.origins[blamed]
+        found = show_value(KEYS[blamed].written(result.values[blamed]))
+        expected = rule.expected(blamed, result.values)
+        result.problems.append(
+            Problem(origin.file, blamed, origin.line, origin.column, expected, found)
+        )
+
+
+def _check_exercises(result: Evaluation) -> None:
+    """Let the exercise library judge the custom cards and `disabled` as a whole.
+
+    Field types were checked per file; this catches what needs the library:
+    an id used twice or taken by a built-in, a `disabled` entry naming nothing.
+    """
+    keys = (CUSTOM_EXERCISES, "exercises.disabled")
+    if any(p.key.startswith(keys) for p in result.problems) or any(
+        k not in result.values for k in keys
+    ):
+        return
+    from ergod.exercises import ExerciseConfigError, load_library
+
+    try:
+        load_library(result.values[CUSTOM_EXERCISES], result.values["exercises.disabled"])
+    except ExerciseConfigError as exc:
+        for text in exc.problems:
+            key, expected = CUSTOM_EXERCISES, "a usable exercise"
+            if text.startswith("exercises.disabled: "):
+                key, expected = "exercises.disabled", "exercise ids or focus areas"
+                text = text[len("exercises.disabled: ") :]
+            origin = result.origins[key]
+            result.problems.append(
+                Problem(origin.file, key, origin.line, origin.column, expected, text)
+            )
+
+
+def load_config(env: Environment, extra_files: Sequence[Path] = ()) -> LoadedConfig:
+    """The effective configuration; ConfigError listing every problem if unusable."""
+    return evaluate(env, extra_files).loaded()
+
+
+def check_files(env: Environment, paths: Sequence[Path] = ()) -> list[Problem]:
+    """Every problem of the layers with `paths` added (those not already a layer)."""
+    known = {f.path.resolve() for f in layer_files(env) if f.path is not None}
+    extra = [p for p in paths if p.resolve() not in known]
+    return evaluate(env, extra).problems

@@ -1,0 +1,475 @@
+"""Every configuration key ergod knows: its type, validation and typed value.
+
+`KEYS` maps each dotted key to a `ValueType` (parse text/TOML to a value,
+write it back as the user writes it, render it as JSON). The shipped
+`ergod/data/default.toml` holds exactly these keys, each documented with a
+comment; a test keeps the two equal, so a key is never added silently.
+`Config` is the validated whole, as frozen dataclasses mirroring the TOML
+sections; `Config.rules()` is what the engine runs by. `CROSS_RULES` are the
+rules that tie two keys together. Parsers raise ValueError whose message starts
+"expected ..."; a list of tables raises `FieldErrors` naming each bad field.
+
+No lower bound forbids a seconds-scale configuration: `every = "6s"` is valid
+because tests and demos need it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from ergod.durations import (
+    format_days,
+    format_duration,
+    format_time_of_day,
+    format_weekly_time,
+    parse_clock_time,
+    parse_days,
+    parse_duration,
+    parse_weekly_time,
+)
+from ergod.engine.rules import Kind, KindRules, Rules
+from ergod.environment import Environment
+
+
+class SourceChoice(str, Enum):
+    """Which activity source the daemon uses; `auto` picks the best that works."""
+
+    AUTO = "auto"
+    X11 = "x11"
+    GNOME = "gnome"
+    SCREENSAVER = "screensaver"
+    PYNPUT = "pynput"
+    WINDOWS = "windows"
+    MACOS = "macos"
+    NONE = "none"
+
+
+class NotifyBackend(str, Enum):
+    """How prompts reach the user; `auto` picks the best that works."""
+
+    AUTO = "auto"
+    FREEDESKTOP = "freedesktop"
+    PLYER = "plyer"
+    CONSOLE = "console"
+
+
+class FieldErrors(ValueError):
+    """Several fields of one value are wrong: (key suffix, expected, found)."""
+
+    def __init__(self, errors: list[tuple[str, str, str]]) -> None:
+        super().__init__("; ".join(f"{s}: expected {e}" for s, e, _ in errors))
+        self.errors = errors
+
+
+def toml_literal(value: object) -> str:
+    """A value as TOML writes it: "20m", 5, true, ["a"], { id = "x" }."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(toml_literal(v) for v in value) + "]"
+    if isinstance(value, dict):
+        pairs = (f"{k} = {toml_literal(v)}" for k, v in value.items())
+        return "{ " + ", ".join(pairs) + " }"
+    return type(value).__name__
+
+
+def show_value(value: object) -> str:
+    """A value found in a file, for messages: as TOML, but a table is "a table"."""
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, list) and any(isinstance(v, dict) for v in value):
+        return "a list of tables"
+    return toml_literal(value)
+
+
+@dataclass(frozen=True)
+class ValueType:
+    """How one key's value is read, written back and shown as JSON."""
+
+    parse: Callable[[object], Any]
+    written: Callable[[Any], Any]
+    to_json: Callable[[Any], Any]
+    numeric: bool = False  # policy bounds may apply
+    text: bool = False  # `config set KEY VALUE` takes VALUE as a string as is
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def duration(*, positive: bool = True) -> ValueType:
+    def parse(value: object) -> float:
+        seconds = parse_duration(value)
+        if positive and seconds <= 0:
+            raise ValueError("expected a duration above zero")
+        return seconds
+
+    return ValueType(parse, format_duration, _same, numeric=True)
+
+
+def count(minimum: int) -> ValueType:
+    def parse(value: object) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError(f"expected a whole number of at least {minimum}")
+        if value < minimum:
+            raise ValueError(f"expected a whole number of at least {minimum}")
+        return value
+
+    return ValueType(parse, _same, _same, numeric=True)
+
+
+def _parse_bool(value: object) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError("expected true or false")
+    return value
+
+
+BOOLEAN = ValueType(_parse_bool, _same, _same)
+
+
+def choice(enum: type[Enum]) -> ValueType:
+    names = [str(member.value) for member in enum]
+
+    def parse(value: object) -> Enum:
+        if isinstance(value, str) and value.strip().lower() in names:
+            return enum(value.strip().lower())
+        raise ValueError("expected one of " + ", ".join(names))
+
+    return ValueType(parse, lambda v: v.value, lambda v: v.value, text=True)
+
+
+def clock(*, end_of_day: bool = False) -> ValueType:
+    def parse(value: object) -> int:
+        minutes = parse_clock_time(value, allow_end_of_day=end_of_day)
+        return minutes
+
+    return ValueType(parse, format_time_of_day, format_time_of_day, text=True)
+
+
+DAYS = ValueType(parse_days, format_days, lambda days: [format_days((d,)) for d in days])
+
+
+def _parse_strings(value: object) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValueError("expected a list of strings")
+    return tuple(value)
+
+
+STRINGS = ValueType(_parse_strings, list, list)
+
+
+def _parse_path(value: object) -> str:
+    if not isinstance(value, str):
+        raise ValueError('expected a file path as a string ("" for the default)')
+    return value
+
+
+PATH = ValueType(_parse_path, _same, _same, text=True)
+
+
+def _parse_weekly(value: object) -> tuple[int, int] | None:
+    if value == "":
+        return None
+    try:
+        return parse_weekly_time(value)
+    except ValueError:
+        raise ValueError('expected a day and time like "fri 16:00", or "" for off') from None
+
+
+def _write_weekly(value: tuple[int, int] | None) -> str:
+    return "" if value is None else format_weekly_time(*value)
+
+
+WEEKLY = ValueType(_parse_weekly, _write_weekly, _write_weekly, text=True)
+
+
+# Field types of an [[exercises.custom]] table. Checked here, with lines, so
+# `config check` points at the field; ergod.exercises checks the content again
+# (ids, built-in collisions, non-empty text) when it builds the cards.
+_EXERCISE_FIELDS: dict[str, str] = {
+    "id": "a string",
+    "name": "a string",
+    "focus": "a string",
+    "seconds": "a whole number of seconds above zero",
+    "steps": "a list of strings",
+    "caveat": "a string",
+    "kinds": 'a list of "stretch" or "movement"',
+}
+_EXERCISE_REQUIRED = ("id", "name", "focus", "seconds", "steps")
+
+
+def _field_ok(name: str, value: object) -> bool:
+    if name == "seconds":
+        return isinstance(value, int) and not isinstance(value, bool) and value > 0
+    if name == "steps":
+        return isinstance(value, list) and all(isinstance(v, str) for v in value)
+    if name == "kinds":
+        kinds = [k.value for k in Kind]
+        return isinstance(value, list) and bool(value) and all(v in kinds for v in value)
+    return isinstance(value, str)
+
+
+def _parse_custom(value: object) -> tuple[Mapping[str, Any], ...]:
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise ValueError("expected [[exercises.custom]] tables")
+    errors: list[tuple[str, str, str]] = []
+    for index, table in enumerate(value):
+        for name, field_value in table.items():
+            if name not in _EXERCISE_FIELDS:
+                known = ", ".join(_EXERCISE_FIELDS)
+                errors.append(
+                    (f"[{index}].{name}", f"one of the fields {known}", "an unknown field")
+                )
+            elif not _field_ok(name, field_value):
+                errors.append(
+                    (f"[{index}].{name}", _EXERCISE_FIELDS[name], show_value(field_value))
+                )
+        for name in _EXERCISE_REQUIRED:
+            if name not in table:
+                errors.append((f"[{index}]", f'a field "{name}"', "none"))
+    if errors:
+        raise FieldErrors(errors)
+    return tuple(MappingProxyType(dict(table)) for table in value)
+
+
+def _write_custom(value: tuple[Mapping[str, Any], ...]) -> list[dict[str, Any]]:
+    return [dict(table) for table in value]
+
+
+CUSTOM_EXERCISES = ValueType(_parse_custom, _write_custom, _write_custom)
+
+
+def _kind_keys(kind: str) -> dict[str, ValueType]:
+    return {
+        f"breaks.{kind}.enabled": BOOLEAN,
+        f"breaks.{kind}.every": duration(),
+        f"breaks.{kind}.duration": duration(),
+        f"breaks.{kind}.grace": duration(positive=False),
+        f"breaks.{kind}.repeat": duration(),
+        f"breaks.{kind}.max_prompts": count(1),
+        f"breaks.{kind}.snooze": duration(),
+        f"breaks.{kind}.max_snoozes": count(0),
+    }
+
+
+# In the order of default.toml.
+KEYS: dict[str, ValueType] = {
+    "sitting.break_after": duration(),
+    "sitting.daily_limit": duration(positive=False),
+    "activity.presence": duration(),
+    "activity.source": choice(SourceChoice),
+    "breaks.coalesce": duration(positive=False),
+    **_kind_keys("stretch"),
+    **_kind_keys("movement"),
+    "schedule.days": DAYS,
+    "schedule.start": clock(),
+    "schedule.end": clock(end_of_day=True),
+    "quiet.processes": STRINGS,
+    "quiet.fullscreen": BOOLEAN,
+    "quiet.dnd": BOOLEAN,
+    "notify.backend": choice(NotifyBackend),
+    "notify.timeout": duration(),
+    "notify.actions": BOOLEAN,
+    "exercises.disabled": STRINGS,
+    "exercises.custom": CUSTOM_EXERCISES,
+    "store.path": PATH,
+    "store.retention": duration(),
+    "metrics.textfile": PATH,
+    "metrics.interval": duration(),
+    "summary.notify": WEEKLY,
+}
+
+# Every table that may hold keys: the prefixes of KEYS.
+SECTIONS: frozenset[str] = frozenset(
+    key.rsplit(".", i)[0] for key in KEYS for i in range(1, key.count(".") + 1)
+)
+
+
+@dataclass(frozen=True)
+class CrossRule:
+    """`low` must be below `high` (strict) or at most `high` (not strict)."""
+
+    low: str
+    high: str
+    strict: bool
+
+    def holds(self, values: Mapping[str, Any]) -> bool:
+        low, high = values[self.low], values[self.high]
+        return bool(low < high if self.strict else low <= high)
+
+    def expected(self, blamed: str, values: Mapping[str, Any]) -> str:
+        """What `blamed` (one of the two keys) should have been."""
+        if blamed == self.low:
+            word = "less than" if self.strict else "at most"
+            other = self.high
+        else:
+            word = "more than" if self.strict else "at least"
+            other = self.low
+        return f"{word} {other} ({show_value(KEYS[other].written(values[other]))})"
+
+
+CROSS_RULES: tuple[CrossRule, ...] = (
+    *(
+        rule
+        for kind in ("stretch", "movement")
+        for rule in (
+            CrossRule(f"breaks.{kind}.duration", f"breaks.{kind}.every", strict=True),
+            CrossRule(f"breaks.{kind}.grace", f"breaks.{kind}.repeat", strict=False),
+        )
+    ),
+    CrossRule("schedule.start", "schedule.end", strict=True),
+)
+
+
+def parse_value(key: str, value: object) -> Any:
+    """The typed value of `key`; ValueError (or FieldErrors) if it does not fit."""
+    return KEYS[key].parse(value)
+
+
+def expected_text(error: ValueError) -> str:
+    """The "expected ..." part of a parser's error, without the word."""
+    text = str(error)
+    return text[len("expected ") :] if text.startswith("expected ") else text
+
+
+@dataclass(frozen=True)
+class SittingConfig:
+    break_after: float
+    daily_limit: float  # seconds of input per day before a soft notice; 0 = off
+
+
+@dataclass(frozen=True)
+class ActivityConfig:
+    presence: float
+    source: SourceChoice
+
+
+@dataclass(frozen=True)
+class BreaksConfig:
+    coalesce: float
+    stretch: KindRules
+    movement: KindRules
+
+
+@dataclass(frozen=True)
+class ScheduleConfig:
+    days: tuple[int, ...]  # weekdays, Monday 0
+    start: int  # minutes after midnight
+    end: int  # minutes after midnight, up to 1440
+
+    def allows(self, weekday: int, minute: float) -> bool:
+        """Whether prompts may be shown at this minute of this weekday."""
+        return weekday in self.days and self.start <= minute < self.end
+
+
+@dataclass(frozen=True)
+class QuietConfig:
+    processes: tuple[str, ...]
+    fullscreen: bool
+    dnd: bool
+
+
+@dataclass(frozen=True)
+class NotifyConfig:
+    backend: NotifyBackend
+    timeout: float
+    actions: bool
+
+
+@dataclass(frozen=True)
+class ExercisesConfig:
+    disabled: tuple[str, ...]  # exercise ids or focus areas
+    # [[exercises.custom]] tables, field types checked: ergod.exercises.load_library
+    # turns them into cards.
+    custom: tuple[Mapping[str, Any], ...]
+
+
+@dataclass(frozen=True)
+class StoreConfig:
+    path: str  # as written; "" = the default place
+    retention: float
+
+    def db_path(self, env: Environment) -> Path:
+        return env.expand_user(self.path) if self.path else env.default_store_path
+
+
+@dataclass(frozen=True)
+class MetricsConfig:
+    textfile: str  # as written; "" = no metrics file
+    interval: float
+
+    def textfile_path(self, env: Environment) -> Path | None:
+        return env.expand_user(self.textfile) if self.textfile else None
+
+
+@dataclass(frozen=True)
+class SummaryConfig:
+    notify: tuple[int, int] | None  # (weekday, minutes after midnight); None = off
+
+
+def _kind_rules(values: Mapping[str, Any], kind: str) -> KindRules:
+    prefix = f"breaks.{kind}."
+    return KindRules(**{name: values[prefix + name] for name in KindRules.__dataclass_fields__})
+
+
+@dataclass(frozen=True)
+class Config:
+    """The effective configuration, validated."""
+
+    sitting: SittingConfig
+    activity: ActivityConfig
+    breaks: BreaksConfig
+    schedule: ScheduleConfig
+    quiet: QuietConfig
+    notify: NotifyConfig
+    exercises: ExercisesConfig
+    store: StoreConfig
+    metrics: MetricsConfig
+    summary: SummaryConfig
+
+    @classmethod
+    def from_values(cls, values: Mapping[str, Any]) -> Config:
+        """From parsed values of every key in KEYS (see `parse_value`)."""
+
+        def section(name: str, make: Callable[..., Any]) -> Any:
+            fields = make.__dataclass_fields__  # type: ignore[attr-defined]
+            return make(**{f: values[f"{name}.{f}"] for f in fields})
+
+        return cls(
+            sitting=section("sitting", SittingConfig),
+            activity=section("activity", ActivityConfig),
+            breaks=BreaksConfig(
+                coalesce=values["breaks.coalesce"],
+                stretch=_kind_rules(values, "stretch"),
+                movement=_kind_rules(values, "movement"),
+            ),
+            schedule=section("schedule", ScheduleConfig),
+            quiet=section("quiet", QuietConfig),
+            notify=section("notify", NotifyConfig),
+            exercises=section("exercises", ExercisesConfig),
+            store=section("store", StoreConfig),
+            metrics=section("metrics", MetricsConfig),
+            summary=section("summary", SummaryConfig),
+        )
+
+    def rules(self) -> Rules:
+        """What the engine runs by. Exercises are left to the composition root."""
+        return Rules(
+            break_after=self.sitting.break_after,
+            presence=self.activity.presence,
+            coalesce=self.breaks.coalesce,
+            stretch=self.breaks.stretch,
+            movement=self.breaks.movement,
+        )
