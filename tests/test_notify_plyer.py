@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -163,3 +164,73 @@ def test_a_hanging_plyer_call_is_bounded_and_fails() -> None:
     finally:
         release.set()
         notifier.stop()
+
+
+def dbus_python_path(tmp_path: Path) -> Path:
+    """A directory holding only Debian's python3-dbus, for a child process's PYTHONPATH.
+
+    The venv has no `dbus` module (so plyer takes the notify-send path there); the
+    dbus-python path is exercised in a child that sees the system's module.
+    """
+    import sysconfig
+
+    from conftest import in_ci
+
+    system = Path("/usr/lib/python3/dist-packages")
+    binding = system / f"_dbus_bindings{sysconfig.get_config_var('EXT_SUFFIX')}"
+    if not (system / "dbus").is_dir() or not binding.exists():
+        message = "python3-dbus for this Python is not installed"
+        if in_ci():
+            pytest.fail(f"{message}; CI=true so this is a failure, not a skip", pytrace=False)
+        pytest.skip(message)
+    only = tmp_path / "dbus-python"
+    only.mkdir()
+    (only / "dbus").symlink_to(system / "dbus")
+    (only / binding.name).symlink_to(binding)
+    return only
+
+
+_SHOW_IN_CHILD = """
+import json, os
+from ergod.notify.base import Message
+from ergod.notify.plyer_backend import PlyerNotifier
+notifier = PlyerNotifier.open(os.environ)
+delivery = notifier.show(Message("Stretch break", "Neck tilt (20 s)", 25.0))
+print(json.dumps([notifier.path, delivery.ok, delivery.detail]))
+"""
+
+
+def show_with_dbus_python(tmp_path: Path) -> list[object]:
+    import sys
+
+    env = dict(os.environ, PYTHONPATH=str(dbus_python_path(tmp_path)))
+    result = subprocess.run(
+        [sys.executable, "-c", _SHOW_IN_CHILD],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    )
+    answer: list[object] = json.loads(result.stdout)
+    return answer
+
+
+@pytest.mark.dbus
+@pytest.mark.x11
+def test_dbus_python_path_delivers(notification_server: NotificationServer, tmp_path: Path) -> None:
+    path, ok, detail = show_with_dbus_python(tmp_path)
+
+    assert (path, ok) == ("dbus-python", True), detail
+    seen = notification_server.wait_for()
+    assert [(n["appname"], n["summary"], n["body"]) for n in seen] == [
+        ("ergod", "Stretch break", "Neck tilt (20 s)")
+    ]
+
+
+@pytest.mark.dbus
+def test_dbus_python_path_failure_is_seen(dbus_session: str, tmp_path: Path) -> None:
+    path, ok, detail = show_with_dbus_python(tmp_path)
+
+    assert (path, ok) == ("dbus-python", False)
+    assert "DBusException" in str(detail)
