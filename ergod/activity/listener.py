@@ -25,6 +25,7 @@ ergod also sends it on a fresh connection, or a stop would wait for the user.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import threading
 import time
@@ -60,7 +61,8 @@ def require_pynput() -> tuple[Any, Any]:
     backend = mouse.Listener.__module__.rsplit("._", 1)[-1]
     if backend not in ("xorg", "win32", "darwin"):
         # The dummy backend never delivers an event, and uinput needs root.
-        raise SourceUnavailable(f"pynput backend {backend!r} cannot see this session's input")
+        chosen = os.environ.get("PYNPUT_BACKEND", backend)
+        raise SourceUnavailable(f"pynput backend {chosen!r} cannot see this session's input")
     return keyboard, mouse
 
 
