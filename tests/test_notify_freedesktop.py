@@ -12,7 +12,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import NotificationServer, require_tool, stop_process
+from conftest import (
+    NotificationServer,
+    require_tool,
+    running_dbus_session,
+    running_dunst,
+    stop_process,
+)
 
 from ergod.notify import select_notifier
 from ergod.notify.base import SKIP, SNOOZE, Message, NotifierUnavailable
@@ -236,3 +242,16 @@ def test_stop_ends_the_listener_thread(notification_server: NotificationServer) 
     assert any(t.name == "ergod-dbus-notify" for t in threading.enumerate())
     notifier.stop()
     assert not any(t.name == "ergod-dbus-notify" for t in threading.enumerate())
+
+
+def test_a_bus_that_dies_gives_failed_deliveries_not_exceptions(xvfb: str) -> None:
+    with running_dbus_session() as address, running_dunst(xvfb, address):
+        notifier = FreedesktopNotifier.open({"DBUS_SESSION_BUS_ADDRESS": address})
+        assert notifier.show(stretch()).ok
+    try:
+        delivery = notifier.show(stretch("After the bus died"))
+        notifier.close()
+    finally:
+        notifier.stop()
+    assert not delivery.ok
+    assert delivery.backend == "freedesktop"
