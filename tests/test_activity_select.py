@@ -153,9 +153,7 @@ def test_other_platforms_candidates_refuse_here(platform: str, name: str, reason
         select_source(name, now, session())
 
 
-def test_pynputs_dummy_backend_is_rejected(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_pynputs_dummy_backend_is_rejected(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # pynput picks its backend at import, so this runs in a fresh process.
     code = (
         "import os\n"
