@@ -23,6 +23,16 @@ ergod_pick_python() {
     return 1
 }
 
+# Set ERGOD_PYTHON to a Python >= 3.10, installing python3 first when there is
+# none and we may (root with apt-get); otherwise stop with what to install.
+ergod_find_python() {
+    if ! ERGOD_PYTHON="$(ergod_pick_python)"; then
+        ergod_apt_install python3 python3-venv || true
+        ERGOD_PYTHON="$(ergod_pick_python)" || ergod_die \
+            "Python >= 3.10 not found; install python3 (or set PYTHON=/path/to/python3)"
+    fi
+}
+
 # Debian packages from the arguments that are not installed (none without dpkg).
 ergod_missing_packages() {
     local pkg
@@ -88,8 +98,10 @@ ergod_ensure_venv() {
         [ -n "$extras" ] && spec="$repo[$extras]"
         ergod_log "installing ergod${extras:+[$extras]} into $venv"
         rm -f "$stamp"
+        # A newer pip is nice to have (older ones lack editable installs from
+        # pyproject.toml), not worth failing for when offline with a recent one.
         "$venv/bin/python" -m pip install $pip_quiet --disable-pip-version-check \
-            --upgrade pip || ergod_die "could not upgrade pip in $venv"
+            --upgrade pip || ergod_log "warning: could not upgrade pip in $venv"
         "$venv/bin/python" -m pip install $pip_quiet --disable-pip-version-check \
             -e "$spec" || ergod_die "pip install -e '$spec' failed"
         printf '%s %s\n' "$want" "$extras" >"$stamp"
