@@ -85,7 +85,7 @@ def _load(extra_files: list[str]) -> Library:
     for warning in loaded.warnings:
         sys.stderr.write(f"ergod: warning: {warning}\n")
     settings = loaded.config.exercises
-    return load_library([c.as_toml() for c in settings.custom], settings.disabled)
+    return load_library(settings.custom, settings.disabled)
 
 
 def _show(library: Library, exercise_id: str, as_json: bool) -> int:
