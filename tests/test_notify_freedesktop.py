@@ -62,6 +62,7 @@ def test_prompt_reaches_server_with_app_name_summary_body_and_timeout(
     closed = shared_notification_server.wait_for(lambda h: all(n["closed"] for n in h))
     mine = [e for e in raw_history(shared_notification_server) if e["id"] == closed[0]["id"]]
     assert mine[0]["timeout"] == 42_000_000  # dunst reports microseconds
+    assert mine[0]["category"] == "x-ergod.reminder"
 
 
 def test_capabilities_are_read_and_buttons_offered(notifier: FreedesktopNotifier) -> None:
@@ -182,13 +183,18 @@ def test_pressing_a_button_in_dunst_reaches_on_action(
 
 
 def test_no_server_is_unavailable_and_auto_falls_back_to_console(
-    dbus_session: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    dbus_session: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     with pytest.raises(NotifierUnavailable, match="no notification server"):
         FreedesktopNotifier.open(os.environ)
 
     env = dict(os.environ, PATH=str(tmp_path))  # and no notify-send for plyer
-    choice = select_notifier("auto", env, logging.getLogger("test"))
+    with caplog.at_level(logging.INFO, logger="test"):
+        choice = select_notifier("auto", env, logging.getLogger("test"))
+    assert [r.getMessage() for r in caplog.records] == [choice.message]
     try:
         assert choice.chain == ("console",)
         assert [name for name, _ in choice.rejected] == ["freedesktop", "plyer"]
