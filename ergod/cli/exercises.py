@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -53,8 +54,9 @@ def _add_common(parser: argparse.ArgumentParser, suppress: bool) -> None:
         "--config",
         metavar="FILE",
         action="append",
+        type=Path,
         default=argparse.SUPPRESS if suppress else [],
-        help="also read this config file, after the usual layers (repeatable)",
+        help="an extra configuration file, above your own and below policy (repeatable)",
     )
 
 
@@ -65,25 +67,17 @@ def run(args: argparse.Namespace) -> int:
     return _list(library, args.kind, args.json)
 
 
-def _load(extra_files: list[str]) -> Library:
-    """The library under the user's configuration layers, when ergod.config has them."""
-    from pathlib import Path
-
+def _load(extra_files: list[Path]) -> Library:
+    """The library under the configuration layers, `--config` files included."""
+    from ergod.config import load_config
+    from ergod.environment import Environment
     from ergod.exercises import load_library
 
-    try:
-        from ergod.config import load_config
-        from ergod.environment import Environment
-    except ImportError:
-        # The config layer is not there (yet): built-ins only, nothing disabled.
-        if extra_files:
-            from ergod.errors import UsageError
-
-            raise UsageError("--config needs the configuration layer, which is missing") from None
-        return load_library()
-    loaded = load_config(Environment.from_os(), [Path(f) for f in extra_files])
+    # load_config has already let the library judge the exercise settings, with
+    # file and line; a problem there is a ConfigError (exit 2) before we get here.
+    loaded = load_config(Environment.from_os(), extra_files)
     for warning in loaded.warnings:
-        sys.stderr.write(f"ergod: warning: {warning}\n")
+        sys.stderr.write(f"ergod: {warning}\n")
     settings = loaded.config.exercises
     return load_library(settings.custom, settings.disabled)
 
