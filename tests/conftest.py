@@ -20,6 +20,12 @@ Contract for test authors:
   during the current test. Use the function-scoped ones when a test changes server
   state (pauses dunst, kills the bus, ...).
 
+For tests that need their own process outside a fixture (a second server, one to
+kill on purpose): the context managers ``running_xvfb(*extra_args)``,
+``running_xvfb_process(*extra_args)`` (also yields the ``Popen``),
+``running_dbus_session()`` and ``running_dunst(display, bus_address)``, and
+``stop_process(proc)``. They do not touch the environment.
+
 Every process is stopped when its fixture ends: terminate, wait, then kill.
 Environment variables are set through ``monkeypatch`` so nothing leaks between tests;
 subprocesses started by a test inherit them.
