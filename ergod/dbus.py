@@ -278,7 +278,7 @@ class BusLink:
 class LinkOwner:
     """Base of the D-Bus adapters: one `BusLink` to one named service.
 
-    `_connect()` opens the link and checks the service owns its name on the
+    `connect()` opens the link and checks the service owns its name on the
     bus, leaving nothing open when it raises `BusError`. `stop()` closes the
     link (joining its thread); `healthy()` is False before start and once the
     bus connection is gone.
@@ -286,12 +286,14 @@ class LinkOwner:
 
     name = "dbus"
 
-    def __init__(self, address: str, *, timeout: float) -> None:
+    def __init__(self, address: str, *, timeout: float, name: str = "") -> None:
+        if name:
+            self.name = name
         self._address = address
         self._timeout = timeout
         self._link: BusLink | None = None
 
-    def _connect(
+    def connect(
         self, service: str, where: str, on_message: Callable[[Message], None] | None = None
     ) -> BusLink:
         link = BusLink.open(
@@ -305,6 +307,10 @@ class LinkOwner:
             raise
         self._link = link
         return link
+
+    @property
+    def link(self) -> BusLink | None:
+        return self._link
 
     def stop(self) -> None:
         link, self._link = self._link, None

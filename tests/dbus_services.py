@@ -28,7 +28,8 @@ from jeepney.bus_messages import message_bus
 
 from ergod.dbus import BusLink
 
-Reply = tuple[str | None, tuple[Any, ...]]
+Reply = tuple[str | None, tuple[Any, ...]] | None
+"""(signature, body) of the method return; None sends no reply at all (a hung service)."""
 Handler = Callable[[Message], Reply]
 UNKNOWN_METHOD = "org.freedesktop.DBus.Error.UnknownMethod"
 
@@ -81,11 +82,12 @@ class Service:
         try:
             if handler is None:
                 raise Refused(UNKNOWN_METHOD)
-            signature, body = handler(msg)
+            reply = handler(msg)
         except Refused as exc:
             self.link.send(new_error(msg, str(exc), "s", (f"refused {key}",)))
             return
-        self.link.send(new_method_return(msg, signature, body))
+        if reply is not None:
+            self.link.send(new_method_return(msg, *reply))
 
 
 def sender(msg: Message) -> str:
@@ -101,13 +103,17 @@ class FakeMutter(Service):
     def __init__(self, address: str, *, user_active_watch: bool = True) -> None:
         super().__init__(address, "org.gnome.Mutter.IdleMonitor")
         self.idle_ms = 0
+        self.hung = False
         self.watches: dict[int, str] = {}
         self.removed: list[int] = []
         self._next_id = 1
-        self.handle(self.PATH, self.INTERFACE, "GetIdletime", lambda m: ("t", (self.idle_ms,)))
+        self.handle(self.PATH, self.INTERFACE, "GetIdletime", self._idletime)
         if user_active_watch:
             self.handle(self.PATH, self.INTERFACE, "AddUserActiveWatch", self._add)
         self.handle(self.PATH, self.INTERFACE, "RemoveWatch", self._remove)
+
+    def _idletime(self, msg: Message) -> Reply:
+        return None if self.hung else ("t", (self.idle_ms,))
 
     def _add(self, msg: Message) -> Reply:
         with self.lock:

@@ -12,22 +12,26 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator
 
 import pytest
-from conftest import running_dbus_session
+from conftest import require_tool, running_dbus_session
 from dbus_services import FakeLogind, FakeMutter, FakeScreenSaver
 from jeepney.bus_messages import message_bus
 
 from ergod.activity import gnome, logind, screensaver
 from ergod.activity.base import SessionEvent, SourceUnavailable
 from ergod.activity.suspend import ClockReading, Suspend, SuspendDetector, read_clocks
+from ergod.clock import now
 from ergod.dbus import BusLink
 
 pytestmark = [
     pytest.mark.dbus,
+    # The ScreenSaver source's return watch runs on Xvfb.
+    pytest.mark.x11,
     pytest.mark.filterwarnings("error::pytest.PytestUnhandledThreadExceptionWarning"),
 ]
 
@@ -104,7 +108,7 @@ def mutter(dbus_session: str) -> Iterator[FakeMutter]:
 
 @pytest.fixture
 def gnome_source(mutter: FakeMutter, dbus_session: str) -> Iterator[gnome.GnomeIdleSource]:
-    source = gnome.probe(time.monotonic, os.environ)
+    source = gnome.probe(now, os.environ)
     source.start()
     yield source
     source.stop()
@@ -128,16 +132,41 @@ def test_gnome_return_watch_fires_once_with_a_time_on_the_clock(
     returned = Recorder()
     gnome_source.watch_return(returned)
     assert list(mutter.watches.values()) == [gnome_source._link.unique_name]  # type: ignore[union-attr]
-    before = time.monotonic()
+    before = now()
     mutter.user_active()
     ((t,),) = returned.wait_for(1)
     assert isinstance(t, float)
-    assert before <= t <= time.monotonic()
+    assert before <= t <= now()
     # A repeated WatchFired for the same id (and further input) calls nobody again.
     mutter.emit(mutter.PATH, mutter.INTERFACE, "WatchFired", "u", (1,))
     mutter.user_active()
     gnome_source.idle_seconds()
     assert len(returned.calls) == 1
+
+
+def test_gnome_return_callback_may_query_the_source_it_came_from(
+    mutter: FakeMutter, gnome_source: gnome.GnomeIdleSource
+) -> None:
+    # The callback runs on the link's own thread; a query from there must not deadlock.
+    idle_at_return = Recorder()
+    gnome_source.watch_return(lambda t: idle_at_return(gnome_source.idle_seconds()))
+    mutter.user_active()
+    assert idle_at_return.wait_for(1) == [(0.0,)]
+
+
+def test_gnome_hung_mutter_is_a_bounded_failure(dbus_session: str) -> None:
+    service = FakeMutter(dbus_session)
+    source = gnome.GnomeIdleSource(now, dbus_session, timeout=0.2)
+    try:
+        source.start()
+        service.hung = True
+        with pytest.raises(SourceUnavailable, match=r"no answer from D-Bus within 0\.2 s"):
+            source.idle_seconds()
+        service.hung = False
+        assert source.idle_seconds() == 0.0  # a late reply is dropped, the link still works
+    finally:
+        source.stop()
+        service.close()
 
 
 def test_gnome_cancel_removes_the_watch_and_nothing_fires(
@@ -169,7 +198,7 @@ def test_gnome_arming_twice_replaces_the_callback(
 def test_gnome_without_user_active_watch_says_so(dbus_session: str) -> None:
     service = FakeMutter(dbus_session, user_active_watch=False)
     try:
-        source = gnome.probe(time.monotonic, os.environ)
+        source = gnome.probe(now, os.environ)
         source.start()
         with pytest.raises(SourceUnavailable, match="AddUserActiveWatch"):
             source.watch_return(Recorder())
@@ -180,14 +209,14 @@ def test_gnome_without_user_active_watch_says_so(dbus_session: str) -> None:
 
 def test_gnome_probe_without_mutter_names_the_missing_service(dbus_session: str) -> None:
     with pytest.raises(SourceUnavailable, match=r"gnome: org\.gnome\.Mutter\.IdleMonitor not on"):
-        gnome.probe(time.monotonic, os.environ)
+        gnome.probe(now, os.environ)
 
 
 def test_gnome_probe_without_a_session_bus(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(SourceUnavailable, match="DBUS_SESSION_BUS_ADDRESS"):
-        gnome.probe(time.monotonic, {})
+        gnome.probe(now, {})
     with pytest.raises(SourceUnavailable, match="gnome: cannot connect"):
-        gnome.probe(time.monotonic, {"DBUS_SESSION_BUS_ADDRESS": "unix:path=/nonexistent/bus"})
+        gnome.probe(now, {"DBUS_SESSION_BUS_ADDRESS": "unix:path=/nonexistent/bus"})
 
 
 def test_gnome_bus_death_is_reported_not_hung(
@@ -206,17 +235,45 @@ def test_gnome_bus_death_is_reported_not_hung(
 # org.freedesktop.ScreenSaver -------------------------------------------------
 
 
-def test_screensaver_idle_in_milliseconds_and_no_return_watch(dbus_session: str) -> None:
+def test_screensaver_idle_in_milliseconds_and_return_from_the_input_listener(
+    dbus_session: str, xvfb: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    require_tool("xdotool")
+    monkeypatch.delenv("XDG_SESSION_TYPE", raising=False)
     service = FakeScreenSaver(dbus_session)
+    source = screensaver.probe(now, os.environ)
     try:
-        source = screensaver.probe(time.monotonic, os.environ)
         source.start()
         service.idle_ms = 61_250
         assert source.idle_seconds() == 61.25
-        assert source.supports_return_watch is False
-        with pytest.raises(SourceUnavailable, match="no return event"):
-            source.watch_return(Recorder())
+        # Still away while the watch is armed (QuerySource re-checks the idle time then).
+        returned = Recorder()
+        source.watch_return(returned)
+        before = now()
+        subprocess.run(["xdotool", "mousemove", "40", "60"], check=True, timeout=SAFETY)
+        ((t,),) = returned.wait_for(1)
+        assert isinstance(t, float)
+        assert before <= t <= now()
+        subprocess.run(["xdotool", "mousemove", "80", "90"], check=True, timeout=SAFETY)
+        source.idle_seconds()
+        assert len(returned.calls) == 1
+    finally:
         source.stop()
+        service.close()
+
+
+def test_screensaver_needs_a_way_to_see_the_return(
+    dbus_session: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    service = FakeScreenSaver(dbus_session)
+    try:
+        monkeypatch.delenv("DISPLAY", raising=False)
+        with pytest.raises(SourceUnavailable, match=r"return cannot be seen.*DISPLAY is not set"):
+            screensaver.probe(now, os.environ)
+        monkeypatch.setenv("DISPLAY", ":99")
+        monkeypatch.setenv("WAYLAND_DISPLAY", "wayland-0")
+        with pytest.raises(SourceUnavailable, match=r"return cannot be seen.*Wayland"):
+            screensaver.probe(now, os.environ)
     finally:
         service.close()
 
@@ -224,7 +281,7 @@ def test_screensaver_idle_in_milliseconds_and_no_return_watch(dbus_session: str)
 def test_screensaver_idle_on_kde_short_path(dbus_session: str) -> None:
     service = FakeScreenSaver(dbus_session, paths=("/ScreenSaver",))
     try:
-        source = screensaver.ScreenSaverIdleSource(time.monotonic, dbus_session)
+        source = screensaver.ScreenSaverIdleSource(now, dbus_session)
         source.start()
         service.idle_ms = 2000
         assert source.idle_seconds() == 2.0
@@ -237,17 +294,17 @@ def test_screensaver_missing_is_unavailable(dbus_session: str) -> None:
     with pytest.raises(
         SourceUnavailable, match=r"screensaver: org\.freedesktop\.ScreenSaver not on"
     ):
-        screensaver.probe(time.monotonic, os.environ)
+        screensaver.probe(now, os.environ)
     with pytest.raises(
         SourceUnavailable, match=r"screensaver: org\.freedesktop\.ScreenSaver not on"
     ):
-        screensaver.probe_session(time.monotonic, os.environ)
+        screensaver.probe_session(now, os.environ)
 
 
 def test_screensaver_active_changed_gives_lock_and_unlock_once_each(dbus_session: str) -> None:
     service = FakeScreenSaver(dbus_session)
     events = Recorder()
-    source = screensaver.probe_session(time.monotonic, os.environ)
+    source = screensaver.probe_session(now, os.environ)
     try:
         source.start(events)
         assert source.healthy()
@@ -278,7 +335,7 @@ def test_logind_lock_sleep_wake_unlock_in_order(
 ) -> None:
     monkeypatch.setenv("XDG_SESSION_ID", "c1")
     events = Recorder()
-    source = logind.probe(time.monotonic, os.environ)
+    source = logind.probe(now, os.environ)
     source.start(events)
     try:
         assert source.session_path == login1.SESSION
@@ -306,7 +363,7 @@ def test_logind_lock_sleep_wake_unlock_in_order(
 
 def test_logind_session_by_pid_and_invalidated_locked_hint(login1: FakeLogind) -> None:
     events = Recorder()
-    source = logind.LogindSessionSource(time.monotonic, os.environ["DBUS_SYSTEM_BUS_ADDRESS"])
+    source = logind.LogindSessionSource(now, os.environ["DBUS_SYSTEM_BUS_ADDRESS"])
     source.start(events)
     try:
         assert source.session_path == login1.SESSION
@@ -328,7 +385,7 @@ def test_logind_session_by_pid_and_invalidated_locked_hint(login1: FakeLogind) -
 def test_logind_systemd_user_service_finds_the_users_display_session(system_bus: str) -> None:
     service = FakeLogind(system_bus, session_pids=())  # our pid is in no session
     events = Recorder()
-    source = logind.LogindSessionSource(time.monotonic, system_bus, session_id="")
+    source = logind.LogindSessionSource(now, system_bus, session_id="")
     try:
         source.start(events)
         assert source.session_path == service.SESSION
@@ -342,14 +399,14 @@ def test_logind_systemd_user_service_finds_the_users_display_session(system_bus:
 
 def test_logind_missing_is_unavailable(system_bus: str) -> None:
     with pytest.raises(SourceUnavailable, match=r"logind: org\.freedesktop\.login1 not on"):
-        logind.probe(time.monotonic, os.environ)
+        logind.probe(now, os.environ)
 
 
 def test_logind_bus_death_turns_unhealthy_without_raising(
     login1: FakeLogind, system_bus: str
 ) -> None:
     events = Recorder()
-    source = logind.LogindSessionSource(time.monotonic, system_bus, session_id="c1")
+    source = logind.LogindSessionSource(now, system_bus, session_id="c1")
     source.start(events)
     assert source.healthy()
     kill_bus(system_bus)

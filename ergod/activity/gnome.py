@@ -43,7 +43,6 @@ class GnomeIdleSource(LinkOwner):
     """`ActivitySource` over org.gnome.Mutter.IdleMonitor (see the module doc)."""
 
     name = "gnome"
-    supports_return_watch = True
 
     def __init__(self, clock: Clock, address: str, *, timeout: float = 1.0) -> None:
         super().__init__(address, timeout=timeout)
@@ -58,7 +57,7 @@ class GnomeIdleSource(LinkOwner):
         from jeepney import MatchRule
 
         try:
-            link = self._connect(BUS_NAME, "session", self._on_message)
+            link = self.connect(BUS_NAME, "session", self._on_message)
             link.add_match(MatchRule(type="signal", interface=INTERFACE, member="WatchFired"))
         except BusError as exc:
             self.stop()

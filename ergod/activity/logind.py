@@ -73,7 +73,7 @@ class BusSessionSource(LinkOwner):
     def start(self, callback: Callable[[SessionEvent, float], None]) -> None:
         self._callback = callback
         try:
-            self._subscribe(self._connect(self.service, self.bus, self._on_message))
+            self._subscribe(self.connect(self.service, self.bus, self._on_message))
         except BusError as exc:
             self.stop()
             raise SourceUnavailable(f"{self.name}: {exc}") from exc

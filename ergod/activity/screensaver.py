@@ -6,13 +6,14 @@ Two adapters over the session bus:
   /org/freedesktop/ScreenSaver (KDE also answers at /ScreenSaver). The unit is
   not fixed by any spec: KDE's implementation returns KIdleTime's
   milliseconds, and so do the tools that read it on KDE (Safe Eyes divides by
-  1000), so milliseconds is the default; `unit=1.0` reads seconds. KWin on
-  Wayland may not answer at all, which `probe()` turns into
-  `SourceUnavailable`.
-  The interface has no event for the user's return, and ergod does not poll,
-  so this source is idle-only: `supports_return_watch` is False and
-  `watch_return()` raises `SourceUnavailable`. The selector pairs it with a
-  source that can watch (X11 input listener) or chooses another source.
+  1000), so milliseconds is the default; `unit=1.0` reads seconds.
+  The interface has no event for the user's return and ergod does not poll,
+  so the return comes from the same one-shot pynput watch as the X11 source
+  (`listener.QuerySource`). That needs an X display and not a Wayland session
+  (XWayland sees only X clients' input): elsewhere `probe()` raises
+  `SourceUnavailable` saying so, and the selector moves on. On KDE Wayland no
+  return event exists for a client (KWin may not even answer the idle query),
+  so ergod falls back to schedule-only mode there.
 * `ScreenSaverSessionSource` (`SessionSource`): the `ActiveChanged(b)` signal,
   true is LOCK and false is UNLOCK, deduplicated (KDE emits it on both paths).
 
@@ -21,10 +22,11 @@ Privacy: only a duration and a boolean ever come over this interface.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from ergod.activity.base import Clock, SourceUnavailable
+from ergod.activity.listener import READY_TIMEOUT, QuerySource, reject_wayland, require_pynput
 from ergod.activity.logind import BusSessionSource
 from ergod.dbus import SESSION, BusError, BusLink, LinkOwner, bus_address, signal_header
 
@@ -37,38 +39,39 @@ INTERFACE = "org.freedesktop.ScreenSaver"
 MILLISECONDS = 0.001
 
 
-class ScreenSaverIdleSource(LinkOwner):
-    """Idle-only `ActivitySource` over GetSessionIdleTime (see the module doc)."""
-
-    name = "screensaver"
-    supports_return_watch = False
+class ScreenSaverIdleSource(QuerySource):
+    """`ActivitySource`: GetSessionIdleTime plus a pynput return watch (see the module doc)."""
 
     def __init__(
-        self, clock: Clock, address: str, *, unit: float = MILLISECONDS, timeout: float = 1.0
+        self,
+        clock: Clock,
+        address: str,
+        *,
+        unit: float = MILLISECONDS,
+        timeout: float = 1.0,
+        ready_timeout: float = READY_TIMEOUT,
     ) -> None:
-        super().__init__(address, timeout=timeout)
-        self._clock = clock
+        super().__init__("screensaver", clock, self._query_idle, ready_timeout)
+        self._bus = LinkOwner(address, timeout=timeout, name="screensaver")
         self._unit = unit
         self._path = OBJECT_PATHS[0]
 
     def start(self) -> None:
         try:
-            self._connect(BUS_NAME, "session")
+            self._bus.connect(BUS_NAME, "session")
         except BusError as exc:
             raise SourceUnavailable(f"screensaver: {exc}") from exc
         self._path = self._answering_path()
 
-    def idle_seconds(self) -> float:
+    def stop(self) -> None:
+        super().stop()
+        self._bus.stop()
+
+    def healthy(self) -> bool:
+        return self._bus.healthy()
+
+    def _query_idle(self) -> float:
         return self._idle_at(self._path)
-
-    def watch_return(self, callback: Callable[[float], None]) -> None:
-        raise SourceUnavailable(
-            "screensaver: org.freedesktop.ScreenSaver has no return event; "
-            "pair this idle-only source with an input listener"
-        )
-
-    def cancel_watch(self) -> None:
-        """Nothing to cancel: no watch can be armed."""
 
     def _answering_path(self) -> str:
         """The first object path whose GetSessionIdleTime answers (KDE has two)."""
@@ -84,7 +87,7 @@ class ScreenSaverIdleSource(LinkOwner):
     def _idle_at(self, path: str) -> float:
         from jeepney import DBusAddress, new_method_call
 
-        link = self._link
+        link = self._bus.link
         if link is None:
             raise SourceUnavailable("screensaver: source is not started")
         target = DBusAddress(path, bus_name=BUS_NAME, interface=INTERFACE)
@@ -115,11 +118,29 @@ class ScreenSaverSessionSource(BusSessionSource):
 
 
 def probe(clock: Clock, environ: Mapping[str, str]) -> ScreenSaverIdleSource:
-    """An idle-only ScreenSaver source that answered once; returned stopped."""
+    """A ScreenSaver source that answered once and can watch; returned stopped."""
     source = ScreenSaverIdleSource(clock, bus_address(environ, SESSION))
     source.start()
     source.stop()
+    try:
+        require_return_watch(environ)
+    except SourceUnavailable as exc:
+        raise SourceUnavailable(
+            f"screensaver: idle time answers, but the user's return cannot be seen ({exc})"
+        ) from exc
     return source
+
+
+def require_return_watch(environ: Mapping[str, str]) -> None:
+    """SourceUnavailable unless a pynput return watch can run in this session."""
+    display = environ.get("DISPLAY", "")
+    if not display:
+        raise SourceUnavailable("no X display for an input listener (DISPLAY is not set)")
+    reject_wayland(environ)
+    require_pynput()
+    from ergod.activity.x11 import require_extensions
+
+    require_extensions(display, ("RECORD",))
 
 
 def probe_session(clock: Clock, environ: Mapping[str, str]) -> ScreenSaverSessionSource:
