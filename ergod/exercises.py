@@ -187,10 +187,11 @@ def rotations(library: Library) -> dict[Kind, tuple[str, ...]]:
 
 
 def render_card(exercise: Exercise) -> tuple[str, str]:
-    """(title, body) for a desktop notification; the body fits NOTIFICATION_BODY_MAX.
+    """(title, body) for a desktop notification, the body within NOTIFICATION_BODY_MAX.
 
     Steps that do not fit are replaced by a pointer to `ergod exercises show`;
-    the caveat and the safety line are always kept.
+    the caveat and the safety line are always kept, so only a caveat that is
+    itself too long can take the body past the limit.
     """
     title = f"{exercise.name} ({format_time(exercise.seconds)})"
     head = [f"For the {exercise.focus}."]
