@@ -235,17 +235,18 @@ class NotificationServer:
         Closed ones come from `dunstctl history`; ones still on screen, which dunst
         keeps out of its history, from its `-print` log.
         """
-        by_id = {item["id"]: item for item in self.closed()}
+        by_id: dict[int, dict[str, Any]] = {}
+        # A notification replaced in place (replaces_id) is printed again: keep the last.
         for match in _PRINTED.finditer(self._printed.read_text(errors="replace")):
             nid = int(match["id"])
-            if nid not in by_id:
-                by_id[nid] = {
-                    "appname": match["appname"],
-                    "summary": match["summary"],
-                    "body": match["body"],
-                    "id": nid,
-                    "closed": False,
-                }
+            by_id[nid] = {
+                "appname": match["appname"],
+                "summary": match["summary"],
+                "body": match["body"],
+                "id": nid,
+                "closed": False,
+            }
+        by_id.update((item["id"], item) for item in self.closed())
         return [by_id[nid] for nid in sorted(by_id) if nid > self._after_id]
 
     def wait_for(

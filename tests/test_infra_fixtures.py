@@ -93,6 +93,23 @@ def test_notification_server_records_displayed_and_closed(
     assert [n["id"] for n in closed] == [n["id"] for n in seen]
 
 
+def test_a_replaced_notification_shows_its_latest_text(
+    notification_server: NotificationServer,
+) -> None:
+    exe = require_tool("notify-send")
+    first = subprocess.run(
+        [exe, "--print-id", "Stand up", "old text"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=10,
+    )
+    nid = first.stdout.strip()
+    subprocess.run([exe, f"--replace-id={nid}", "Stand up", "new text"], check=True, timeout=10)
+    seen = notification_server.wait_for(lambda h: h and h[0]["body"] == "new text")
+    assert [(n["id"], n["body"]) for n in seen] == [(int(nid), "new text")]
+
+
 @pytest.mark.parametrize("summary", ["first test", "second test"])
 def test_shared_notification_server_shows_only_this_tests_notifications(
     shared_notification_server: NotificationServer, summary: str
