@@ -89,18 +89,30 @@ def _wait_ready(listener: Any, deadline: float) -> bool:
 
 
 def _halt(listener: Any) -> None:
-    """Stop one listener without blocking; safe to call twice, from any thread."""
+    """Stop one listener without blocking; safe to call twice, from any thread.
+
+    A listener stops itself by returning False from its callback, so the
+    listener whose thread this is is left alone.
+    """
+    if threading.current_thread() is listener or not listener.is_alive():
+        return
     if not getattr(listener, "_ready", False):
         # stop() would call wait(), which never returns for a listener that
         # never got ready; its daemon thread is abandoned instead.
         return
-    try:
-        listener.stop()
-    except Exception as exc:  # the X server may be gone already
-        _log.debug("listener stop failed: %s", type(exc).__name__)
     context = getattr(listener, "_context", None)
-    if context is None or threading.current_thread() is listener or not listener.is_alive():
+    if context is None:  # not the xorg backend: its own stop() is safe
+        try:
+            listener.stop()
+        except Exception as exc:
+            _log.debug("listener stop failed: %s", type(exc).__name__)
         return
+    # xorg: pynput's stop() writes to the display its thread is reading, with
+    # no lock (under an input flood that can wedge the thread), and leaves the
+    # request unflushed until the next event. Mark it stopped (its handler
+    # checks this at the next event) and disable the context on a connection
+    # of our own.
+    listener._running = False
     try:
         import Xlib.display
 
@@ -110,7 +122,7 @@ def _halt(listener: Any) -> None:
             display.flush()
         finally:
             display.close()
-    except Exception as exc:
+    except Exception as exc:  # the X server may be gone already
         _log.debug("record disable failed: %s", type(exc).__name__)
 
 
