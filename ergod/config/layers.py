@@ -208,11 +208,8 @@ def _entries(
             except FieldErrors as exc:
                 for suffix, expected, found in exc.errors:
                     sub_line, sub_column = doc.position(key + suffix)
-                    found_text = found if found == "none" else show_value(found)
                     problems.append(
-                        Problem(
-                            doc.path, key + suffix, sub_line, sub_column, expected, str(found_text)
-                        )
+                        Problem(doc.path, key + suffix, sub_line, sub_column, expected, found)
                     )
             except ValueError as exc:
                 problems.append(
@@ -371,8 +368,11 @@ def _check_cross_rules(result: Evaluation) -> None:
         keys = (rule.low, rule.high)
         if any(k not in result.values or k in troubled for k in keys) or rule.holds(result.values):
             continue
-        # Blame the key set in the highest layer: that is the one just changed.
-        blamed = max(keys, key=lambda k: result.origins[k].layer.rank)
+        # Blame the key set in the highest layer (the one just changed), and of
+        # two in one file the later: "end" is wrong when it comes before "start".
+        blamed = max(
+            keys, key=lambda k: (result.origins[k].layer.rank, result.origins[k].line or 0)
+        )
         origin = result.origins[blamed]
         found = show_value(KEYS[blamed].written(result.values[blamed]))
         expected = rule.expected(blamed, result.values)

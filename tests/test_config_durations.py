@@ -1,0 +1,131 @@
+"""Written durations, clock times, days and weekly times: what parses to what, and what not."""
+
+from __future__ import annotations
+
+import pytest
+
+from ergod.durations import (
+    format_days,
+    format_duration,
+    format_time_of_day,
+    format_weekly_time,
+    parse_clock_time,
+    parse_days,
+    parse_duration,
+    parse_weekly_time,
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [
+        ("20s", 20.0),
+        ("20m", 1200.0),
+        ("1h30m", 5400.0),
+        ("1h", 3600.0),
+        ("90s", 90.0),
+        ("1m30s", 90.0),
+        ("0.5s", 0.5),
+        ("6s", 6.0),
+        ("400d", 400 * 86400.0),
+        ("2w", 14 * 86400.0),
+        ("1w2d3h4m5s", 604800 + 2 * 86400 + 3 * 3600 + 4 * 60 + 5.0),
+        (" 20M ", 1200.0),
+        ("45", 45.0),
+        ("0", 0.0),
+        (45, 45.0),
+        (2.5, 2.5),
+        (0, 0.0),
+    ],
+)
+def test_durations_parse(text: object, seconds: float) -> None:
+    assert parse_duration(text) == seconds
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "m", "20x", "1m1h", "1h1h", "-5", -5, True, None, [], "1.5h", "20 m", float("nan")],
+)
+def test_bad_durations_say_what_was_expected(text: object) -> None:
+    with pytest.raises(ValueError, match=r"^expected a duration"):
+        parse_duration(text)
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [
+        (0, "0s"),
+        (20, "20s"),
+        (1200, "20m"),
+        (5400, "1h30m"),
+        (86400, "1d"),
+        (400 * 86400, "400d"),
+        (90061, "1d1h1m1s"),
+        (1.5, "1.5s"),
+    ],
+)
+def test_durations_format_shortest_and_round_trip(seconds: float, text: str) -> None:
+    assert format_duration(seconds) == text
+    assert parse_duration(text) == seconds
+
+
+@pytest.mark.parametrize(
+    ("text", "minutes"), [("08:30", 510), ("0:00", 0), ("23:59", 1439), ("8:05", 485)]
+)
+def test_clock_times(text: str, minutes: int) -> None:
+    assert parse_clock_time(text) == minutes
+
+
+@pytest.mark.parametrize("text", ["24:00", "25:00", "12:60", "0830", "", "8", 830, None])
+def test_bad_clock_times(text: object) -> None:
+    with pytest.raises(ValueError, match=r"^expected a clock time like \"08:30\""):
+        parse_clock_time(text)
+
+
+def test_end_of_day_only_where_allowed() -> None:
+    assert parse_clock_time("24:00", allow_end_of_day=True) == 1440
+    assert format_time_of_day(1440) == "24:00"
+    assert format_time_of_day(510) == "08:30"
+    with pytest.raises(ValueError):
+        parse_clock_time("24:01", allow_end_of_day=True)
+
+
+@pytest.mark.parametrize(
+    ("value", "days", "written"),
+    [
+        ("mon-fri", (0, 1, 2, 3, 4), "mon-fri"),
+        ("mon-sun", (0, 1, 2, 3, 4, 5, 6), "mon-sun"),
+        ("sat,sun", (5, 6), "sat,sun"),
+        ("Monday-Wednesday", (0, 1, 2), "mon-wed"),
+        ("fri-mon", (0, 4, 5, 6), "mon,fri-sun"),
+        ("mon-wed,fri", (0, 1, 2, 4), "mon-wed,fri"),
+        (["mon", "wed"], (0, 2), "mon,wed"),
+        (["mon-thu", "sat"], (0, 1, 2, 3, 5), "mon-thu,sat"),
+        ("wed", (2,), "wed"),
+        ("mon,mon", (0,), "mon"),
+    ],
+)
+def test_days(value: object, days: tuple[int, ...], written: str) -> None:
+    assert parse_days(value) == days
+    assert format_days(days) == written
+    assert parse_days(written) == days
+
+
+@pytest.mark.parametrize("value", ["", "mo", "mon-", "mon-xyz", "mon,,tue", [], [1], 5, ["mon", 2]])
+def test_bad_days(value: object) -> None:
+    with pytest.raises(ValueError, match=r"^expected days like"):
+        parse_days(value)
+
+
+@pytest.mark.parametrize(
+    ("text", "value"), [("fri 16:00", (4, 960)), ("Mon 08:30", (0, 510)), ("sun  0:00", (6, 0))]
+)
+def test_weekly_times(text: str, value: tuple[int, int]) -> None:
+    assert parse_weekly_time(text) == value
+    assert parse_weekly_time(format_weekly_time(*value)) == value
+
+
+@pytest.mark.parametrize("text", ["fri", "16:00", "friday16:00", "xyz 16:00", "fri 25:00", 5])
+def test_bad_weekly_times(text: object) -> None:
+    with pytest.raises(ValueError, match=r"^expected a day and time like \"fri 16:00\""):
+        parse_weekly_time(text)
