@@ -587,3 +587,10 @@ def test_store_and_metrics_paths_resolve_against_the_environment(world: World) -
     cfg = load_config(world.env).config
     assert cfg.store.db_path(world.env) == world.env.home / "a.db"
     assert cfg.metrics.textfile_path(world.env) == Path("/m")
+
+
+def test_the_reference_documents_every_key() -> None:
+    reference = (REPO / "docs" / "configuration.md").read_text(encoding="utf-8")
+    for key in KEYS:
+        generic = re.sub(r"^breaks\.(stretch|movement)\.", "breaks.<kind>.", key)
+        assert f"| `{generic}` |" in reference, f"docs/configuration.md lacks {key}"
