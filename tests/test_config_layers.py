@@ -358,6 +358,11 @@ PROBLEM_CASES = [
         ['{f}:2:1: schedule.start: expected a clock time like "08:30", found "25:00"'],
     ),
     (
+        "a TOML date where a clock time belongs",
+        "[schedule]\nstart = 2024-01-01\n",
+        ['{f}:2:1: schedule.start: expected a clock time like "08:30", found 2024-01-01'],
+    ),
+    (
         "days",
         "[schedule]\ndays = 'mon-fry'\n",
         [
@@ -530,8 +535,13 @@ def test_policy_problems(world: World, text: str, expected: list[str]) -> None:
 def test_missing_command_line_file_is_a_problem_but_missing_layers_are_not(world: World) -> None:
     missing = world.root / "nope.toml"
     assert check_files(world.env) == []
-    assert [p.message for p in check_files(world.env, [missing])] == [
-        f"{missing}: expected a readable file, found no such file"
+    assert [p.message for p in check_files(world.env, [missing, world.root])] == [
+        f"{missing}: expected a readable file, found no such file",
+        f"{world.root}: expected a readable file, found a directory",
+    ]
+    world.write("config/ergod/config.toml/oops", "")  # the user's file is a directory
+    assert [p.message for p in check_files(world.env)] == [
+        f"{world.user_file}: expected a readable file, found a directory"
     ]
 
 

@@ -28,6 +28,7 @@ _BARE = re.compile(r"[A-Za-z0-9_-]+")
 _TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
 
 Position = tuple[int, int]
+NO_SUCH_FILE = "no such file"
 
 
 @dataclass(frozen=True)
@@ -169,8 +170,8 @@ def read_document(path: Path) -> Document | Problem:
     """The document in the file at `path`, or the Problem that stops reading it."""
     try:
         text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return Problem(path, "", None, None, "a readable file", "no such file")
+    except (FileNotFoundError, NotADirectoryError):
+        return Problem(path, "", None, None, "a readable file", NO_SUCH_FILE)
     except IsADirectoryError:
         return Problem(path, "", None, None, "a readable file", "a directory")
     except PermissionError:

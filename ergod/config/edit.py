@@ -24,6 +24,7 @@ from ergod.config.errors import ConfigError, Problem
 from ergod.config.layers import CUSTOM_EXERCISES, did_you_mean, evaluate
 from ergod.config.schema import KEYS, SECTIONS, FieldErrors, expected_text, show_value
 from ergod.environment import Environment
+from ergod.errors import ErgodError
 
 
 @dataclass(frozen=True)
@@ -189,7 +190,10 @@ def _edit(env: Environment, key: str, value: object | None) -> EditResult:
     _validate(env, key, value, new_text)
     if not changed:
         return EditResult(path, changed=False)
-    write_atomically(path, new_text)
+    try:
+        write_atomically(path, new_text)
+    except OSError as exc:
+        raise ErgodError(f"cannot write {path}: {exc.strerror or exc}") from None
     return EditResult(path, changed=True, reloaded_pid=signal_running_daemon(env))
 
 

@@ -32,7 +32,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from ergod.config.document import Document, parse_text, read_document
+from ergod.config.document import NO_SUCH_FILE, Document, parse_text, read_document
 from ergod.config.errors import ConfigError, Problem
 from ergod.config.schema import (
     CROSS_RULES,
@@ -281,10 +281,12 @@ def evaluate(
             doc: Document | Problem = parse_text(builtin_text(), None)
         elif path in texts:
             doc = parse_text(texts[path], path)
-        elif layer_file.layer is not Layer.COMMAND_LINE and not path.exists():
-            continue
         else:
             doc = read_document(path)
+        # Only a file named on the command line has to exist.
+        missing = isinstance(doc, Problem) and doc.found == NO_SUCH_FILE
+        if missing and layer_file.layer is not Layer.COMMAND_LINE:
+            continue
         if isinstance(doc, Problem):
             result.problems.append(doc)
             continue

@@ -82,7 +82,8 @@ def toml_literal(value: object) -> str:
     if isinstance(value, dict):
         pairs = (f"{k} = {toml_literal(v)}" for k, v in value.items())
         return "{ " + ", ".join(pairs) + " }"
-    return type(value).__name__
+    isoformat = getattr(value, "isoformat", None)  # TOML dates and times
+    return str(isoformat()) if callable(isoformat) else type(value).__name__
 
 
 def show_value(value: object) -> str:
