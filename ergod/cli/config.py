@@ -15,9 +15,13 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ergod.errors import EXIT_OK, EXIT_USAGE
+
+if TYPE_CHECKING:
+    from ergod.config.edit import EditResult
+    from ergod.environment import Environment
 
 
 def register(subparsers: Any) -> None:
@@ -61,19 +65,16 @@ def register(subparsers: Any) -> None:
     unset.set_defaults(func=_unset)
 
 
-def _environment() -> Any:
+def _environment() -> Environment:
     from ergod.environment import Environment
 
     return Environment.from_os()
 
 
 def _check(args: argparse.Namespace) -> int:
-    from ergod.config.layers import evaluate, layer_files
+    from ergod.config.layers import check
 
-    env = _environment()
-    known = {f.path.resolve() for f in layer_files(env) if f.path is not None}
-    extra = [p for p in args.files if p.resolve() not in known]
-    result = evaluate(env, extra)
+    result = check(_environment(), args.files)
     for problem in result.problems:
         print(problem.message)
     for warning in result.warnings:
@@ -150,7 +151,7 @@ def _paths(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _report_edit(result: Any, done: str, nothing: str) -> int:
+def _report_edit(result: EditResult, done: str, nothing: str) -> int:
     print(done if result.changed else nothing)
     if result.reloaded_pid is not None:
         print(f"reloaded running daemon (pid {result.reloaded_pid})")

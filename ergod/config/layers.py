@@ -266,15 +266,10 @@ def _merge_custom(old: tuple[Any, ...], new: tuple[Any, ...]) -> tuple[Any, ...]
     return tuple(by_id.values())
 
 
-def evaluate(
-    env: Environment,
-    extra_files: Sequence[Path] = (),
-    texts: Mapping[Path, str] | None = None,
-) -> Evaluation:
-    """Merge every layer; `texts` stands in for the content of some files."""
-    result = Evaluation()
-    texts = texts or {}
-    read: list[tuple[LayerFile, Document]] = []
+def _read_layers(
+    env: Environment, extra_files: Sequence[Path], texts: Mapping[Path, str], result: Evaluation
+) -> list[tuple[LayerFile, Document]]:
+    read = []
     for layer_file in layer_files(env, extra_files):
         path = layer_file.path
         if path is None:
@@ -292,66 +287,77 @@ def evaluate(
             continue
         read.append((layer_file, doc))
         result.files.append(layer_file)
+    return read
 
+
+def _out_of_bounds(bound: Bound, origin: Origin, key: str, raw: object) -> Problem:
+    expected = f"a value within {bound.text} (bounds set by policy {bound.file})"
+    return Problem(origin.file, key, origin.line, origin.column, expected, show_value(raw))
+
+
+def _read_policy(doc: Document, result: Evaluation) -> dict[str, tuple[_Entry, Origin]]:
+    """The keys `doc` locks; its bounds go into `result`."""
+    data = dict(doc.data)
+    if BOUNDS_TABLE in data:
+        for bound in _read_bounds(doc, data.pop(BOUNDS_TABLE), result.problems):
+            result.bounds[bound.key] = bound
+    return {
+        entry.key: (entry, Origin(Layer.POLICY, doc.path, entry.line, entry.column, locked=True))
+        for entry in _entries(doc, data, "", result.problems, policy=True)
+    }
+
+
+def _merge(
+    layer: Layer,
+    doc: Document,
+    locked: Mapping[str, tuple[_Entry, Origin]],
+    result: Evaluation,
+) -> None:
+    """Lay the values of one lower-layer file over those below it."""
+    for entry in _entries(doc, doc.data, "", result.problems, policy=False):
+        origin = Origin(layer, doc.path, entry.line, entry.column)
+        if entry.key in locked and layer is not Layer.BUILTIN:
+            policy_entry, policy_origin = locked[entry.key]
+            where = Problem(doc.path, entry.key, entry.line, entry.column, "", "").where
+            result.warnings.append(
+                f"{where}: {entry.key}: warning: locked by policy {policy_origin.file}; "
+                f"the policy value {show_value(policy_entry.raw)} stands"
+            )
+            continue
+        value = entry.value
+        bound = result.bounds.get(entry.key)
+        if bound is not None and not bound.allows(value):
+            if layer is not Layer.BUILTIN:
+                result.problems.append(_out_of_bounds(bound, origin, entry.key, entry.raw))
+                continue
+            value = min(max(value, bound.low), bound.high)
+            origin = Origin(Layer.POLICY, bound.file)
+        if entry.key == CUSTOM_EXERCISES and entry.key in result.values:
+            value = _merge_custom(result.values[entry.key], value)
+        result.values[entry.key] = value
+        result.origins[entry.key] = origin
+
+
+def evaluate(
+    env: Environment,
+    extra_files: Sequence[Path] = (),
+    texts: Mapping[Path, str] | None = None,
+) -> Evaluation:
+    """Merge every layer; `texts` stands in for the content of some files."""
+    result = Evaluation()
+    read = _read_layers(env, extra_files, texts or {}, result)
     # Policy first: what it locks and bounds decides how the lower layers read.
     locked: dict[str, tuple[_Entry, Origin]] = {}
     for layer_file, doc in read:
-        if layer_file.layer is not Layer.POLICY:
-            continue
-        data = dict(doc.data)
-        if BOUNDS_TABLE in data:
-            for policy_bound in _read_bounds(doc, data.pop(BOUNDS_TABLE), result.problems):
-                result.bounds[policy_bound.key] = policy_bound
-        for entry in _entries(doc, data, "", result.problems, policy=True):
-            origin = Origin(Layer.POLICY, doc.path, entry.line, entry.column, locked=True)
-            locked[entry.key] = (entry, origin)
-
-    for layer_file, doc in read:
         if layer_file.layer is Layer.POLICY:
-            continue
-        for entry in _entries(doc, doc.data, "", result.problems, policy=False):
-            if entry.key in locked and layer_file.layer is not Layer.BUILTIN:
-                policy_entry, policy_origin = locked[entry.key]
-                where = Problem(doc.path, entry.key, entry.line, entry.column, "", "").where
-                result.warnings.append(
-                    f"{where}: {entry.key}: warning: locked by policy "
-                    f"{policy_origin.file}; the policy value "
-                    f"{show_value(policy_entry.raw)} stands"
-                )
-                continue
-            bound = result.bounds.get(entry.key)
-            origin = Origin(layer_file.layer, doc.path, entry.line, entry.column)
-            value = entry.value
-            if bound is not None and not bound.allows(value):
-                if layer_file.layer is not Layer.BUILTIN:
-                    expected = f"a value within {bound.text} (bounds set by policy {bound.file})"
-                    result.problems.append(
-                        Problem(
-                            doc.path,
-                            entry.key,
-                            entry.line,
-                            entry.column,
-                            expected,
-                            show_value(entry.raw),
-                        )
-                    )
-                    continue
-                value = min(max(value, bound.low), bound.high)
-                origin = Origin(Layer.POLICY, bound.file)
-            if entry.key == CUSTOM_EXERCISES and entry.key in result.values:
-                value = _merge_custom(result.values[entry.key], value)
-            result.values[entry.key] = value
-            result.origins[entry.key] = origin
-
+            locked.update(_read_policy(doc, result))
+    for layer_file, doc in read:
+        if layer_file.layer is not Layer.POLICY:
+            _merge(layer_file.layer, doc, locked, result)
     for key, (entry, origin) in locked.items():
         bound = result.bounds.get(key)
         if bound is not None and not bound.allows(entry.value):
-            expected = f"a value within {bound.text} (bounds set by policy {bound.file})"
-            result.problems.append(
-                Problem(
-                    origin.file, key, origin.line, origin.column, expected, show_value(entry.raw)
-                )
-            )
+            result.problems.append(_out_of_bounds(bound, origin, key, entry.raw))
             continue
         result.values[key] = entry.value
         result.origins[key] = origin
@@ -415,8 +421,12 @@ def load_config(env: Environment, extra_files: Sequence[Path] = ()) -> LoadedCon
     return evaluate(env, extra_files).loaded()
 
 
+def check(env: Environment, paths: Sequence[Path] = ()) -> Evaluation:
+    """The layers with `paths` added on the command line (those not already a layer)."""
+    known = {f.path.resolve() for f in layer_files(env) if f.path is not None}
+    return evaluate(env, [p for p in paths if p.resolve() not in known])
+
+
 def check_files(env: Environment, paths: Sequence[Path] = ()) -> list[Problem]:
     """Every problem of the layers with `paths` added (those not already a layer)."""
-    known = {f.path.resolve() for f in layer_files(env) if f.path is not None}
-    extra = [p for p in paths if p.resolve() not in known]
-    return evaluate(env, extra).problems
+    return check(env, paths).problems
