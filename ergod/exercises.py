@@ -91,7 +91,12 @@ class Exercise:
 
 
 class ExerciseConfigError(UsageError):
-    """The exercise settings are wrong; `problems` lists each, for the config layer."""
+    """The exercise settings are wrong; `problems` lists each, for the config layer.
+
+    Each problem is one line naming the exercise and field ("exercise 'x':
+    seconds must be ..."); those about `[exercises] disabled` start with
+    "exercises.disabled: ", which ergod.config relies on to point at that key.
+    """
 
     def __init__(self, problems: Sequence[str]) -> None:
         self.problems = tuple(problems)
