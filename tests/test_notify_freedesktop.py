@@ -77,10 +77,11 @@ def test_second_prompt_replaces_the_first(notification_server: NotificationServe
         first = notifier.show(stretch("First exercise"))
         second = notifier.show(stretch("Second exercise"))
         assert first.ok and second.ok
-        notification_server.wait_for()
+        seen = notification_server.wait_for(
+            lambda h: any("Second exercise" in n["body"] for n in h)
+        )
+        assert len(seen) == 1, seen
         assert notification_server.count("displayed") == 1
-        # dunst's history holds a notification's last version; the fixture's
-        # history() reads the first one it printed, so read the closed list.
         notifier.close()
         seen = notification_server.wait_for(lambda h: all(n["closed"] for n in h))
         assert len(seen) == 1, seen
