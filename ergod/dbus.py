@@ -18,8 +18,8 @@ Contract:
   result (e.g. a watch id) strictly before the signals that refer to it.
 * `on_message(msg)` runs on the receiver thread for every incoming message
   that is not a reply (signals, method calls to a service), in bus order.
-* `on_lost()` runs once on the receiver thread when the connection ends by
-  itself (the bus daemon died); never after `close()`.
+* When the connection ends by itself (the bus daemon died), `alive` turns
+  False and every waiting call fails at once with `BusError`.
 * `close()` wakes the thread through a pipe (no polling) and joins it within
   a bounded time. A closed or lost link raises `BusError` on `call()`.
 """
@@ -94,13 +94,11 @@ class BusLink:
         *,
         timeout: float,
         on_message: Callable[[Message], None] | None,
-        on_lost: Callable[[], None] | None,
         name: str,
     ) -> None:
         self._conn = conn
         self._timeout = timeout
         self._on_message = on_message
-        self._on_lost = on_lost
         self._lock = threading.Lock()
         self._pending: dict[int, _Pending] = {}
         # Non-reply messages read while a nested call waited on the receiver thread.
@@ -117,7 +115,6 @@ class BusLink:
         *,
         timeout: float = 2.0,
         on_message: Callable[[Message], None] | None = None,
-        on_lost: Callable[[], None] | None = None,
         name: str = "link",
     ) -> BusLink:
         from jeepney.bus import get_bus
@@ -131,9 +128,7 @@ class BusLink:
             sock = prep_socket(get_bus(address), timeout=timeout)
         except Exception as exc:  # jeepney raises OSError, TimeoutError, RuntimeError, auth errors
             raise BusError(f"cannot connect to D-Bus at {address}: {exc}") from exc
-        link = cls(
-            DBusConnection(sock), timeout=timeout, on_message=on_message, on_lost=on_lost, name=name
-        )
+        link = cls(DBusConnection(sock), timeout=timeout, on_message=on_message, name=name)
         link._thread.start()
         try:
             link.unique_name = str(link.call(message_bus.Hello())[0])
@@ -163,11 +158,13 @@ class BusLink:
         from jeepney import HeaderFields, MessageType
 
         wait = self._timeout if timeout is None else timeout
-        if not self._alive:
-            raise BusError("D-Bus connection is closed")
         serial = next(self._conn.outgoing_serial)
         pending = _Pending(on_reply)
         with self._lock:
+            # Checked under the lock the receiver thread takes when it ends, so
+            # a call either fails here or is released by that thread.
+            if not self._alive:
+                raise BusError("D-Bus connection is closed")
             self._pending[serial] = pending
         try:
             self.send(message, serial)
@@ -251,7 +248,6 @@ class BusLink:
     def _run(self) -> None:
         from jeepney.io.threading import ReceiveStopped
 
-        lost = False
         try:
             while True:
                 while self._backlog:
@@ -261,18 +257,18 @@ class BusLink:
                 self._route(self._conn.receive())
         except ReceiveStopped:
             pass
-        except (OSError, ValueError):
+        except (OSError, ValueError) as exc:
             # EOF or reset: the bus daemon went away (ValueError: socket closed under us).
-            lost = True
+            if not self._closed:
+                logging.getLogger(__name__).info(
+                    "D-Bus connection %s lost: %s", self._thread.name, exc
+                )
         finally:
-            self._alive = False
             with self._lock:
+                self._alive = False
                 waiting = list(self._pending.values())
-                closed = self._closed
             for pending in waiting:
                 pending.done.set()
-        if lost and not closed and self._on_lost is not None:
-            self._on_lost()
 
 
 class LinkOwner:

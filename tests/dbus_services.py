@@ -145,12 +145,15 @@ class FakeScreenSaver(Service):
     def __init__(self, address: str, *, paths: tuple[str, ...] = (PATH,)) -> None:
         super().__init__(address, "org.freedesktop.ScreenSaver")
         self.idle_ms = 0
+        self.active = False
         for path in paths:
             self.handle(
                 path, self.INTERFACE, "GetSessionIdleTime", lambda m: ("u", (self.idle_ms,))
             )
+            self.handle(path, self.INTERFACE, "GetActive", lambda m: ("b", (self.active,)))
 
     def set_active(self, active: bool, path: str = PATH) -> None:
+        self.active = active
         self.emit(path, self.INTERFACE, "ActiveChanged", "b", (active,))
 
 

@@ -320,6 +320,22 @@ def test_screensaver_active_changed_gives_lock_and_unlock_once_each(dbus_session
     assert_nondecreasing_floats([call[1] for call in events.calls])
 
 
+def test_screensaver_already_locked_at_start_reports_only_the_unlock(dbus_session: str) -> None:
+    service = FakeScreenSaver(dbus_session)
+    service.active = True
+    events = Recorder()
+    source = screensaver.ScreenSaverSessionSource(now, dbus_session)
+    try:
+        source.start(events)
+        service.set_active(True)
+        service.set_active(False)
+        events.wait_for(1)
+        source.stop()
+    finally:
+        service.close()
+    assert events.events() == [SessionEvent.UNLOCK]
+
+
 # logind ----------------------------------------------------------------------
 
 
@@ -339,6 +355,7 @@ def test_logind_lock_sleep_wake_unlock_in_order(
     source.start(events)
     try:
         assert source.session_path == login1.SESSION
+        login1.prepare_for_sleep(False)  # a resume we never saw the suspend of: dropped
         login1.lock_signal(True)
         login1.set_locked_hint(True)  # the same lock, confirmed by the locker
         login1.prepare_for_sleep(True)

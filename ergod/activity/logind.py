@@ -135,6 +135,8 @@ class LogindSessionSource(BusSessionSource):
                 member="PrepareForSleep",
             )
         )
+        # Subscribed before any sleep: a WAKE with no SLEEP before it is noise.
+        self._seed("sleep", False)
         self.session_path = self._find_session(link)
         if not self.session_path:
             logging.getLogger(__name__).warning(

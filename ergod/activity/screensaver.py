@@ -15,7 +15,8 @@ Two adapters over the session bus:
   return event exists for a client (KWin may not even answer the idle query),
   so ergod falls back to schedule-only mode there.
 * `ScreenSaverSessionSource` (`SessionSource`): the `ActiveChanged(b)` signal,
-  true is LOCK and false is UNLOCK, deduplicated (KDE emits it on both paths).
+  true is LOCK and false is UNLOCK, deduplicated (KDE emits it on both paths)
+  against the state `GetActive` reported at start.
 
 Privacy: only a duration and a boolean ever come over this interface.
 """
@@ -28,7 +29,15 @@ from typing import TYPE_CHECKING
 from ergod.activity.base import Clock, SourceUnavailable
 from ergod.activity.listener import READY_TIMEOUT, QuerySource, reject_wayland, require_pynput
 from ergod.activity.logind import BusSessionSource
-from ergod.dbus import SESSION, BusError, BusLink, LinkOwner, bus_address, signal_header
+from ergod.dbus import (
+    SESSION,
+    BusError,
+    BusLink,
+    DBusCallError,
+    LinkOwner,
+    bus_address,
+    signal_header,
+)
 
 if TYPE_CHECKING:
     from jeepney import Message
@@ -107,9 +116,16 @@ class ScreenSaverSessionSource(BusSessionSource):
     bus = SESSION
 
     def _subscribe(self, link: BusLink) -> None:
-        from jeepney import MatchRule
+        from jeepney import DBusAddress, MatchRule, new_method_call
 
         link.add_match(MatchRule(type="signal", interface=INTERFACE, member="ActiveChanged"))
+        # After the match, so a change cannot fall between the read and the subscription.
+        target = DBusAddress(OBJECT_PATHS[0], bus_name=BUS_NAME, interface=INTERFACE)
+        try:
+            (active,) = link.call(new_method_call(target, "GetActive"))
+        except DBusCallError:
+            return  # optional in some implementations: the first signal sets the state
+        self._seed("lock", bool(active))
 
     def _on_message(self, msg: Message) -> None:
         _, interface, member = signal_header(msg)
