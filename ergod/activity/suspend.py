@@ -13,6 +13,7 @@ and `start = end - length`. That is exact when the daemon wakes right at
 resume, which is what happens in practice: its overdue timers fire then.
 It never reports a suspend before the previous reading.
 
+Times are on the daemon's clock (`ergod.clock.now`, which is CLOCK_BOOTTIME).
 Pure: no threads, no I/O except the clock read in `read_clocks()`.
 """
 
@@ -20,6 +21,8 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+
+from ergod.clock import now
 
 DEFAULT_TOLERANCE = 2.0
 
@@ -46,11 +49,13 @@ class Suspend:
 
 
 def read_clocks() -> ClockReading:
-    """Read CLOCK_BOOTTIME and CLOCK_MONOTONIC (Linux) as one reading."""
-    return ClockReading(
-        boottime=time.clock_gettime(time.CLOCK_BOOTTIME),
-        monotonic=time.clock_gettime(time.CLOCK_MONOTONIC),
-    )
+    """The daemon's clock (`CLOCK_BOOTTIME`) and `CLOCK_MONOTONIC`, read back to back.
+
+    Where the daemon's clock falls back to monotonic (no CLOCK_BOOTTIME), the
+    gap stays 0 and no suspend is ever detected: logind is then the only
+    source of sleep and wake.
+    """
+    return ClockReading(boottime=now(), monotonic=time.monotonic())
 
 
 class SuspendDetector:
