@@ -70,10 +70,12 @@ def wrapped_xvfb(
 
 
 @pytest.fixture
-def display(xvfb: str, monkeypatch: pytest.MonkeyPatch) -> str:
+def display(shared_xvfb: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    # One server for the session: each test makes its own input and reads
+    # only times after it, and the tests that kill a server start their own.
     require_tool("xdotool")
     monkeypatch.delenv("XDG_SESSION_TYPE", raising=False)
-    return xvfb
+    return shared_xvfb
 
 
 def xdotool(*args: str) -> tuple[float, float]:

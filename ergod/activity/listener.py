@@ -75,17 +75,52 @@ def reject_wayland(environ: Mapping[str, str]) -> None:
         )
 
 
-def _wait_ready(listener: Any, deadline: float) -> bool:
+def _is_xorg(listener: Any) -> bool:
+    return type(listener).__module__.endswith("._xorg")
+
+
+def _instrument(listener: Any) -> threading.Event:
+    """Prepare `listener` before its start; the Event is set once it truly listens.
+
+    pynput's xorg listener marks itself ready *before* it enables its XRecord
+    context: an event in between is lost, and a disable sent then is ignored,
+    leaving the thread blocked until the next input. The server's first reply
+    to the enable (StartOfData) reaches the handler: that is the real start.
+    """
+    listening = threading.Event()
+    run = listener.run
+
+    def run_quietly() -> None:
+        # When the X server dies, pynput's thread ends in ConnectionClosedError
+        # and Python prints its traceback; a daemon should say it in one line.
+        try:
+            run()
+        except Exception as exc:
+            _log.info("an input listener ended: %s", type(exc).__name__)
+
+    listener.run = run_quietly
+    if _is_xorg(listener):
+        handler = listener._handler
+
+        def handler_noting_start(events: Any) -> None:
+            listening.set()
+            handler(events)
+
+        listener._handler = handler_noting_start
+    return listening
+
+
+def _wait_listening(listener: Any, listening: threading.Event, deadline: float) -> bool:
     # pynput's wait() has no timeout and never returns when the backend cannot
-    # start, so wait on its condition in slices and watch the thread too.
+    # start, so wait in slices and watch the thread too.
     condition = listener._condition
-    while time.monotonic() < deadline:
+    while True:
         with condition:
-            if condition.wait_for(lambda: listener._ready, timeout=0.05):
-                return True
-        if not listener.is_alive():
+            ready = condition.wait_for(lambda: listener._ready, timeout=0.05)
+        if ready and (not _is_xorg(listener) or listening.wait(0.05)):
+            return True
+        if not listener.is_alive() or time.monotonic() >= deadline:
             return False
-    return bool(listener._ready)
 
 
 def _halt(listener: Any) -> None:
@@ -119,7 +154,7 @@ def _halt(listener: Any) -> None:
         display = Xlib.display.Display()
         try:
             display.record_disable_context(context)
-            display.flush()
+            display.sync()
         finally:
             display.close()
     except Exception as exc:  # the X server may be gone already
@@ -137,20 +172,6 @@ def _join(listeners: list[Any], timeout: float = STOP_TIMEOUT) -> None:
             _log.warning("an input listener did not stop within %.1f s", timeout)
 
 
-def _log_instead_of_raising(listener: Any) -> None:
-    # When the X server dies, pynput's thread ends in ConnectionClosedError and
-    # Python prints its traceback; a daemon should say it in one log line.
-    run = listener.run
-
-    def run_quietly() -> None:
-        try:
-            run()
-        except Exception as exc:
-            _log.info("an input listener ended: %s", type(exc).__name__)
-
-    listener.run = run_quietly
-
-
 def start_listeners(on_input: Callable[..., object], ready_timeout: float) -> list[Any]:
     """Started, ready mouse and keyboard listeners calling `on_input(*ignored)`.
 
@@ -163,10 +184,10 @@ def start_listeners(on_input: Callable[..., object], ready_timeout: float) -> li
         keyboard.Listener(on_press=on_input, on_release=on_input),
     ]
     deadline = time.monotonic() + ready_timeout
+    listening = [_instrument(listener) for listener in listeners]
     for listener in listeners:
-        _log_instead_of_raising(listener)
         listener.start()
-    if all(_wait_ready(listener, deadline) for listener in listeners):
+    if all(_wait_listening(*pair, deadline) for pair in zip(listeners, listening, strict=True)):
         return listeners
     for listener in listeners:
         _halt(listener)
@@ -266,6 +287,8 @@ class QuerySource:
         self._query = query
         self._ready_timeout = ready_timeout
         self._watch: ReturnWatch | None = None
+        # Arming may come from the daemon's thread or from inside a callback.
+        self._watch_lock = threading.Lock()
 
     def start(self) -> None:
         pass
@@ -281,7 +304,8 @@ class QuerySource:
         self.cancel_watch()
         armed_at = self._clock()
         watch = ReturnWatch(self._clock, callback, self._ready_timeout)
-        self._watch = watch
+        with self._watch_lock:
+            self._watch = watch
         watch.start()
         # Input between arming and the listeners being ready reached no
         # listener; the idle query still saw it.
@@ -290,13 +314,15 @@ class QuerySource:
             watch.fire(last_input)
 
     def cancel_watch(self) -> None:
-        watch, self._watch = self._watch, None
+        with self._watch_lock:
+            watch, self._watch = self._watch, None
         if watch is not None:
             watch.cancel()
 
     def watch_threads(self) -> list[threading.Thread]:
         """Threads of the armed watch (empty when none), for stop checks and tests."""
-        return self._watch.threads() if self._watch is not None else []
+        watch = self._watch
+        return watch.threads() if watch is not None else []
 
 
 class ListenerSource:
