@@ -22,7 +22,7 @@ from conftest import require_tool, running_dbus_session
 from dbus_services import FakeLogind, FakeMutter, FakeScreenSaver
 from jeepney.bus_messages import message_bus
 
-from ergod.activity import gnome, logind, screensaver
+from ergod.activity import gnome, logind, screensaver, select_source
 from ergod.activity.base import SessionEvent, SourceUnavailable
 from ergod.activity.suspend import ClockReading, Suspend, SuspendDetector, read_clocks
 from ergod.clock import now
@@ -430,6 +430,29 @@ def test_logind_bus_death_turns_unhealthy_without_raising(
     eventually(lambda: not source.healthy(), "healthy() to turn False")
     source.stop()
     assert events.calls == []
+
+
+# Through the selector ------------------------------------------------------
+
+
+def test_auto_selection_prefers_gnome_when_mutter_answers(mutter: FakeMutter) -> None:
+    choice = select_source("auto", now, os.environ, platform="linux")
+    assert isinstance(choice.source, gnome.GnomeIdleSource)
+    assert choice.tried == ()
+    assert not choice.source.healthy()  # returned unstarted; the daemon starts it
+
+
+def test_auto_selection_takes_screensaver_on_x11_and_says_why_not_gnome(
+    dbus_session: str, xvfb: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("XDG_SESSION_TYPE", raising=False)
+    service = FakeScreenSaver(dbus_session)
+    try:
+        choice = select_source("auto", now, os.environ, platform="linux")
+    finally:
+        service.close()
+    assert isinstance(choice.source, screensaver.ScreenSaverIdleSource)
+    assert choice.tried == (("gnome", "org.gnome.Mutter.IdleMonitor not on the session bus"),)
 
 
 # Suspend from the clocks -----------------------------------------------------
