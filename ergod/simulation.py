@@ -44,6 +44,11 @@ def simulate(events: Sequence[TraceEvent], rules: Rules) -> SimulationResult:
     effects: list[Effect] = []
     for t, group in groupby(events, key=lambda e: e.t):
         effects += engine.handle(t, [e.kind for e in group])
+    return collect(engine, effects)
+
+
+def collect(engine: Engine, effects: Sequence[Effect]) -> SimulationResult:
+    """The bouts and break records of a finished run, open ones as `pending`."""
     bouts = [e.bout for e in effects if isinstance(e, BoutEnded)]
     current = engine.current_bout()
     if current is not None:
@@ -62,9 +67,7 @@ def simulate_pairs(pairs: Iterable[tuple[float, EventKind]], rules: Rules) -> Si
 def to_json(result: SimulationResult) -> dict[str, Any]:
     """The spec's section 7 object."""
     return {
-        "bouts": [
-            {"start": b.start, "end": b.end, "length": b.length} for b in result.bouts
-        ],
+        "bouts": [{"start": b.start, "end": b.end, "length": b.length} for b in result.bouts],
         "reminders": [record_json(r) for r in result.reminders],
     }
 
@@ -100,7 +103,7 @@ def timeline(result: SimulationResult) -> list[str]:
         at = r.outcome_at if r.outcome_at is not None else r.due
         detail = ""
         if r.outcome is Outcome.TAKEN and r.latency is not None:
-            detail = f" (after {format_duration(round(r.latency))})"
+            detail = f" ({format_duration(round(r.latency))} after the first prompt)"
         elif r.outcome is Outcome.MERGED and r.first_prompt is None:
             detail = " into movement, not shown"
         elif r.outcome is Outcome.PENDING:

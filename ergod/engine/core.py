@@ -410,9 +410,7 @@ class Engine:
 
     def _first_prompt(self, kind: Kind, due: float, m: float, out: list[Effect]) -> None:
         if kind is Kind.STRETCH and self._stretch_coalesces(m):
-            record = BreakRecord(
-                kind, due, None, 0, 0, Outcome.MERGED, m, None, None
-            )
+            record = BreakRecord(kind, due, None, 0, 0, Outcome.MERGED, m, None, None)
             out.append(BreakResolved(record))
             self._restart(kind, m)
             return
@@ -451,11 +449,11 @@ class Engine:
     def _shown(
         self, kind: Kind, brk: _OpenBreak, m: float, *, snoozed: bool, out: list[Effect]
     ) -> None:
-        sitting = None if self._bout_closed else self._bout_start
-        out.append(ShowPrompt(kind, m, brk.due, brk.exercise, brk.prompts, snoozed, sitting))
         if kind is Kind.MOVEMENT and self._kinds[Kind.STRETCH].open is not None:
             self._resolve(Kind.STRETCH, Outcome.MERGED, m, None, out)
             self._restart(Kind.STRETCH, m)
+        sitting = None if self._bout_closed else self._bout_start
+        out.append(ShowPrompt(kind, m, brk.due, brk.exercise, brk.prompts, snoozed, sitting))
 
     def _stretch_coalesces(self, m: float) -> bool:
         movement = self._kinds[Kind.MOVEMENT]

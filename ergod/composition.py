@@ -1,0 +1,35 @@
+"""The composition root's shared steps: from an Environment to configured parts.
+
+`ergod run` and `ergod simulate` must run the same engine under the same
+configuration layers; both get their `Rules` (with the exercise rotation
+filled in) from here, so there is one place where configuration becomes the
+engine's input.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ergod.engine.rules import Rules
+from ergod.environment import Environment
+
+if TYPE_CHECKING:
+    from ergod.config import Config, LoadedConfig
+
+
+def load(env: Environment, extra_files: Sequence[Path] = ()) -> LoadedConfig:
+    """The effective configuration (raises ConfigError, exit 2, if unusable)."""
+    from ergod.config import load_config
+
+    return load_config(env, extra_files)
+
+
+def engine_rules(config: Config) -> Rules:
+    """The engine's rules from a configuration, exercise rotation included."""
+    from ergod.exercises import load_library, rotations
+
+    library = load_library(config.exercises.custom, config.exercises.disabled)
+    return replace(config.rules(), exercises=rotations(library))
