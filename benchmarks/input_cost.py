@@ -198,7 +198,11 @@ def measure(seconds: float, rate: int, threshold: float) -> None:
                 worker.close()
     shares = [100.0 * (end - begin) / wall for begin, end in zip(start_cpu, end_cpu, strict=True)]
     print(f"flood: {sent} moves scripted for {rate}/s; achieved {events / wall:.0f} events/s")
-    print(f"window: {wall:.1f} s on {psutil.cpu_count()} cores, threshold {threshold:g} s\n")
+    tick = 1.0 / os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 0.01
+    print(
+        f"window: {wall:.1f} s on {psutil.cpu_count()} cores, threshold {threshold:g} s; "
+        f"CPU time is counted in {tick * 1000:g} ms ticks: resolution {100 * tick / wall:.2f}%\n"
+    )
     print(f"{'process':<44} {'CPU % of a core':>16} {'vs bare':>8}")
     labels = {
         "bare": "bare pynput listener, empty callbacks",
