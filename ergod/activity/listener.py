@@ -135,8 +135,7 @@ def _halt(listener: Any) -> None:
         # stop() would call wait(), which never returns for a listener that
         # never got ready; its daemon thread is abandoned instead.
         return
-    context = getattr(listener, "_context", None)
-    if context is None:  # not the xorg backend: its own stop() is safe
+    if not _is_xorg(listener):  # win32 and darwin: pynput's own stop() is safe
         try:
             listener.stop()
         except Exception as exc:
@@ -146,14 +145,15 @@ def _halt(listener: Any) -> None:
     # no lock (under an input flood that can wedge the thread), and leaves the
     # request unflushed until the next event. Mark it stopped (its handler
     # checks this at the next event) and disable the context on a connection
-    # of our own.
+    # of our own, synced: closed right after a bare flush, the server
+    # sometimes dropped the request.
     listener._running = False
     try:
         import Xlib.display
 
         display = Xlib.display.Display()
         try:
-            display.record_disable_context(context)
+            display.record_disable_context(listener._context)
             display.sync()
         finally:
             display.close()
