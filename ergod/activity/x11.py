@@ -11,6 +11,11 @@ The idle query uses a connection of its own, guarded by a lock (python-xlib
 displays are not thread-safe); the return watch's listeners use pynput's,
 which read DISPLAY from the process environment. Losing the server turns the
 next `idle_seconds()` into SourceUnavailable, never a hang.
+
+Known limit: the server also restarts its idle time on a screensaver reset
+(XResetScreenSaver, `xdg-screensaver reset`, what video players call while
+playing), so during such playback the user looks present to the idle query.
+The return watch is not affected: it sees only real keyboard and mouse events.
 """
 
 from __future__ import annotations
