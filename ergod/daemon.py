@@ -1,0 +1,596 @@
+"""The daemon: the composition root that turns the engine into `ergod run`.
+
+`Daemon` builds every part from an injected `Environment` and clock, then runs
+the engine on one thread (the caller's). Everything else reaches the engine by
+posting a job to that thread's queue:
+
+* APScheduler (one worker) fires a one-shot job at the engine's next wake-up,
+  replaced whenever the answer changes, and the cron jobs for fixed-time work;
+* the activity source's return watch, the session sources (lock, suspend), the
+  notifier's buttons, the control socket and the signal handlers.
+
+Nothing polls: with the user away and nothing due, no job is scheduled and the
+engine thread sleeps on its queue until the return watch fires.
+
+APScheduler reckons in wall time while the engine reckons on CLOCK_BOOTTIME.
+Each one-shot is placed at `wall now + (moment - boottime now)` in UTC, with no
+misfire limit and coalescing, so a job due during a suspend or behind a clock
+jump runs once, late, instead of being dropped or replayed; jobs are never put
+more than `HORIZON` ahead, which bounds how late a backward wall-clock jump can
+make one. A fired job that comes early just reschedules.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import queue
+import signal
+import threading
+from collections import Counter
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ergod import __version__
+from ergod.activity.base import Clock, SessionEvent, SourceUnavailable
+from ergod.engine import (
+    BoutEnded,
+    BreakRecord,
+    BreakResolved,
+    Effect,
+    Engine,
+    EventKind,
+    ShowPrompt,
+)
+from ergod.engine.presence import Presence
+from ergod.environment import Environment
+
+if TYPE_CHECKING:
+    from ergod.activity import SourceChoice
+    from ergod.config import LoadedConfig
+    from ergod.exercises import Library
+    from ergod.notify import NotifierChoice
+
+HORIZON = 600.0
+"""The furthest ahead (s) a one-shot job is placed; see the module docstring."""
+
+REQUEST_TIMEOUT = 5.0
+
+Job = Callable[[], None]
+WallClock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass
+class _Today:
+    """Outcome counts since start, for `ergod status` (the store keeps history)."""
+
+    outcomes: Counter[tuple[str, str]] = field(default_factory=Counter)
+    last: BreakRecord | None = None
+
+
+class Daemon:
+    """`ergod run`. Build with an Environment; `run()` blocks until stopped."""
+
+    def __init__(
+        self,
+        env: Environment,
+        extra_config: Sequence[Path] = (),
+        *,
+        clock: Clock | None = None,
+        wall: WallClock = utc_now,
+        log: logging.Logger | None = None,
+    ) -> None:
+        from ergod import clock as boot_clock
+
+        self._env = env
+        self._extra = tuple(extra_config)
+        self._clock: Clock = clock or boot_clock.now
+        self._wall = wall
+        self._log = log or logging.getLogger("ergod")
+        self._jobs: queue.SimpleQueue[Job] = queue.SimpleQueue()
+        self._stopping = False
+        self._armed = False
+        self._distrust_idle = False
+        self._quiet_reasons: dict[str, str] = {}  # probe name -> reason
+        self._current_quiet: dict[str, str] = {}
+        self._paused_until: float | None = None
+        self._today = _Today()
+        self._started = self._clock()
+        self._loaded: LoadedConfig | None = None
+        self._library: Library | None = None
+        self._engine: Engine | None = None
+        self._presence: Presence | None = None
+        self._choice: SourceChoice | None = None
+        self._notify: NotifierChoice | None = None
+        self._sessions: list[Any] = []
+        self._scheduler: Any = None
+        self._control: Any = None
+        self._lock: Any = None
+        self._suspend: Any = None
+        self._shown_kind: str | None = None
+
+    # ---- life cycle ----------------------------------------------------
+
+    def run(self) -> int:
+        """Start everything, serve until SIGTERM/SIGINT or `stop()`, clean up."""
+        from ergod.instance import acquire_instance_lock
+
+        self._lock = acquire_instance_lock(self._env)
+        try:
+            self._start()
+            self._serve()
+        finally:
+            self._shutdown()
+        return 0
+
+    def stop(self) -> None:
+        """Ask the daemon to stop (thread-safe)."""
+        self._post(self._request_stop)
+
+    def _start(self) -> None:
+        from ergod.activity import select_source
+        from ergod.activity.suspend import SuspendDetector, read_clocks
+        from ergod.composition import engine_rules, load
+        from ergod.notify import select_notifier
+
+        self._loaded = load(self._env, self._extra)
+        for warning in self._loaded.warnings:
+            self._log.warning("%s", warning)
+        config = self._loaded.config
+        self._library = self._load_library()
+        self._engine = Engine(engine_rules(config))
+        self._presence = Presence(self._engine)
+        environ = self._env.environ
+        self._choice = select_source(str(config.activity.source.value), self._clock, environ)
+        self._log.info("%s", self._choice.describe())
+        self._notify = select_notifier(str(config.notify.backend.value), environ, self._log)
+        self._notify.notifier.on_action(self._on_action)
+        self._suspend = SuspendDetector()
+        self._suspend.observe(read_clocks())
+        self._start_sessions()
+        self._start_scheduler()
+        self._start_control()
+        self._install_signals()
+        if self._choice.source is not None:
+            self._choice.source.start()
+        self._post(self._tick)
+        self._notify_systemd("READY=1")
+        self._log.info("version %s running (pid %d)", __version__, os.getpid())
+
+    def _start_sessions(self) -> None:
+        from ergod.activity import logind, screensaver
+
+        for probe in (logind.probe, screensaver.probe_session):
+            try:
+                source = probe(self._clock, self._env.environ)
+                source.start(self._on_session)
+            except SourceUnavailable as exc:
+                self._log.info("lock/suspend signals: %s", exc)
+                continue
+            except Exception as exc:  # a bus quirk must not stop the daemon
+                self._log.warning("lock/suspend signals unavailable: %s", exc)
+                continue
+            self._sessions.append(source)
+
+    def _start_scheduler(self) -> None:
+        from apscheduler.executors.pool import ThreadPoolExecutor
+        from apscheduler.schedulers.background import BackgroundScheduler
+
+        self._scheduler = BackgroundScheduler(
+            timezone=timezone.utc,
+            executors={"default": ThreadPoolExecutor(max_workers=1)},
+            job_defaults={"coalesce": True, "misfire_grace_time": None, "max_instances": 1},
+        )
+        self._scheduler.start()
+        watchdog = self._env.environ.get("WATCHDOG_USEC", "")
+        if watchdog.isdigit() and int(watchdog) > 0:
+            # From the scheduler's thread: proves the scheduler is alive too.
+            seconds = int(watchdog) / 2e6
+            self._scheduler.add_job(
+                lambda: self._notify_systemd("WATCHDOG=1"), "interval", seconds=seconds
+            )
+
+    def _start_control(self) -> None:
+        from ergod.control import ControlServer, control_socket_path
+        from ergod.environment import ensure_private_dir
+
+        path = control_socket_path(self._env)
+        ensure_private_dir(path.parent)
+        self._control = ControlServer(path, self._on_request, self._log)
+        self._control.start()
+
+    def _install_signals(self) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            return
+        signal.signal(signal.SIGTERM, lambda *_: self._post(self._request_stop))
+        signal.signal(signal.SIGINT, lambda *_: self._post(self._request_stop))
+        signal.signal(signal.SIGHUP, lambda *_: self._post(self._reload_quietly))
+
+    def _serve(self) -> None:
+        while not self._stopping:
+            job = self._jobs.get()
+            try:
+                job()
+            except Exception:
+                self._log.exception("internal error; ergod carries on")
+            if not self._stopping:
+                self._sync()
+
+    def _request_stop(self) -> None:
+        self._stopping = True
+
+    def _shutdown(self) -> None:
+        self._notify_systemd("STOPPING=1")
+        source = self._choice.source if self._choice else None
+        stops: list[Callable[[], object]] = [session.stop for session in self._sessions]
+        if self._control is not None:
+            stops.append(self._control.stop)
+        if self._scheduler is not None:
+            stops.append(lambda: self._scheduler.shutdown(wait=False))
+        if source is not None:
+            stops.append(source.stop)
+        if self._notify is not None:
+            stops.append(self._notify.notifier.stop)
+        if self._lock is not None:
+            stops.append(self._lock.release)
+        for stop in stops:
+            try:
+                stop()
+            except Exception as exc:
+                self._log.warning("while stopping: %s", exc)
+        self._log.info("stopped")
+
+    # ---- posting work to the engine thread ---------------------------------
+
+    def _post(self, job: Job) -> None:
+        self._jobs.put(job)
+
+    def _on_return(self, t: float) -> None:
+        self._post(lambda: self._returned(t))
+
+    def _on_session(self, event: SessionEvent, t: float) -> None:
+        self._post(lambda: self._session(event, t))
+
+    def _on_action(self, key: str) -> None:
+        t = self._clock()
+        kind = {"snooze": EventKind.SNOOZE, "skip": EventKind.SKIP}.get(key)
+        if kind is not None:
+            self._post(lambda: self._user_event(kind, t))
+
+    def _on_request(self, request: Any) -> dict[str, object]:
+        """Control socket handler (server thread): run on the engine thread, wait."""
+        from ergod.control import ControlError
+
+        done: Future[dict[str, object]] = Future()
+
+        def job() -> None:
+            try:
+                done.set_result(self._answer(request))
+            except Exception as exc:
+                done.set_exception(exc)
+
+        self._post(job)
+        try:
+            return done.result(timeout=REQUEST_TIMEOUT)
+        except TimeoutError:
+            raise ControlError("the daemon is busy; try again") from None
+
+    # ---- engine-thread jobs ----------------------------------------------
+
+    @property
+    def _p(self) -> Presence:
+        assert self._presence is not None
+        return self._presence
+
+    def _idle(self) -> float | None:
+        source = self._choice.source if self._choice else None
+        if source is None:
+            return 0.0  # schedule-only mode: always present
+        if self._distrust_idle:
+            return None
+        try:
+            return source.idle_seconds()
+        except SourceUnavailable as exc:
+            self._log.warning("activity source %s failed: %s", source.name, exc)
+            return None
+
+    def _tick(self) -> None:
+        from ergod.activity.suspend import read_clocks
+
+        suspend = self._suspend.observe(read_clocks()) if self._suspend else None
+        if suspend is not None:
+            self._log.info("resumed after %.0f s asleep", suspend.length)
+            self._effects(self._p.event(suspend.start, EventKind.SLEEP, None))
+            self._effects(self._p.event(suspend.end, EventKind.WAKE, None))
+            self._distrust_idle = True
+        t = self._clock()
+        self._update_quiet(t)
+        self._effects(self._p.tick(t, self._idle()))
+
+    def _returned(self, t: float) -> None:
+        self._armed = False
+        self._distrust_idle = False
+        self._effects(self._p.returned(t))
+
+    def _session(self, event: SessionEvent, t: float) -> None:
+        kind = EventKind(event.value)
+        if kind is EventKind.WAKE:
+            self._distrust_idle = True  # the X idle counter may not span the sleep
+        idle = None if kind is EventKind.WAKE else self._idle()
+        self._effects(self._p.event(t, kind, idle))
+
+    def _user_event(self, kind: EventKind, t: float) -> None:
+        self._effects(self._p.event(t, kind, self._idle()))
+
+    def _effects(self, effects: list[Effect]) -> None:
+        for effect in effects:
+            if isinstance(effect, ShowPrompt):
+                self._show(effect)
+            elif isinstance(effect, BreakResolved):
+                self._resolved(effect.record)
+            elif isinstance(effect, BoutEnded):
+                pass  # the store records bouts; nothing for the user to see
+
+    def _show(self, prompt: ShowPrompt) -> None:
+        from ergod.exercises import render_card
+        from ergod.notify.prompt import prompt_message
+
+        assert self._loaded is not None and self._notify is not None
+        config = self._loaded.config
+        title, body = "", ""
+        if prompt.exercise and self._library is not None:
+            title, body = render_card(self._library.get(prompt.exercise))
+        sitting = None if prompt.sitting_since is None else prompt.at - prompt.sitting_since
+        rules = self._p.engine.rules.kind(prompt.kind)
+        notifier = self._notify.notifier
+        message = prompt_message(
+            prompt.kind.value,
+            title,
+            body,
+            sitting,
+            snooze_minutes=int(rules.snooze // 60) if rules.max_snoozes > 0 else 0,
+            timeout=config.notify.timeout,
+            actions=config.notify.actions and notifier.supports_actions,
+        )
+        delivery = notifier.show(message)
+        self._shown_kind = prompt.kind.value
+        if not delivery.ok:
+            # The prompt still counts as shown; the chain has logged the failure.
+            self._log.warning("a prompt could not be delivered: %s", delivery.detail)
+
+    def _resolved(self, record: BreakRecord) -> None:
+        self._today.outcomes[(record.kind.value, record.outcome.value)] += 1
+        self._today.last = record
+        if record.first_prompt is not None and self._shown_kind == record.kind.value:
+            assert self._notify is not None
+            self._notify.notifier.close()
+            self._shown_kind = None
+
+    # ---- quiet time and pause --------------------------------------------
+
+    def _update_quiet(self, t: float) -> None:
+        reasons = dict(self._quiet_reasons)
+        if self._paused_until is not None:
+            if t >= self._paused_until:
+                self._paused_until = None
+            else:
+                reasons["paused"] = "paused"
+        self._set_quiet(t, reasons)
+
+    def _set_quiet(self, t: float, reasons: dict[str, str]) -> None:
+        was = bool(self._current_quiet)
+        self._current_quiet = reasons
+        if bool(reasons) != was:
+            kind = EventKind.QUIET_START if reasons else EventKind.QUIET_END
+            self._effects(self._p.event(t, kind, self._idle()))
+
+    def _pause(self, seconds: float | None) -> str:
+        t = self._clock()
+        self._paused_until = float("inf") if seconds is None else t + seconds
+        self._update_quiet(t)
+        if seconds is None:
+            return "paused until you run `ergod resume`"
+        return f"paused for {round(seconds / 60)} min"
+
+    def _resume(self) -> str:
+        t = self._clock()
+        was = self._paused_until is not None
+        self._paused_until = None
+        self._update_quiet(t)
+        return "resumed" if was else "was not paused"
+
+    # ---- reload ------------------------------------------------------------
+
+    def _reload(self) -> str:
+        from ergod.composition import engine_rules, load
+        from ergod.errors import ErgodError
+
+        try:
+            loaded = load(self._env, self._extra)
+            library = self._load_library(loaded)
+            rules = engine_rules(loaded.config)
+        except ErgodError as exc:
+            self._log.error("reload refused, keeping the running configuration:\n%s", exc.message)
+            raise
+        self._loaded, self._library = loaded, library
+        for warning in loaded.warnings:
+            self._log.warning("%s", warning)
+        self._effects(self._p.engine.reconfigure(self._clock(), rules))
+        self._log.info("configuration reloaded")
+        return "configuration reloaded"
+
+    def _reload_quietly(self) -> None:
+        """SIGHUP: reload; a refusal is logged by `_reload` and changes nothing."""
+        from ergod.errors import ErgodError
+
+        with contextlib.suppress(ErgodError):
+            self._reload()
+
+    def _load_library(self, loaded: LoadedConfig | None = None) -> Library:
+        from ergod.exercises import load_library
+
+        config = (loaded or self._loaded).config  # type: ignore[union-attr]
+        return load_library(config.exercises.custom, config.exercises.disabled)
+
+    # ---- scheduling --------------------------------------------------------
+
+    def _sync(self) -> None:
+        """After every job: arm or cancel the return watch, place the one-shot."""
+        source = self._choice.source if self._choice else None
+        if source is not None:
+            want = self._p.wants_watch
+            if want and not self._armed:
+                source.watch_return(self._on_return)
+                self._armed = True
+            elif not want and self._armed:
+                source.cancel_watch()
+                self._armed = False
+        wake = self._p.engine.next_wakeup() if source is None else self._p.wakeup_at()
+        if self._paused_until is not None and self._paused_until != float("inf"):
+            wake = self._paused_until if wake is None else min(wake, self._paused_until)
+        if self._current_quiet and self._quiet_reasons:
+            recheck = self._clock() + 60.0
+            wake = recheck if wake is None else min(wake, recheck)
+        self._schedule(wake)
+
+    def _schedule(self, wake: float | None) -> None:
+        if self._scheduler is None:
+            return
+        if wake is None:
+            if self._scheduler.get_job("wake"):
+                self._scheduler.remove_job("wake")
+            return
+        delay = min(max(0.0, wake - self._clock()), HORIZON)
+        run_at = self._wall() + timedelta(seconds=delay)
+        self._scheduler.add_job(
+            self._post,
+            "date",
+            run_date=run_at,
+            args=[self._tick],
+            id="wake",
+            replace_existing=True,
+        )
+
+    # ---- answers to the control socket --------------------------------------
+
+    def _answer(self, request: Any) -> dict[str, object]:
+        from ergod.control import ControlError
+        from ergod.errors import ErgodError
+
+        command = str(getattr(request.command, "value", request.command))
+        if command == "status":
+            return self.status()
+        if command == "pause":
+            return {"message": self._pause(getattr(request, "seconds", None))}
+        if command == "resume":
+            return {"message": self._resume()}
+        if command in ("snooze", "skip"):
+            open_kind = self._p.engine.open_kind()
+            if open_kind is None:
+                raise ControlError(f"nothing to {command}: no break is open")
+            if command == "snooze":
+                before = self._open_snoozes()
+                self._user_event(EventKind.SNOOZE, self._clock())
+                if self._open_snoozes() == before:
+                    raise ControlError(f"the {open_kind.value} break cannot be snoozed again")
+                return {"message": f"{open_kind.value} break snoozed"}
+            self._user_event(EventKind.SKIP, self._clock())
+            return {"message": f"{open_kind.value} break skipped"}
+        if command == "reload":
+            try:
+                return {"message": self._reload()}
+            except ErgodError as exc:
+                raise ControlError(
+                    f"reload refused, the last good configuration stays:\n{exc.message}"
+                ) from None
+        raise ControlError(f"unknown command {command!r}")
+
+    def _open_snoozes(self) -> int:
+        return sum(kv.snoozes for kv in self._p.engine.view(self._clock()).kinds)
+
+    def status(self) -> dict[str, object]:
+        """What `ergod status` shows (engine thread only)."""
+        import psutil
+
+        t = self._clock()
+        engine = self._p.engine
+        view = engine.view(t)
+        me = psutil.Process()
+        open_break = None
+        upcoming = []
+        for kv in view.kinds:
+            if kv.open_since is not None:
+                open_break = {
+                    "kind": kv.kind.value,
+                    "since_seconds": t - kv.open_since,
+                    "prompts": kv.prompts,
+                    "snoozes": kv.snoozes,
+                }
+            moment = kv.next_due if kv.next_due is not None else kv.next_prompt
+            if moment is not None:
+                upcoming.append((moment, kv.kind.value))
+        upcoming.sort()
+        choice = self._choice
+        idle = self._idle() if choice and choice.source else None
+        paused = self._paused_until
+        paused_text: str | None = None
+        if paused == float("inf"):
+            paused_text = "indefinitely"
+        elif paused is not None:
+            local = datetime.now().astimezone() + timedelta(seconds=paused - t)
+            paused_text = local.isoformat(timespec="minutes")
+        return {
+            "pid": os.getpid(),
+            "version": __version__,
+            "uptime_seconds": t - self._started,
+            "source": {
+                "name": choice.name if choice else "none",
+                "mode": self._mode(),
+                "tried": [list(pair) for pair in choice.tried] if choice else [],
+                "advice": choice.advice if choice else "",
+            },
+            "notifier": ", ".join(self._notify.chain) if self._notify else "",
+            "sitting_seconds": None if view.sitting_since is None else t - view.sitting_since,
+            "idle_seconds": idle,
+            "locked": view.locked,
+            "paused_until": paused_text,
+            "quiet": list(self._current_quiet.values()),
+            "open_break": open_break,
+            "next": {"kind": upcoming[0][1], "in_seconds": max(0.0, upcoming[0][0] - t)}
+            if upcoming
+            else None,
+            "today": [
+                {"kind": kind, "outcome": outcome, "count": n}
+                for (kind, outcome), n in sorted(self._today.outcomes.items())
+            ],
+            "rss_bytes": me.memory_info().rss,
+            "cpu_seconds": sum(me.cpu_times()[:2]),
+            "config_files": [
+                str(f.path) for f in self._layer_files() if getattr(f, "exists", True)
+            ],
+        }
+
+    def _mode(self) -> str:
+        choice = self._choice
+        if choice is None or choice.source is None:
+            return "schedule-only"
+        return "listener" if choice.name == "pynput" else "idle-first"
+
+    def _layer_files(self) -> list[Any]:
+        from ergod.config import layer_files
+
+        return list(layer_files(self._env, self._extra))
+
+    def _notify_systemd(self, message: str) -> None:
+        from ergod.sdnotify import notify
+
+        notify(message, self._env.environ)

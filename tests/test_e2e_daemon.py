@@ -1,0 +1,214 @@
+"""End to end: the installed `ergod run` on a real X server, D-Bus and dunst.
+
+A seconds-scale configuration (stretch every 6 s, 3 s away takes it) lets the
+test play a user: xdotool moves the mouse, dunst receives the prompt, the user
+stops, `ergod status --json` reports the break taken; then snooze and skip
+through the real CLI. Finally SIGTERM stops the daemon cleanly.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import NotificationServer, require_tool, stop_process
+
+ERGOD = Path(sys.executable).with_name("ergod")
+
+CONFIG = """\
+[activity]
+source = "x11"
+
+[sitting]
+break_after = "30s"
+
+[breaks.stretch]
+every = "6s"
+duration = "3s"
+grace = "5s"
+repeat = "5s"
+max_prompts = 2
+snooze = "4s"
+
+[breaks.movement]
+enabled = false
+
+[notify]
+backend = "freedesktop"
+timeout = "60s"
+"""
+
+pytestmark = pytest.mark.e2e
+
+
+def wait_for(check: Callable[[], Any], timeout: float, what: str) -> Any:
+    deadline = time.monotonic() + timeout
+    last: Any = None
+    while time.monotonic() < deadline:
+        last = check()
+        if last:
+            return last
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}; last answer: {last!r}")
+
+
+class Mouse:
+    """A user wiggling the mouse through xdotool while `moving` is set."""
+
+    def __init__(self) -> None:
+        self.moving = threading.Event()
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        x = 0
+        while not self._done.is_set():
+            if self.moving.is_set():
+                x = (x + 7) % 500
+                subprocess.run(["xdotool", "mousemove", str(100 + x), "200"], check=False)
+            time.sleep(0.25)
+
+    def close(self) -> None:
+        self._done.set()
+        self._thread.join(timeout=5)
+
+
+@pytest.fixture
+def ergod_env(tmp_path: Path, notification_server: NotificationServer) -> Iterator[dict[str, str]]:
+    require_tool("xdotool")
+    env = dict(os.environ)
+    for name in ("XDG_RUNTIME_DIR", "XDG_CONFIG_HOME", "XDG_STATE_HOME"):
+        directory = tmp_path / name.lower()
+        directory.mkdir(mode=0o700)
+        env[name] = str(directory)
+    env["ERGOD_SYSTEM_DIR"] = str(tmp_path / "etc")
+    env.pop("NOTIFY_SOCKET", None)
+    yield env
+
+
+def ergod(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(ERGOD), *args], env=env, capture_output=True, text=True, timeout=20)
+
+
+def status(env: dict[str, str]) -> dict[str, Any] | None:
+    done = ergod(env, "status", "--json")
+    if done.returncode != 0:
+        return None
+    data: dict[str, Any] = json.loads(done.stdout)
+    return data
+
+
+def outcomes(env: dict[str, str]) -> dict[str, int]:
+    data = status(env) or {}
+    return {f"{d['kind']}:{d['outcome']}": d["count"] for d in data.get("today", [])}
+
+
+def test_a_user_session(
+    tmp_path: Path, ergod_env: dict[str, str], notification_server: NotificationServer
+) -> None:
+    assert ERGOD.exists(), f"ergod is not installed beside {sys.executable}"
+    config = tmp_path / "e2e.toml"
+    config.write_text(CONFIG)
+    log = (tmp_path / "ergod.log").open("w")
+    daemon = subprocess.Popen(
+        [str(ERGOD), "run", "--config", str(config), "--log-level", "debug"],
+        env=ergod_env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    mouse = Mouse()
+    try:
+        first = wait_for(lambda: status(ergod_env), 15, "the control socket")
+        assert first["source"]["name"] == "x11"
+        assert first["source"]["mode"] == "idle-first"
+        assert first["pid"] == daemon.pid
+
+        # A second daemon refuses to start and names the first.
+        second = ergod(ergod_env, "run", "--config", str(config))
+        assert second.returncode == 1
+        assert f"pid {daemon.pid}" in second.stderr
+
+        # Sit and work: after 6 s of input the stretch prompt reaches dunst.
+        mouse.moving.set()
+        shown = notification_server.wait_for(
+            lambda items: [n for n in items if n["appname"] == "ergod"], timeout=20
+        )
+        prompt = shown[-1]
+        assert prompt["summary"] == "Stretch break"
+        assert len(prompt["body"]) > 20  # the exercise's name and steps
+
+        # Step away for 5 s: the break is taken.
+        mouse.moving.clear()
+        wait_for(lambda: outcomes(ergod_env).get("stretch:taken"), 20, "a taken break")
+
+        # Back to work: the next prompt, snoozed, then skipped from the CLI.
+        notification_server.forget_so_far()
+        mouse.moving.set()
+        wait_for(lambda: (status(ergod_env) or {}).get("open_break"), 20, "the next prompt")
+        snoozed = ergod(ergod_env, "snooze")
+        assert snoozed.returncode == 0, snoozed.stderr
+        open_break = (status(ergod_env) or {})["open_break"]
+        assert open_break["snoozes"] == 1
+        skipped = ergod(ergod_env, "skip")
+        assert skipped.returncode == 0, skipped.stderr
+        assert outcomes(ergod_env).get("stretch:skipped") == 1
+        assert (status(ergod_env) or {})["open_break"] is None
+        mouse.moving.clear()
+
+        # SIGTERM stops it cleanly and removes its socket.
+        daemon.send_signal(signal.SIGTERM)
+        assert daemon.wait(timeout=10) == 0
+        assert not (Path(ergod_env["XDG_RUNTIME_DIR"]) / "ergod" / "control.sock").exists()
+        assert ergod(ergod_env, "status").returncode == 3
+    finally:
+        mouse.close()
+        stop_process(daemon)
+        log.close()
+        text = (tmp_path / "ergod.log").read_text()
+        if daemon.returncode not in (0, None):
+            sys.stderr.write(text)
+    assert "Traceback" not in text, text
+
+
+def test_headless_start_falls_back_and_keeps_running(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No display, no bus: ergod says what it could not find and keeps running."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DISPLAY", "DBUS_SESSION_BUS_ADDRESS", "WAYLAND_DISPLAY")
+    }
+    for name in ("XDG_RUNTIME_DIR", "XDG_CONFIG_HOME", "XDG_STATE_HOME"):
+        directory = tmp_path / name.lower()
+        directory.mkdir(mode=0o700)
+        env[name] = str(directory)
+    env["ERGOD_SYSTEM_DIR"] = str(tmp_path / "etc")
+    env["DBUS_SYSTEM_BUS_ADDRESS"] = f"unix:path={tmp_path}/no-system-bus"
+    daemon = subprocess.Popen(
+        [str(ERGOD), "run"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    try:
+        data = wait_for(lambda: status(env), 15, "the control socket")
+        assert data["source"]["mode"] == "schedule-only"
+        assert data["source"]["advice"]
+        assert "console" in data["notifier"]
+        assert daemon.poll() is None
+    finally:
+        daemon.send_signal(signal.SIGTERM)
+        out, _ = daemon.communicate(timeout=10)
+    assert daemon.returncode == 0, out
+    assert "schedule-only mode" in out
+    assert "Traceback" not in out
+    assert shutil.which("ergod") or ERGOD.exists()
