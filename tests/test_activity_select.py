@@ -170,3 +170,18 @@ def test_pynputs_dummy_backend_is_rejected(tmp_path: Path, monkeypatch: pytest.M
         )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "none pynput backend 'dummy' cannot see this session's input"
+
+
+def test_importing_the_sources_loads_no_input_library() -> None:
+    # `ergod --help` and `ergod status` import ergod.activity; pynput and
+    # python-xlib load only when a source is probed or started.
+    code = (
+        "import sys\n"
+        "import ergod.activity, ergod.activity.x11, ergod.activity.listener\n"
+        "import ergod.activity.windows, ergod.activity.macos, ergod.clock\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('pynput', 'Xlib')))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert result.stdout.strip() == "[]"
