@@ -58,7 +58,11 @@ _ADVICE: tuple[tuple[str, str], ...] = (
         "on X11, give ergod the display (`systemctl --user import-environment DISPLAY "
         "XAUTHORITY`); the X server needs the MIT-SCREEN-SAVER and RECORD extensions",
     ),
-    ("pynput", "install pynput and python-xlib (`pip install pynput`)"),
+    (
+        "pynput",
+        "the pynput fallback needs an X display (DISPLAY) with the RECORD extension, "
+        "and the pynput and python-xlib packages",
+    ),
     ("windows", "on Windows, run ergod in the user's desktop session"),
     (
         "macos",
