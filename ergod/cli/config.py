@@ -129,14 +129,15 @@ def _show(args: argparse.Namespace) -> int:
 
 
 def _paths(args: argparse.Namespace) -> int:
-    from ergod.config.layers import Layer, builtin_path, layer_files
+    from ergod.config.layers import Layer, layer_files
 
     env = _environment()
-    rows: list[tuple[str, str, str]] = [(Layer.BUILTIN.value, builtin_path(), "package data")]
-    for layer_file in layer_files(env)[1:]:
-        path = layer_file.path
-        state = "exists" if path is not None and path.is_file() else "missing"
-        rows.append((layer_file.layer.value, str(path), state))
+    rows: list[tuple[str, str, str]] = []
+    for layer_file in layer_files(env):
+        state = "exists" if layer_file.exists else "missing"
+        if layer_file.layer is Layer.BUILTIN:
+            state = "package data"
+        rows.append((layer_file.layer.value, layer_file.name, state))
     # Directories show even when empty, so it is clear where files would go.
     for layer, directory in (("system", env.system_config_dir), ("policy", env.policy_dir)):
         if not any(row[1].startswith(f"{directory}/") for row in rows):

@@ -104,6 +104,16 @@ class LayerFile:
     layer: Layer
     path: Path | None
 
+    @property
+    def exists(self) -> bool:
+        """Whether there is a file to read (the built-in defaults always are)."""
+        return self.path is None or self.path.is_file()
+
+    @property
+    def name(self) -> str:
+        """The file's path for people; the installed default.toml for the built-in."""
+        return builtin_path() if self.path is None else str(self.path)
+
 
 @dataclass(frozen=True)
 class LoadedConfig:
