@@ -78,9 +78,8 @@ def test_lock_file_holds_our_pid_in_a_private_dir(env: Environment) -> None:
 
 
 def test_second_acquire_in_the_same_process_is_refused(env: Environment) -> None:
-    with acquire_instance_lock(env):
-        with pytest.raises(AlreadyRunning) as caught:
-            acquire_instance_lock(env)
+    with acquire_instance_lock(env), pytest.raises(AlreadyRunning) as caught:
+        acquire_instance_lock(env)
     assert caught.value.pid == os.getpid()
     assert caught.value.message == f"ergod is already running (pid {os.getpid()})"
     assert caught.value.exit_code == EXIT_RUNTIME

@@ -20,6 +20,7 @@ from ergod.errors import EXIT_RUNTIME, EXIT_USAGE, ErgodError
 COMMANDS: tuple[str, ...] = (
     "config",
     "simulate",
+    "control",
     "exercises",
 )
 

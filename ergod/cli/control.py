@@ -1,0 +1,288 @@
+"""`ergod status`, `pause`, `resume`, `snooze`, `skip`, `reload`: talk to the daemon.
+
+    ergod status [--json]
+    ergod pause [DURATION | --until HH:MM]
+    ergod resume
+    ergod snooze [DURATION]
+    ergod skip
+    ergod reload
+
+Each sends one request over the control socket (`ergod.control`) and prints
+the reply: `status` a short summary (or the result object with `--json`), the
+others the one-line confirmation the daemon sends back. Exit codes: 0 done,
+1 the daemon refused, 2 bad arguments, 3 no daemon running. `--until` is
+resolved here, in local time (today, or tomorrow when that time has passed),
+so the daemon only ever receives seconds. Stdlib only at top level: these run
+often and must start fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+_DEFAULT_CONFIRMATIONS = {
+    "pause": "paused",
+    "resume": "resumed",
+    "snooze": "snoozed",
+    "skip": "skipped",
+    "reload": "configuration reloaded",
+}
+
+
+def register(sub: Any) -> None:
+    status = sub.add_parser(
+        "status",
+        help="show what the running daemon measures and plans",
+        description="Show the running daemon's state: sitting time, next prompt, quiet time.",
+    )
+    status.add_argument("--json", action="store_true", help="print the status as one JSON object")
+    status.set_defaults(func=_status)
+
+    pause = sub.add_parser(
+        "pause",
+        help="pause reminders (for a while, until a time, or until resume)",
+        description="Pause reminders. With no argument, until `ergod resume`.",
+    )
+    pause.add_argument("duration", nargs="?", metavar="DURATION", help='e.g. "30m", "1h30m"')
+    pause.add_argument("--until", metavar="HH:MM", help="until this local time (today or tomorrow)")
+    pause.set_defaults(func=_pause)
+
+    resume = sub.add_parser("resume", help="end a pause", description="End a pause now.")
+    resume.set_defaults(func=_simple, command="resume")
+
+    snooze = sub.add_parser(
+        "snooze",
+        help="postpone the open reminder",
+        description="Postpone the open reminder, by its configured snooze or by DURATION.",
+    )
+    snooze.add_argument("duration", nargs="?", metavar="DURATION", help='e.g. "5m"')
+    snooze.set_defaults(func=_snooze)
+
+    skip = sub.add_parser(
+        "skip", help="dismiss the open reminder", description="Dismiss the open reminder."
+    )
+    skip.set_defaults(func=_simple, command="skip")
+
+    reload = sub.add_parser(
+        "reload",
+        help="re-read the configuration",
+        description="Re-read the configuration; an invalid one is reported and not used.",
+    )
+    reload.set_defaults(func=_simple, command="reload")
+
+
+def _send(request: dict[str, object]) -> dict[str, Any]:
+    from ergod.control import send_request
+    from ergod.environment import Environment
+
+    return send_request(Environment.from_os(), request)
+
+
+def _confirm(command: str, result: Mapping[str, Any]) -> int:
+    message = result.get("message")
+    text = message if isinstance(message, str) and message else _DEFAULT_CONFIRMATIONS[command]
+    sys.stdout.write(f"{text}\n")
+    return 0
+
+
+def _simple(args: argparse.Namespace) -> int:
+    return _confirm(args.command, _send({"command": args.command}))
+
+
+def _duration(text: str) -> float:
+    from ergod.durations import parse_duration
+    from ergod.errors import UsageError
+
+    try:
+        seconds = parse_duration(text)
+    except ValueError as exc:
+        raise UsageError(f"bad duration {text!r}: {exc}") from None
+    if seconds <= 0:
+        raise UsageError(f"bad duration {text!r}: expected a duration of more than 0 seconds")
+    return seconds
+
+
+def seconds_until(minutes_after_midnight: int, now: datetime) -> float:
+    """Seconds from `now` (naive, local) to the next such clock time: today or tomorrow."""
+    hours, minutes = divmod(minutes_after_midnight, 60)
+    target = now.replace(hour=hours, minute=minutes, second=0, microsecond=0)
+    if target <= now:
+        target += timedelta(days=1)
+    # Through timestamps, so a DST change in between counts as the clock says.
+    return target.timestamp() - now.timestamp()
+
+
+def _pause(args: argparse.Namespace) -> int:
+    from ergod.durations import parse_clock_time
+    from ergod.errors import UsageError
+
+    if args.duration is not None and args.until is not None:
+        raise UsageError("pause takes a DURATION or --until HH:MM, not both")
+    seconds: float | None = None
+    if args.duration is not None:
+        seconds = _duration(args.duration)
+    elif args.until is not None:
+        try:
+            minutes = parse_clock_time(args.until)
+        except ValueError as exc:
+            raise UsageError(f"bad --until {args.until!r}: {exc}") from None
+        seconds = seconds_until(minutes, datetime.now())
+    return _confirm("pause", _send({"command": "pause", "seconds": seconds}))
+
+
+def _snooze(args: argparse.Namespace) -> int:
+    seconds = None if args.duration is None else _duration(args.duration)
+    return _confirm("snooze", _send({"command": "snooze", "seconds": seconds}))
+
+
+def _status(args: argparse.Namespace) -> int:
+    result = _send({"command": "status"})
+    if args.json:
+        json.dump(result, sys.stdout, indent=1, ensure_ascii=False)
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write("".join(f"{line}\n" for line in render_status(result, datetime.now())))
+    return 0
+
+
+def _human(seconds: float) -> str:
+    """34 min, 5 s, 2 h 05 min: status is read at a glance, not to the second."""
+    whole = max(0, round(seconds))
+    if whole < 60:
+        return f"{whole} s"
+    minutes = round(whole / 60)
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, rest = divmod(minutes, 60)
+    return f"{hours} h {rest:02d} min"
+
+
+def _plural(count: object, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def _number(value: object) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return float(value)
+
+
+def _paused_text(paused_until: object, now: datetime) -> str:
+    if paused_until == "indefinitely":
+        return "paused until resume"
+    if not isinstance(paused_until, str):
+        return "paused"
+    try:
+        when = datetime.fromisoformat(paused_until)
+    except ValueError:
+        return f"paused until {paused_until}"
+    if when.tzinfo is not None:
+        when = when.astimezone().replace(tzinfo=None)
+    shown = when.strftime("%H:%M") if when.date() == now.date() else when.strftime("%a %H:%M")
+    return f"paused until {shown}"
+
+
+def _headline(result: Mapping[str, Any]) -> str:
+    version = result.get("version")
+    pid = result.get("pid")
+    text = "ergod" + (f" {version}" if version else "") + " running"
+    if pid is not None:
+        text += f" (pid {pid})"
+    parts = []
+    source = result.get("source")
+    if isinstance(source, Mapping) and source.get("name"):
+        mode = source.get("mode")
+        parts.append(f"activity: {source['name']}" + (f" ({mode})" if mode else ""))
+    if result.get("notifier"):
+        parts.append(f"notifications: {result['notifier']}")
+    return text + (" \u2014 " + "; ".join(parts) if parts else "")
+
+
+def _sitting_line(result: Mapping[str, Any]) -> str | None:
+    if "sitting_seconds" not in result:
+        return None
+    sitting = _number(result["sitting_seconds"])
+    if sitting is None:
+        return "sitting: not measured"
+    idle = _number(result.get("idle_seconds"))
+    return f"sitting for {_human(sitting)}" + (
+        f" (idle {_human(idle)})" if idle is not None else ""
+    )
+
+
+def _open_line(result: Mapping[str, Any]) -> str | None:
+    if "open_break" not in result:
+        return None
+    block = result["open_break"]
+    if not isinstance(block, Mapping):
+        return "open: no break"
+    text = f"open: {block.get('kind', '?')} break"
+    since = _number(block.get("since_seconds"))
+    if since is not None:
+        text += f" for {_human(since)}"
+    if "prompts" in block:
+        text += f", {_plural(block['prompts'], 'prompt')}"
+    if "snoozes" in block:
+        text += f", {_plural(block['snoozes'], 'snooze')}"
+    return text
+
+
+def _next_line(result: Mapping[str, Any]) -> str | None:
+    if "next" not in result:
+        return None
+    block = result["next"]
+    if not isinstance(block, Mapping):
+        return "next: nothing due"
+    delay = _number(block.get("in_seconds"))
+    return f"next: {block.get('kind', '?')}" + (f" in {_human(delay)}" if delay is not None else "")
+
+
+def _quiet_line(result: Mapping[str, Any], now: datetime) -> str | None:
+    reasons = result.get("quiet")
+    paused = result.get("paused_until")
+    shown = [str(r) for r in reasons] if isinstance(reasons, list) else []
+    if paused is not None:
+        text = _paused_text(paused, now)
+        shown = [text if r == "paused" else r for r in shown]
+        if text not in shown:
+            shown.insert(0, text)
+    return "quiet: " + ", ".join(shown) if shown else None
+
+
+def _resources_line(result: Mapping[str, Any]) -> str | None:
+    parts = []
+    rss = _number(result.get("rss_bytes"))
+    if rss is not None:
+        parts.append(f"memory {rss / 1048576:.1f} MiB")
+    cpu = _number(result.get("cpu_seconds"))
+    if cpu is not None:
+        parts.append(f"CPU {cpu:.1f} s")
+    return ", ".join(parts) or None
+
+
+def render_status(result: Mapping[str, Any], now: datetime) -> list[str]:
+    """The human summary of a status result; keys that are missing are left out."""
+    lines = [_headline(result)]
+    source = result.get("source")
+    if isinstance(source, Mapping) and source.get("advice"):
+        lines.append(f"advice: {source['advice']}")
+    for line in (
+        _sitting_line(result),
+        _open_line(result),
+        _next_line(result),
+        _quiet_line(result, now),
+        _resources_line(result),
+    ):
+        if line is not None:
+            lines.append(line)
+    files = result.get("config_files")
+    if isinstance(files, list) and files:
+        lines.append("config: " + ", ".join(str(f) for f in files))
+    if result.get("store"):
+        lines.append(f"store: {result['store']}")
+    return lines
