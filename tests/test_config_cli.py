@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -163,3 +164,36 @@ def test_set_refusals_exit_2_and_leave_the_file(world: World) -> None:
     usage = ergod(world, "config", "set", "breaks.stretch.every")
     assert usage.returncode == 2 and "usage:" in usage.stderr
     assert world.snapshot() == before
+
+
+def test_set_makes_a_running_daemon_reload(world: World) -> None:
+    ergod(world, "config", "set", "activity.source", "none")
+    ergod(world, "config", "set", "notify.backend", "console")
+    log = world.root / "daemon.log"
+    exe = Path(sys.executable).parent / "ergod"
+    env = {**os.environ, **world.env.environ}
+    env.pop("DBUS_SESSION_BUS_ADDRESS", None)
+    world.env.runtime_dir.mkdir(mode=0o700, parents=True)
+    with log.open("w") as out:
+        daemon = subprocess.Popen(
+            [str(exe), "run"],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+        )
+    try:
+        deadline = time.monotonic() + 20
+        while "running (pid" not in log.read_text() and daemon.poll() is None:
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.05)
+        assert daemon.poll() is None, log.read_text()
+        result = ergod(world, "config", "set", "breaks.stretch.every", "25m")
+        assert result.returncode == 0
+        assert result.stdout.splitlines()[-1] == f"reloaded running daemon (pid {daemon.pid})"
+        while "configuration reloaded" not in log.read_text():
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.05)
+    finally:
+        daemon.terminate()
+        daemon.wait(timeout=10)
