@@ -96,11 +96,15 @@ def timeline(result: SimulationResult) -> list[str]:
     for effect in result.effects:
         if isinstance(effect, ShowPrompt):
             what = "snoozed prompt" if effect.snoozed else f"prompt {effect.number}"
-            late = "" if effect.at == effect.due else f", due {format_clock(effect.due)}"
+            late = ""
+            if effect.number == 1 and effect.at != effect.due:
+                late = f", due {format_clock(effect.due)}"
             exercise = f": {effect.exercise}" if effect.exercise else ""
             rows.append((effect.at, 1, f"{effect.kind.value} {what}{exercise}{late}"))
+    end = max((b.end for b in result.bouts), default=0.0)
     for r in result.reminders:
-        at = r.outcome_at if r.outcome_at is not None else r.due
+        # Still open at the end of the trace: listed last.
+        at = r.outcome_at if r.outcome_at is not None else max(end, r.due)
         detail = ""
         if r.outcome is Outcome.TAKEN and r.latency is not None:
             detail = f" ({format_duration(round(r.latency))} after the first prompt)"
@@ -108,7 +112,8 @@ def timeline(result: SimulationResult) -> list[str]:
             detail = " into movement, not shown"
         elif r.outcome is Outcome.PENDING:
             detail = " at the end of the trace"
-        rows.append((at, 2, f"{r.kind.value} {r.outcome.value}{detail}"))
+        rank = 4 if r.outcome is Outcome.PENDING else 2
+        rows.append((at, rank, f"{r.kind.value} {r.outcome.value}{detail}"))
     rows.sort(key=lambda row: (row[0], row[1]))
     lines = [f"{format_clock(t)}  {text}" for t, _, text in rows]
     shown = sum(1 for r in result.reminders if r.first_prompt is not None)
