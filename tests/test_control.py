@@ -21,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Iterator, Mapping
 from datetime import datetime
 from pathlib import Path
@@ -191,6 +192,7 @@ def test_status_rendering_tolerates_missing_and_null_keys() -> None:
         "paused_until": "indefinitely",
         "quiet": ["paused"],
         "rss_bytes": 3 * 1048576 * 1024,
+        "uptime_seconds": 7200.0,
     }
     assert render_status(sparse, now) == [
         "ergod running (pid 7) \u2014 activity: schedule (schedule-only)",
@@ -199,7 +201,7 @@ def test_status_rendering_tolerates_missing_and_null_keys() -> None:
         "open: no break",
         "next: nothing due",
         "quiet: paused until resume",
-        "memory 3072.0 MiB",
+        "up 2 h 00 min, memory 3072.0 MiB",
     ]
     tomorrow = render_status({"paused_until": "2026-11-23T09:00:00", "quiet": ["paused"]}, now)
     assert tomorrow[-1] == "quiet: paused until Mon 09:00"
@@ -545,3 +547,81 @@ def test_a_socket_path_that_is_a_plain_file_is_refused(env: Environment) -> None
     with pytest.raises(ErgodError, match="is not a socket"):
         ControlServer(path, ScriptedDaemon(), logging.getLogger("t")).start()
     assert path.read_text() == "mine\n"
+
+
+# --- with the real daemon ------------------------------------------------------------
+
+
+def _daemon_environ(root: Path) -> dict[str, str]:
+    """A user with nothing set up: no display, no session bus, no system config."""
+    environ = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DISPLAY", "WAYLAND_DISPLAY", "DBUS_SESSION_BUS_ADDRESS")
+    }
+    (root / "etc").mkdir(exist_ok=True)
+    environ.update(
+        HOME=str(root),
+        XDG_RUNTIME_DIR=str(root),
+        XDG_CONFIG_HOME=str(root / "config"),
+        XDG_STATE_HOME=str(root / "state"),
+        ERGOD_SYSTEM_DIR=str(root / "etc"),
+    )
+    return environ
+
+
+def _start_daemon(root: Path, env: Environment) -> subprocess.Popen[str]:
+    exe = Path(sys.executable).parent / "ergod"
+    proc = subprocess.Popen(
+        [str(exe), "run"],
+        env=_daemon_environ(root),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"ergod run exited {proc.returncode}: {proc.communicate()[1]}")
+        try:
+            send_request(env, {"command": "status"})
+            return proc
+        except NoDaemonError:
+            time.sleep(0.05)
+    proc.kill()
+    pytest.fail(f"ergod run never answered on its control socket: {proc.communicate()[1]}")
+
+
+@pytest.mark.e2e
+def test_real_daemon_status_pause_second_instance_and_kill_9(
+    runtime_dir: Path, env: Environment, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name, value in _daemon_environ(runtime_dir).items():
+        monkeypatch.setenv(name, value)
+    first = _start_daemon(runtime_dir, env)
+    try:
+        status = send_request(env, {"command": "status"})
+        assert status["pid"] == first.pid
+        second = _installed_ergod("run")
+        assert second.returncode == EXIT_RUNTIME
+        assert f"ergod is already running (pid {first.pid})" in second.stderr
+        assert _installed_ergod("pause", "10m").returncode == 0
+        paused = send_request(env, {"command": "status"})
+        assert paused["paused_until"] is not None
+        assert "paused" in paused["quiet"]
+        assert _installed_ergod("resume").returncode == 0
+        assert send_request(env, {"command": "status"})["paused_until"] is None
+        refused = _installed_ergod("skip")
+        assert refused.returncode == EXIT_RUNTIME
+        assert refused.stderr.startswith("ergod: ")  # the daemon's reason, one line
+    finally:
+        first.kill()  # SIGKILL: the lock file and the socket file stay behind
+        first.wait(timeout=10)
+    assert _installed_ergod("status").returncode == EXIT_NO_DAEMON
+    third = _start_daemon(runtime_dir, env)
+    try:
+        assert send_request(env, {"command": "status"})["pid"] == third.pid
+    finally:
+        third.terminate()
+        third.wait(timeout=10)
+    assert not control_socket_path(env).exists()

@@ -256,6 +256,9 @@ def _quiet_line(result: Mapping[str, Any], now: datetime) -> str | None:
 
 def _resources_line(result: Mapping[str, Any]) -> str | None:
     parts = []
+    uptime = _number(result.get("uptime_seconds"))
+    if uptime is not None:
+        parts.append(f"up {_human(uptime)}")
     rss = _number(result.get("rss_bytes"))
     if rss is not None:
         parts.append(f"memory {rss / 1048576:.1f} MiB")
