@@ -36,6 +36,14 @@ def _absolute(environ: Mapping[str, str], name: str) -> Path | None:
     return Path(value) if value and os.path.isabs(value) else None
 
 
+def _user_tag(environ: Mapping[str, str]) -> str:
+    """The uid where there is one (POSIX), else the user name (Windows)."""
+    getuid = getattr(os, "getuid", None)
+    if getuid is not None:
+        return str(getuid())
+    return environ.get("USERNAME") or environ.get("USER") or "user"
+
+
 @dataclass(frozen=True)
 class Environment:
     """Directories ergod reads and writes, and the environment it was given."""
@@ -57,7 +65,7 @@ class Environment:
             system_dir=_absolute(env, "ERGOD_SYSTEM_DIR") or DEFAULT_SYSTEM_DIR,
             config_home=_absolute(env, "XDG_CONFIG_HOME") or home / ".config",
             state_home=_absolute(env, "XDG_STATE_HOME") or home / ".local" / "state",
-            runtime_dir=_absolute(env, "XDG_RUNTIME_DIR") or tmp / f"ergod-{os.getuid()}",
+            runtime_dir=_absolute(env, "XDG_RUNTIME_DIR") or tmp / f"ergod-{_user_tag(env)}",
             home=home,
             environ=env,
         )
@@ -114,7 +122,10 @@ def ensure_private_dir(path: Path) -> Path:
     to or that someone else owns, or another user could impersonate the daemon.
     """
     path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    getuid = getattr(os, "getuid", None)
+    if getuid is None:  # Windows: the user's temp directory is already private
+        return path
     info = path.stat()
-    if info.st_uid != os.getuid() or stat.S_IMODE(info.st_mode) & 0o077:
+    if info.st_uid != getuid() or stat.S_IMODE(info.st_mode) & 0o077:
         raise PermissionError(f"{path} is not a private directory of this user")
     return path

@@ -13,7 +13,7 @@ from ergod.config import ConfigError, Layer, Problem, check_files, load_config
 from ergod.config.layers import builtin_text, evaluate
 from ergod.config.schema import KEYS, Config
 from ergod.engine.rules import Rules
-from ergod.environment import Environment
+from ergod.environment import Environment, ensure_private_dir
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -604,3 +604,13 @@ def test_the_reference_documents_every_key() -> None:
     for key in KEYS:
         generic = re.sub(r"^breaks\.(stretch|movement)\.", "breaks.<kind>.", key)
         assert f"| `{generic}` |" in reference, f"docs/configuration.md lacks {key}"
+
+
+def test_ensure_private_dir_creates_0700_and_refuses_a_shared_one(tmp_path: Path) -> None:
+    made = ensure_private_dir(tmp_path / "run" / "ergod")
+    assert made.is_dir() and made.stat().st_mode & 0o777 == 0o700
+    shared = tmp_path / "shared"
+    shared.mkdir(mode=0o777)
+    shared.chmod(0o777)
+    with pytest.raises(PermissionError, match="not a private directory"):
+        ensure_private_dir(shared)
