@@ -614,3 +614,10 @@ def test_ensure_private_dir_creates_0700_and_refuses_a_shared_one(tmp_path: Path
     shared.chmod(0o777)
     with pytest.raises(PermissionError, match="not a private directory"):
         ensure_private_dir(shared)
+
+
+def test_a_file_read_twice_reports_each_problem_once(world: World) -> None:
+    world.write("etc/policy.d/a.toml", "[sitting]\nbreak_after = '3m'\n")
+    user = world.write("config/ergod/config.toml", "[sitting]\nbreak_after = 'x'\ndaily = 1\n")
+    result = evaluate(world.env, [user])
+    assert [p.key for p in result.problems] == ["sitting.break_after", "sitting.daily"]

@@ -183,7 +183,6 @@ def signal_running_daemon(env: Environment) -> int | None:
 
 
 def _edit(env: Environment, key: str, value: object | None) -> EditResult:
-    _check_key(env, key)
     path = env.user_config_file
     text = _read_user_file(path)
     new_text, changed = _edited_text(text, key, value)
@@ -205,4 +204,5 @@ def set_value(env: Environment, key: str, text: str) -> EditResult:
 
 def unset_value(env: Environment, key: str) -> EditResult:
     """Remove `key` from the user's file, so lower layers decide it again."""
+    _check_key(env, key)
     return _edit(env, key, None)

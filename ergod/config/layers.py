@@ -377,6 +377,9 @@ def evaluate(
     # Report in reading order: layer by layer, file by file, line by line.
     order = {f.path: index for index, f in enumerate(result.files)}
     result.problems.sort(key=lambda p: (order.get(p.file, len(order)), p.line or 0))
+    # A file read twice (the user's file also given with --config) says it once.
+    result.problems = list(dict.fromkeys(result.problems))
+    result.warnings = list(dict.fromkeys(result.warnings))
     return result
 
 
