@@ -181,6 +181,12 @@ def test_an_unreadable_toml_file_is_not_edited(world: World) -> None:
     assert world.snapshot() == before
 
 
+def test_unset_of_an_unknown_key_is_refused(world: World) -> None:
+    with pytest.raises(ConfigError, match='did you mean "sitting.break_after"'):
+        unset_value(world.env, "sitting.brake_after")
+    assert not world.user_file.exists()
+
+
 def test_unset_of_a_locked_key_is_allowed(world: World) -> None:
     world.write("etc/policy.d/10-it.toml", POLICY)
     world.write("config/ergod/config.toml", "[breaks.movement]\nenabled = false\n")

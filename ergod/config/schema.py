@@ -122,9 +122,7 @@ def duration(*, positive: bool = True) -> ValueType:
 
 def count(minimum: int) -> ValueType:
     def parse(value: object) -> int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise ValueError(f"expected a whole number of at least {minimum}")
-        if value < minimum:
+        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
             raise ValueError(f"expected a whole number of at least {minimum}")
         return value
 
@@ -153,8 +151,7 @@ def choice(enum: type[Enum]) -> ValueType:
 
 def clock(*, end_of_day: bool = False) -> ValueType:
     def parse(value: object) -> int:
-        minutes = parse_clock_time(value, allow_end_of_day=end_of_day)
-        return minutes
+        return parse_clock_time(value, allow_end_of_day=end_of_day)
 
     return ValueType(parse, format_time_of_day, format_time_of_day, text=True)
 
