@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import textwrap
@@ -182,7 +183,7 @@ def test_an_unreadable_toml_file_is_not_edited(world: World) -> None:
 
 
 def test_unset_of_an_unknown_key_is_refused(world: World) -> None:
-    with pytest.raises(ConfigError, match='did you mean "sitting.break_after"'):
+    with pytest.raises(ConfigError, match=re.escape('did you mean "sitting.break_after"')):
         unset_value(world.env, "sitting.brake_after")
     assert not world.user_file.exists()
 
