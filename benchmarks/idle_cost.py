@@ -77,7 +77,7 @@ def main() -> int:
             deadline = time.monotonic() + 20
             while not sock.exists() and time.monotonic() < deadline:
                 time.sleep(0.1)
-            time.sleep(2)  # let start-up work settle
+            time.sleep(25)  # past the first presence check (20 s), which arms the return watch
             procs = {
                 "ergod run": psutil.Process(daemon.pid),
                 "baseline (sleep)": psutil.Process(sleeper.pid),

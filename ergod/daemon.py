@@ -161,7 +161,10 @@ class Daemon:
         self._start_control()
         self._install_signals()
         if self._choice.source is not None:
-            self._choice.source.start()
+            try:
+                self._choice.source.start()
+            except SourceUnavailable as exc:
+                self._source_failed(exc)
         self._post(self._tick)
         self._notify_systemd("READY=1")
         self._log.info("version %s running (pid %d)", __version__, os.getpid())
@@ -300,8 +303,28 @@ class Daemon:
         try:
             return source.idle_seconds()
         except SourceUnavailable as exc:
-            self._log.warning("activity source %s failed: %s", source.name, exc)
+            self._source_failed(exc)
             return None
+
+    def _source_failed(self, exc: Exception) -> None:
+        """The activity source broke (X died, a listener would not start):
+        say so once and carry on in schedule-only mode rather than stop."""
+        from ergod.activity import SourceChoice
+
+        choice = self._choice
+        if choice is None or choice.source is None:
+            return
+        self._log.warning(
+            "activity source %s failed (%s); reminders now follow the clock "
+            "(schedule-only mode) until ergod is restarted",
+            choice.name,
+            exc,
+        )
+        with contextlib.suppress(Exception):
+            choice.source.stop()
+        self._armed = False
+        tried = (*choice.tried, (choice.name, str(exc)))
+        self._choice = SourceChoice(None, "none", tried, choice.advice)
 
     def _tick(self) -> None:
         from ergod.activity.suspend import read_clocks
@@ -449,8 +472,12 @@ class Daemon:
         if source is not None:
             want = self._p.wants_watch
             if want and not self._armed:
-                source.watch_return(self._on_return)
-                self._armed = True
+                try:
+                    source.watch_return(self._on_return)
+                    self._armed = True
+                except SourceUnavailable as exc:
+                    self._source_failed(exc)
+                    return self._sync()
             elif not want and self._armed:
                 source.cancel_watch()
                 self._armed = False
@@ -539,8 +566,9 @@ class Daemon:
             if moment is not None:
                 upcoming.append((moment, kv.kind.value))
         upcoming.sort()
+        # Asking the source first: a failure found now switches the mode below.
+        idle = self._idle() if self._choice and self._choice.source else None
         choice = self._choice
-        idle = self._idle() if choice and choice.source else None
         paused = self._paused_until
         paused_text: str | None = None
         if paused == float("inf"):

@@ -212,3 +212,45 @@ def test_headless_start_falls_back_and_keeps_running(
     assert "schedule-only mode" in out
     assert "Traceback" not in out
     assert shutil.which("ergod") or ERGOD.exists()
+
+
+def test_x_server_dying_falls_back_to_schedule_only(tmp_path: Path, dbus_session: str) -> None:
+    """X dies under a running daemon: it says so, keeps running, answers status."""
+    from conftest import running_xvfb_process
+
+    require_tool("xdotool")
+    config = tmp_path / "e2e.toml"
+    config.write_text(CONFIG.replace('backend = "freedesktop"', 'backend = "console"'))
+    env = dict(os.environ)
+    for name in ("XDG_RUNTIME_DIR", "XDG_CONFIG_HOME", "XDG_STATE_HOME"):
+        directory = tmp_path / name.lower()
+        directory.mkdir(mode=0o700)
+        env[name] = str(directory)
+    env["ERGOD_SYSTEM_DIR"] = str(tmp_path / "etc")
+    with running_xvfb_process() as (display, xvfb):
+        env["DISPLAY"] = display
+        daemon = subprocess.Popen(
+            [str(ERGOD), "run", "--config", str(config)],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        try:
+            assert (
+                wait_for(lambda: status(env), 15, "the control socket")["source"]["name"] == "x11"
+            )
+            stop_process(xvfb)
+            data = wait_for(
+                lambda: (s := status(env)) and s["source"]["mode"] == "schedule-only" and s,
+                20,
+                "the fall-back to schedule-only mode",
+            )
+            assert any(name == "x11" for name, _ in data["source"]["tried"]), data
+            assert daemon.poll() is None
+        finally:
+            daemon.send_signal(signal.SIGTERM)
+            out, _ = daemon.communicate(timeout=10)
+    assert daemon.returncode == 0, out
+    assert "activity source x11 failed" in out
+    assert "Traceback" not in out
