@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ergod.durations import (
     format_days,
@@ -129,3 +131,13 @@ def test_weekly_times(text: str, value: tuple[int, int]) -> None:
 def test_bad_weekly_times(text: object) -> None:
     with pytest.raises(ValueError, match=r"^expected a day and time like \"fri 16:00\""):
         parse_weekly_time(text)
+
+
+@given(st.integers(min_value=0, max_value=10**9))
+def test_any_whole_duration_round_trips(seconds: int) -> None:
+    assert parse_duration(format_duration(seconds)) == seconds
+
+
+@given(st.sets(st.integers(min_value=0, max_value=6), min_size=1))
+def test_any_set_of_days_round_trips(days: set[int]) -> None:
+    assert parse_days(format_days(tuple(days))) == tuple(sorted(days))
