@@ -602,9 +602,7 @@ class Daemon:
             ],
             "rss_bytes": me.memory_info().rss,
             "cpu_seconds": sum(me.cpu_times()[:2]),
-            "config_files": [
-                str(f.path) for f in self._layer_files() if getattr(f, "exists", True)
-            ],
+            "config_files": [f.name for f in self._layer_files() if f.exists],
         }
 
     def _mode(self) -> str:

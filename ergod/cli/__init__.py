@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -18,6 +19,7 @@ from ergod.errors import EXIT_RUNTIME, EXIT_USAGE, ErgodError
 
 # Order is the order shown in `ergod --help`.
 COMMANDS: tuple[str, ...] = (
+    "run",
     "config",
     "simulate",
     "control",
@@ -63,4 +65,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
+        return EXIT_RUNTIME
+    except Exception as exc:
+        # A bug, not a user error: one plain line, the traceback only on request.
+        if os.environ.get("ERGOD_DEBUG"):
+            raise
+        sys.stderr.write(
+            f"ergod: internal error: {type(exc).__name__}: {exc}\n"
+            "ergod: please report it; run again with ERGOD_DEBUG=1 for the details\n"
+        )
         return EXIT_RUNTIME

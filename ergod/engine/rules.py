@@ -1,8 +1,9 @@
 """The rules the sitting clock runs by: typed, validated values, in seconds.
 
 `Rules` is everything the engine needs from configuration, and nothing else.
-The config layer builds it (`Rules.from_config`); tests and `simulate` may
-build it directly. Field meanings are those of spec/sitting-clock.md.
+The config layer builds it (`Config.rules()`, with the exercise rotation
+added by `ergod.composition.engine_rules`); tests may build it directly.
+Field meanings are those of spec/sitting-clock.md.
 """
 
 from __future__ import annotations
