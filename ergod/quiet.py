@@ -158,6 +158,43 @@ class ProcessProbe:
         return None
 
 
+class _HeldConnectionProbe:
+    """A probe that keeps one connection: a lock, a failure log, a fresh start on errors.
+
+    `_ask()` answers yes or no on the connection (opening it if needed);
+    anything it raises means the connection is suspect: it is dropped, the
+    failure logged once, and the answer is None.
+    """
+
+    name = ""
+    reason = ""
+
+    def __init__(self, log: logging.Logger | None) -> None:
+        self._lock = threading.Lock()
+        self._failure = _FailureLog(log or logging.getLogger(__name__), self.name)
+
+    def check(self) -> str | None:
+        with self._lock:
+            try:
+                on = self._ask()
+            except Exception as exc:  # the contract: never raise into the engine thread
+                self._drop()
+                self._failure.failed(f"{type(exc).__name__}: {exc}")
+                return None
+        self._failure.ok()
+        return self.reason if on else None
+
+    def close(self) -> None:
+        with self._lock:
+            self._drop()
+
+    def _ask(self) -> bool:
+        raise NotImplementedError
+
+    def _drop(self) -> None:
+        raise NotImplementedError
+
+
 # ---- fullscreen windows on X11 ---------------------------------------------
 
 
@@ -186,7 +223,7 @@ def probe_fullscreen(
     return FullscreenProbe(environ["DISPLAY"], log)
 
 
-class FullscreenProbe:
+class FullscreenProbe(_HeldConnectionProbe):
     """Quiet while a window is fullscreen on an X11 display (EWMH).
 
     Asks the window manager's `_NET_ACTIVE_WINDOW` on the root window; when
@@ -198,28 +235,13 @@ class FullscreenProbe:
     """
 
     name = "fullscreen"
+    reason = FULLSCREEN_ON
 
     def __init__(self, display: str, log: logging.Logger | None = None) -> None:
+        super().__init__(log)
         self._display_name = display
-        self._lock = threading.Lock()
         self._display: Any = None
         self._atoms: dict[str, int] = {}
-        self._failure = _FailureLog(log or logging.getLogger(__name__), self.name)
-
-    def check(self) -> str | None:
-        with self._lock:
-            try:
-                found = self._fullscreen()
-            except Exception as exc:  # ConnectionClosedError, XError, OSError
-                self._drop()
-                self._failure.failed(f"{self._display_name}: {type(exc).__name__}: {exc}")
-                return None
-        self._failure.ok()
-        return FULLSCREEN_ON if found else None
-
-    def close(self) -> None:
-        with self._lock:
-            self._drop()
 
     def _drop(self) -> None:
         display, self._display = self._display, None
@@ -240,7 +262,7 @@ class FullscreenProbe:
             self._display = display
         return self._display
 
-    def _fullscreen(self) -> bool:
+    def _ask(self) -> bool:
         from Xlib import X, Xatom
         from Xlib.error import BadDrawable, BadWindow
 
@@ -286,7 +308,7 @@ def _unwrap(value: Any) -> Any:
     return value
 
 
-class DndProbe:
+class DndProbe(_HeldConnectionProbe):
     """Quiet while the desktop's do-not-disturb is on, where it can be read.
 
     Three readings on the session bus, in this order; the first that says
@@ -310,32 +332,15 @@ class DndProbe:
     """
 
     name = "dnd"
+    reason = DND_ON
 
     def __init__(
         self, address: str, log: logging.Logger | None = None, *, timeout: float = 0.5
     ) -> None:
+        super().__init__(log)
         self._address = address
         self._timeout = timeout
-        self._lock = threading.Lock()
         self._link: BusLink | None = None
-        self._failure = _FailureLog(log or logging.getLogger(__name__), self.name)
-
-    def check(self) -> str | None:
-        from ergod.dbus import BusError
-
-        with self._lock:
-            try:
-                on = self._dnd_on()
-            except BusError as exc:
-                self._drop()
-                self._failure.failed(str(exc))
-                return None
-        self._failure.ok()
-        return DND_ON if on else None
-
-    def close(self) -> None:
-        with self._lock:
-            self._drop()
 
     def _drop(self) -> None:
         link, self._link = self._link, None
@@ -350,7 +355,7 @@ class DndProbe:
             self._link = BusLink.open(self._address, timeout=self._timeout, name="quiet-dnd")
         return self._link
 
-    def _dnd_on(self) -> bool:
+    def _ask(self) -> bool:
         link = self._ensure()
         if self._property(link, NOTIFICATIONS, NOTIFICATIONS_PATH, NOTIFICATIONS, "Inhibited"):
             return True
