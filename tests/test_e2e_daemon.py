@@ -181,21 +181,9 @@ def test_a_user_session(
     assert "Traceback" not in text, text
 
 
-def test_headless_start_falls_back_and_keeps_running(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_headless_start_falls_back_and_keeps_running(tmp_path: Path) -> None:
     """No display, no bus: ergod says what it could not find and keeps running."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in ("DISPLAY", "DBUS_SESSION_BUS_ADDRESS", "WAYLAND_DISPLAY")
-    }
-    for name in ("XDG_RUNTIME_DIR", "XDG_CONFIG_HOME", "XDG_STATE_HOME"):
-        directory = tmp_path / name.lower()
-        directory.mkdir(mode=0o700)
-        env[name] = str(directory)
-    env["ERGOD_SYSTEM_DIR"] = str(tmp_path / "etc")
-    env["DBUS_SYSTEM_BUS_ADDRESS"] = f"unix:path={tmp_path}/no-system-bus"
+    env = private_env(tmp_path)
     daemon = subprocess.Popen(
         [str(ERGOD), "run"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
@@ -253,4 +241,60 @@ def test_x_server_dying_falls_back_to_schedule_only(tmp_path: Path, dbus_session
             out, _ = daemon.communicate(timeout=10)
     assert daemon.returncode == 0, out
     assert "activity source x11 failed" in out
+    assert "Traceback" not in out
+
+
+def private_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DISPLAY", "DBUS_SESSION_BUS_ADDRESS", "WAYLAND_DISPLAY", "NOTIFY_SOCKET")
+    }
+    for name in ("XDG_RUNTIME_DIR", "XDG_CONFIG_HOME", "XDG_STATE_HOME"):
+        directory = tmp_path / name.lower()
+        directory.mkdir(mode=0o700, exist_ok=True)
+        env[name] = str(directory)
+    env["ERGOD_SYSTEM_DIR"] = str(tmp_path / "etc")
+    env["DBUS_SYSTEM_BUS_ADDRESS"] = f"unix:path={tmp_path}/no-system-bus"
+    env.update(extra)
+    return env
+
+
+def test_a_forced_source_that_cannot_work_exits_1(tmp_path: Path) -> None:
+    env = private_env(tmp_path)
+    config = tmp_path / "x11.toml"
+    config.write_text('[activity]\nsource = "x11"\n')
+    done = ergod(env, "run", "--config", str(config))
+    assert done.returncode == 1
+    assert 'activity source "x11" was set but cannot work here' in done.stderr
+    assert "DISPLAY" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_reload_refuses_a_broken_config_and_keeps_the_last_good_one(tmp_path: Path) -> None:
+    env = private_env(tmp_path)
+    user = Path(env["XDG_CONFIG_HOME"]) / "ergod" / "config.toml"
+    user.parent.mkdir(parents=True)
+    user.write_text('[breaks.stretch]\nevery = "25m"\n')
+    daemon = subprocess.Popen(
+        [str(ERGOD), "run"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    try:
+        wait_for(lambda: status(env), 15, "the control socket")
+        user.write_text('[breaks.stretch]\nevery = "soon"\n')
+        refused = ergod(env, "reload")
+        assert refused.returncode == 1
+        assert "breaks.stretch.every" in refused.stderr
+        assert "last good configuration" in refused.stderr
+        # SIGHUP with the same broken file: logged, and the daemon lives on.
+        daemon.send_signal(signal.SIGHUP)
+        assert status(env) is not None
+        user.write_text('[breaks.stretch]\nevery = "15m"\n')
+        assert ergod(env, "reload").returncode == 0
+    finally:
+        daemon.send_signal(signal.SIGTERM)
+        out, _ = daemon.communicate(timeout=10)
+    assert daemon.returncode == 0, out
+    assert "reload refused" in out
+    assert "configuration reloaded" in out
     assert "Traceback" not in out
