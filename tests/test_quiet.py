@@ -13,6 +13,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,7 @@ from ergod.quiet import (
     ProcessProbe,
     QuietState,
     Transition,
+    ask,
     build_probes,
     fullscreen_unavailable,
     probe_fullscreen,
@@ -88,14 +90,16 @@ def test_process_names_match_whole_and_ignore_case(program_dir: Path) -> None:
 
 def test_process_probe_matches_argv0_basename() -> None:
     # The process is named "sleep"; only its argv[0] says "teams".
+    import psutil
+
     proc = subprocess.Popen(["bash", "-c", "exec -a /opt/teams/teams sleep 60"])
     try:
-        probe = ProcessProbe(["teams"])
-        for _ in range(200):  # until bash has exec'd
-            if probe.check() is not None:
-                break
-            subprocess.run(["true"], check=True)
-        assert probe.check() == "teams is running"
+        deadline = time.monotonic() + 10.0  # a safety net for a stuck run, not a timing check
+        while psutil.Process(proc.pid).cmdline()[:1] != ["/opt/teams/teams"]:
+            assert time.monotonic() < deadline, "bash did not exec sleep"
+            time.sleep(0.01)
+        assert psutil.Process(proc.pid).name() == "sleep"
+        assert ProcessProbe(["teams"]).check() == "teams is running"
     finally:
         stop_process(proc)
 
@@ -332,7 +336,7 @@ def test_build_probes_in_a_full_session(xvfb: str, dbus_session: str) -> None:
     probes = build_probes(ALL_ON, environ, LOG)
     try:
         assert [p.name for p in probes] == ["processes", "fullscreen", "dnd"]
-        assert [p.check() for p in probes] == [None, None, None]
+        assert ask(probes) == {"processes": None, "fullscreen": None, "dnd": None}
     finally:
         for probe in probes:
             probe.close()
