@@ -11,6 +11,8 @@ from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ergod.config.schema import ScheduleConfig
 from ergod.schedule import cron_fields, inside, next_boundary
@@ -215,3 +217,41 @@ def test_apscheduler_skips_the_midnight_after_spring_forward() -> None:
     assert found is not None and found.astimezone(UTC) == APSCHEDULER_MISSES
     fires = _cron_fires(WEEKEND_LATE, berlin(2026, 3, 29, 0, 30), berlin(2026, 4, 1, 0, 0))
     assert APSCHEDULER_MISSES not in fires
+
+
+ZONES = ("Europe/Berlin", "America/Santiago", "Australia/Lord_Howe", "America/New_York", "UTC")
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    days=st.sets(st.integers(0, 6), min_size=1).map(lambda d: tuple(sorted(d))),
+    bounds=st.tuples(st.integers(0, 1440), st.integers(0, 1440)).filter(lambda b: b[0] != b[1]),
+    zone=st.sampled_from(ZONES),
+    seconds=st.integers(0, 2 * 366 * 86400),
+    samples=st.lists(st.floats(0.0, 1.0), min_size=1, max_size=5),
+)
+def test_next_boundary_is_the_first_flip(
+    days: tuple[int, ...],
+    bounds: tuple[int, int],
+    zone: str,
+    seconds: int,
+    samples: list[float],
+) -> None:
+    """In zones with midnight, half-hour and ordinary DST changes: nothing flips before
+    next_boundary(), and the answer does flip there."""
+    schedule = ScheduleConfig(days=days, start=min(bounds), end=max(bounds))
+    tz = ZoneInfo(zone)
+    at = datetime(2026, 1, 1, tzinfo=UTC) + timedelta(seconds=seconds)
+    local = at.astimezone(tz)
+    before = inside(schedule, local)
+    found = next_boundary(schedule, local)
+    if found is None:
+        horizon = at + timedelta(days=8)
+    else:
+        horizon = found.astimezone(UTC)
+        assert horizon > at
+        assert inside(schedule, found) != before
+    for fraction in samples:
+        probe = at + (horizon - at) * fraction
+        if probe < horizon:
+            assert inside(schedule, probe.astimezone(tz)) == before
