@@ -49,6 +49,7 @@ from ergod.engine import (
 )
 from ergod.engine.presence import Presence
 from ergod.environment import Environment
+from ergod.quiet import QuietProbe, QuietState
 
 if TYPE_CHECKING:
     from ergod.activity import SourceChoice
@@ -100,9 +101,8 @@ class Daemon:
         self._stopping = False
         self._armed = False
         self._distrust_idle = False
-        self._quiet_reasons: dict[str, str] = {}  # probe name -> reason
-        self._current_quiet: dict[str, str] = {}
-        self._paused_until: float | None = None
+        self._quiet = QuietState()
+        self._probes: list[QuietProbe] = []
         self._today = _Today()
         self._started = self._clock()
         self._loaded: LoadedConfig | None = None
@@ -141,6 +141,7 @@ class Daemon:
         from ergod.activity.suspend import SuspendDetector, read_clocks
         from ergod.composition import engine_rules, load
         from ergod.notify import select_notifier
+        from ergod.quiet import build_probes
 
         self._loaded = load(self._env, self._extra)
         for warning in self._loaded.warnings:
@@ -156,6 +157,7 @@ class Daemon:
         self._notify.notifier.on_action(self._on_action)
         self._suspend = SuspendDetector()
         self._suspend.observe(read_clocks())
+        self._probes = build_probes(config.quiet, environ, self._log)
         self._start_sessions()
         self._start_scheduler()
         self._start_control()
@@ -194,12 +196,33 @@ class Daemon:
             job_defaults={"coalesce": True, "misfire_grace_time": None, "max_instances": 1},
         )
         self._scheduler.start()
+        self._schedule_cron_jobs()
         watchdog = self._env.environ.get("WATCHDOG_USEC", "")
         if watchdog.isdigit() and int(watchdog) > 0:
             # From the scheduler's thread: proves the scheduler is alive too.
             seconds = int(watchdog) / 2e6
             self._scheduler.add_job(
                 lambda: self._notify_systemd("WATCHDOG=1"), "interval", seconds=seconds
+            )
+
+    def _schedule_cron_jobs(self) -> None:
+        """Fixed-time work in local time: the schedule's boundaries."""
+        from apscheduler.triggers.cron import CronTrigger
+        from tzlocal import get_localzone
+
+        from ergod.schedule import cron_fields
+
+        assert self._loaded is not None
+        zone = get_localzone()
+        for job in self._scheduler.get_jobs():
+            if job.id.startswith("cron-"):
+                job.remove()
+        for number, fields in enumerate(cron_fields(self._loaded.config.schedule)):
+            self._scheduler.add_job(
+                self._post,
+                CronTrigger(timezone=zone, **fields),
+                args=[self._tick],
+                id=f"cron-schedule-{number}",
             )
 
     def _start_control(self) -> None:
@@ -235,6 +258,7 @@ class Daemon:
         self._notify_systemd("STOPPING=1")
         source = self._choice.source if self._choice else None
         stops: list[Callable[[], object]] = [session.stop for session in self._sessions]
+        stops += [probe.close for probe in self._probes]
         if self._control is not None:
             stops.append(self._control.stop)
         if self._scheduler is not None:
@@ -336,7 +360,8 @@ class Daemon:
             self._effects(self._p.event(suspend.end, EventKind.WAKE, None))
             self._distrust_idle = True
         t = self._clock()
-        self._update_quiet(t)
+        due = self._p.engine.next_wakeup()
+        self._update_quiet(t, ask_probes=self._quiet.quiet or (due is not None and due <= t))
         self._effects(self._p.tick(t, self._idle()))
 
     def _returned(self, t: float) -> None:
@@ -400,35 +425,33 @@ class Daemon:
 
     # ---- quiet time and pause --------------------------------------------
 
-    def _update_quiet(self, t: float) -> None:
-        reasons = dict(self._quiet_reasons)
-        if self._paused_until is not None:
-            if t >= self._paused_until:
-                self._paused_until = None
-            else:
-                reasons["paused"] = "paused"
-        self._set_quiet(t, reasons)
+    def _update_quiet(self, t: float, *, ask_probes: bool) -> None:
+        """Fold the schedule, the pause and (when asked) the probes together;
+        tell the engine when quiet time starts or ends."""
+        from ergod.quiet import ask
+        from ergod.schedule import inside
 
-    def _set_quiet(self, t: float, reasons: dict[str, str]) -> None:
-        was = bool(self._current_quiet)
-        self._current_quiet = reasons
-        if bool(reasons) != was:
-            kind = EventKind.QUIET_START if reasons else EventKind.QUIET_END
-            self._effects(self._p.event(t, kind, self._idle()))
+        assert self._loaded is not None
+        local = datetime.now().astimezone()
+        outside = not inside(self._loaded.config.schedule, local)
+        answers = ask(self._probes) if ask_probes else None
+        change = self._quiet.update(t, answers, outside_schedule=outside)
+        if change is not None:
+            self._effects(self._p.event(t, change.event, self._idle()))
 
     def _pause(self, seconds: float | None) -> str:
         t = self._clock()
-        self._paused_until = float("inf") if seconds is None else t + seconds
-        self._update_quiet(t)
+        self._quiet.pause(None if seconds is None else t + seconds)
+        self._update_quiet(t, ask_probes=False)
         if seconds is None:
             return "paused until you run `ergod resume`"
         return f"paused for {round(seconds / 60)} min"
 
     def _resume(self) -> str:
         t = self._clock()
-        was = self._paused_until is not None
-        self._paused_until = None
-        self._update_quiet(t)
+        was = self._quiet.paused_until is not None
+        self._quiet.resume()
+        self._update_quiet(t, ask_probes=False)
         return "resumed" if was else "was not paused"
 
     # ---- reload ------------------------------------------------------------
@@ -436,6 +459,7 @@ class Daemon:
     def _reload(self) -> str:
         from ergod.composition import engine_rules, load
         from ergod.errors import ErgodError
+        from ergod.quiet import build_probes
 
         try:
             loaded = load(self._env, self._extra)
@@ -445,6 +469,10 @@ class Daemon:
             self._log.error("reload refused, keeping the running configuration:\n%s", exc.message)
             raise
         self._loaded, self._library = loaded, library
+        for probe in self._probes:
+            probe.close()
+        self._probes = build_probes(loaded.config.quiet, self._env.environ, self._log)
+        self._schedule_cron_jobs()
         for warning in loaded.warnings:
             self._log.warning("%s", warning)
         self._effects(self._p.engine.reconfigure(self._clock(), rules))
@@ -482,11 +510,9 @@ class Daemon:
                 source.cancel_watch()
                 self._armed = False
         wake = self._p.engine.next_wakeup() if source is None else self._p.wakeup_at()
-        if self._paused_until is not None and self._paused_until != float("inf"):
-            wake = self._paused_until if wake is None else min(wake, self._paused_until)
-        if self._current_quiet and self._quiet_reasons:
-            recheck = self._clock() + 60.0
-            wake = recheck if wake is None else min(wake, recheck)
+        check = self._quiet.next_check(self._clock())
+        if check is not None:
+            wake = check if wake is None else min(wake, check)
         self._schedule(wake)
 
     def _schedule(self, wake: float | None) -> None:
@@ -569,7 +595,7 @@ class Daemon:
         # Asking the source first: a failure found now switches the mode below.
         idle = self._idle() if self._choice and self._choice.source else None
         choice = self._choice
-        paused = self._paused_until
+        paused = self._quiet.paused_until
         paused_text: str | None = None
         if paused == float("inf"):
             paused_text = "indefinitely"
@@ -591,7 +617,7 @@ class Daemon:
             "idle_seconds": idle,
             "locked": view.locked,
             "paused_until": paused_text,
-            "quiet": list(self._current_quiet.values()),
+            "quiet": list(self._quiet.reasons(t)),
             "open_break": open_break,
             "next": {"kind": upcoming[0][1], "in_seconds": max(0.0, upcoming[0][0] - t)}
             if upcoming

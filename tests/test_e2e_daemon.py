@@ -298,3 +298,40 @@ def test_reload_refuses_a_broken_config_and_keeps_the_last_good_one(tmp_path: Pa
     assert "reload refused" in out
     assert "configuration reloaded" in out
     assert "Traceback" not in out
+
+
+def test_pause_suppresses_and_resume_restarts(tmp_path: Path) -> None:
+    """Schedule-only mode (no display): a break due while paused is recorded
+    `suppressed` once; after `ergod resume` its clock restarts and prompts again."""
+    env = private_env(tmp_path)
+    config = tmp_path / "fast.toml"
+    config.write_text(
+        '[breaks.stretch]\nevery = "4s"\nduration = "2s"\ngrace = "2s"\nrepeat = "2s"\n'
+        "[breaks.movement]\nenabled = false\n"
+        '[notify]\nbackend = "console"\n'
+    )
+    daemon = subprocess.Popen(
+        [str(ERGOD), "run", "--config", str(config)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        wait_for(lambda: status(env), 15, "the control socket")
+        paused = ergod(env, "pause", "10m")
+        assert paused.returncode == 0, paused.stderr
+        assert (status(env) or {})["quiet"] == ["paused"]
+        wait_for(lambda: outcomes(env).get("stretch:suppressed"), 15, "a suppressed break")
+        assert (status(env) or {})["open_break"] is None
+        time.sleep(5)  # still paused: no second record, the clock waits for the end
+        assert outcomes(env).get("stretch:suppressed") == 1
+        assert ergod(env, "resume").returncode == 0
+        assert (status(env) or {})["quiet"] == []
+        wait_for(lambda: (status(env) or {}).get("open_break"), 15, "a prompt after resume")
+    finally:
+        daemon.send_signal(signal.SIGTERM)
+        out, _ = daemon.communicate(timeout=10)
+    assert daemon.returncode == 0, out
+    assert "Stretch break" in out or "stretch" in out.lower()
+    assert "Traceback" not in out
