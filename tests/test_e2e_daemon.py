@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -114,6 +113,37 @@ def outcomes(env: dict[str, str]) -> dict[str, int]:
     return {f"{d['kind']}:{d['outcome']}": d["count"] for d in data.get("today", [])}
 
 
+class Daemon:
+    """`ergod run ARGS` in the background; `stop()` sends SIGTERM and keeps its output."""
+
+    def __init__(self, env: dict[str, str], *args: str) -> None:
+        self.proc = subprocess.Popen(
+            [str(ERGOD), "run", *args],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        self.output = ""
+
+    def stop(self) -> int:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.output, _ = self.proc.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            stop_process(self.proc)
+            self.output, _ = self.proc.communicate()
+        return self.proc.returncode
+
+    def __enter__(self) -> Daemon:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+        assert "Traceback" not in self.output, self.output
+
+
 def test_a_user_session(
     tmp_path: Path, ergod_env: dict[str, str], notification_server: NotificationServer
 ) -> None:
@@ -184,50 +214,27 @@ def test_a_user_session(
 def test_headless_start_falls_back_and_keeps_running(tmp_path: Path) -> None:
     """No display, no bus: ergod says what it could not find and keeps running."""
     env = private_env(tmp_path)
-    daemon = subprocess.Popen(
-        [str(ERGOD), "run"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    )
-    try:
+    with Daemon(env) as daemon:
         data = wait_for(lambda: status(env), 15, "the control socket")
         assert data["source"]["mode"] == "schedule-only"
         assert data["source"]["advice"]
         assert "console" in data["notifier"]
-        assert daemon.poll() is None
-    finally:
-        daemon.send_signal(signal.SIGTERM)
-        out, _ = daemon.communicate(timeout=10)
-    assert daemon.returncode == 0, out
-    assert "schedule-only mode" in out
-    assert "Traceback" not in out
-    assert shutil.which("ergod") or ERGOD.exists()
+        assert daemon.proc.poll() is None
+        assert daemon.stop() == 0
+    assert "schedule-only mode" in daemon.output
 
 
 def test_x_server_dying_falls_back_to_schedule_only(tmp_path: Path, dbus_session: str) -> None:
     """X dies under a running daemon: it says so, keeps running, answers status."""
     from conftest import running_xvfb_process
 
-    require_tool("xdotool")
     config = tmp_path / "e2e.toml"
     config.write_text(CONFIG.replace('backend = "freedesktop"', 'backend = "console"'))
-    env = dict(os.environ)
-    for name in ("XDG_RUNTIME_DIR", "XDG_CONFIG_HOME", "XDG_STATE_HOME"):
-        directory = tmp_path / name.lower()
-        directory.mkdir(mode=0o700)
-        env[name] = str(directory)
-    env["ERGOD_SYSTEM_DIR"] = str(tmp_path / "etc")
     with running_xvfb_process() as (display, xvfb):
-        env["DISPLAY"] = display
-        daemon = subprocess.Popen(
-            [str(ERGOD), "run", "--config", str(config)],
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        try:
-            assert (
-                wait_for(lambda: status(env), 15, "the control socket")["source"]["name"] == "x11"
-            )
+        env = private_env(tmp_path, DISPLAY=display, DBUS_SESSION_BUS_ADDRESS=dbus_session)
+        with Daemon(env, "--config", str(config)) as daemon:
+            first = wait_for(lambda: status(env), 15, "the control socket")
+            assert first["source"]["name"] == "x11"
             stop_process(xvfb)
             data = wait_for(
                 lambda: (s := status(env)) and s["source"]["mode"] == "schedule-only" and s,
@@ -235,13 +242,9 @@ def test_x_server_dying_falls_back_to_schedule_only(tmp_path: Path, dbus_session
                 "the fall-back to schedule-only mode",
             )
             assert any(name == "x11" for name, _ in data["source"]["tried"]), data
-            assert daemon.poll() is None
-        finally:
-            daemon.send_signal(signal.SIGTERM)
-            out, _ = daemon.communicate(timeout=10)
-    assert daemon.returncode == 0, out
-    assert "activity source x11 failed" in out
-    assert "Traceback" not in out
+            assert daemon.proc.poll() is None
+            assert daemon.stop() == 0
+    assert "activity source x11 failed" in daemon.output
 
 
 def private_env(tmp_path: Path, **extra: str) -> dict[str, str]:
@@ -276,10 +279,7 @@ def test_reload_refuses_a_broken_config_and_keeps_the_last_good_one(tmp_path: Pa
     user = Path(env["XDG_CONFIG_HOME"]) / "ergod" / "config.toml"
     user.parent.mkdir(parents=True)
     user.write_text('[breaks.stretch]\nevery = "25m"\n')
-    daemon = subprocess.Popen(
-        [str(ERGOD), "run"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    )
-    try:
+    with Daemon(env) as daemon:
         wait_for(lambda: status(env), 15, "the control socket")
         user.write_text('[breaks.stretch]\nevery = "soon"\n')
         refused = ergod(env, "reload")
@@ -287,17 +287,13 @@ def test_reload_refuses_a_broken_config_and_keeps_the_last_good_one(tmp_path: Pa
         assert "breaks.stretch.every" in refused.stderr
         assert "last good configuration" in refused.stderr
         # SIGHUP with the same broken file: logged, and the daemon lives on.
-        daemon.send_signal(signal.SIGHUP)
+        daemon.proc.send_signal(signal.SIGHUP)
         assert status(env) is not None
         user.write_text('[breaks.stretch]\nevery = "15m"\n')
         assert ergod(env, "reload").returncode == 0
-    finally:
-        daemon.send_signal(signal.SIGTERM)
-        out, _ = daemon.communicate(timeout=10)
-    assert daemon.returncode == 0, out
-    assert "reload refused" in out
-    assert "configuration reloaded" in out
-    assert "Traceback" not in out
+        assert daemon.stop() == 0
+    assert "reload refused" in daemon.output
+    assert "configuration reloaded" in daemon.output
 
 
 def test_pause_suppresses_and_resume_restarts(tmp_path: Path) -> None:
@@ -310,14 +306,7 @@ def test_pause_suppresses_and_resume_restarts(tmp_path: Path) -> None:
         "[breaks.movement]\nenabled = false\n"
         '[notify]\nbackend = "console"\n'
     )
-    daemon = subprocess.Popen(
-        [str(ERGOD), "run", "--config", str(config)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
+    with Daemon(env, "--config", str(config)) as daemon:
         wait_for(lambda: status(env), 15, "the control socket")
         paused = ergod(env, "pause", "10m")
         assert paused.returncode == 0, paused.stderr
@@ -329,9 +318,5 @@ def test_pause_suppresses_and_resume_restarts(tmp_path: Path) -> None:
         assert ergod(env, "resume").returncode == 0
         assert (status(env) or {})["quiet"] == []
         wait_for(lambda: (status(env) or {}).get("open_break"), 15, "a prompt after resume")
-    finally:
-        daemon.send_signal(signal.SIGTERM)
-        out, _ = daemon.communicate(timeout=10)
-    assert daemon.returncode == 0, out
-    assert "Stretch break" in out or "stretch" in out.lower()
-    assert "Traceback" not in out
+        assert daemon.stop() == 0
+    assert "Stretch break" in daemon.output
