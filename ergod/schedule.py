@@ -96,12 +96,6 @@ def next_boundary(schedule: ScheduleConfig, local: datetime) -> datetime | None:
     return None
 
 
-def _flips_at_start(schedule: ScheduleConfig, day: int) -> bool:
-    """A window starting at 00:00 right after a window ending at 24:00 changes nothing."""
-    joined = schedule.start == 0 and schedule.end == MINUTES_PER_DAY
-    return not (joined and (day - 1) % 7 in schedule.days)
-
-
 def cron_fields(schedule: ScheduleConfig) -> list[dict[str, str]]:
     """APScheduler 3.x CronTrigger kwargs (day_of_week, hour, minute) for every flip.
 
@@ -109,12 +103,14 @@ def cron_fields(schedule: ScheduleConfig) -> list[dict[str, str]]:
     daemon passes to `inside()`. Empty when the schedule never flips.
     """
     by_time: dict[tuple[int, int], set[int]] = {}
+    # Whole days: a window ending at 24:00 and the next day's starting at 00:00
+    # join, and the midnight between them is no boundary.
     joined = schedule.start == 0 and schedule.end == MINUTES_PER_DAY
     for day in schedule.days:
-        if _flips_at_start(schedule, day):
+        if not (joined and (day - 1) % 7 in schedule.days):
             by_time.setdefault(divmod(schedule.start, 60), set()).add(day)
         if joined and (day + 1) % 7 in schedule.days:
-            continue  # the next day's window carries straight on
+            continue
         end_day, end_minute = day, schedule.end
         if end_minute >= MINUTES_PER_DAY:
             end_day, end_minute = (day + 1) % 7, end_minute - MINUTES_PER_DAY
