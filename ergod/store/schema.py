@@ -1,0 +1,203 @@
+"""The adherence store's on-disk format: tables, versions, migrations, time columns.
+
+Contract:
+* `SCHEMA_VERSION` is the version this ergod writes; `MIGRATIONS[v]` takes a
+  database from version `v` to `v + 1` (index 0 creates an empty file's tables).
+  Migrations only go forward and each runs in one transaction with the version
+  bump, so a kill in the middle leaves the old version intact.
+* A moment is two columns: `<name>_utc` (REAL, seconds since the Unix epoch,
+  UTC) and `<name>_offset` (INTEGER, the local UTC offset in seconds at that
+  moment), so a week is cut in the user's local time even across DST and travel.
+  `to_columns` / `from_columns` are the only conversions.
+* No column can hold a key, a button or a pointer position: events are counted
+  and timed, never described (tests/test_store_schema.py lists the columns).
+* `open_store` is the one way to get a writable connection: it refuses (raising,
+  never repairing or resetting) a file that is not an ergod database, is corrupt,
+  or has a newer schema, and reads such a file without writing to it.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime, timedelta, timezone
+from enum import Enum
+from pathlib import Path
+
+from ergod.errors import ErgodError
+
+SCHEMA_VERSION = 1
+
+# Tables in the order export lists them.
+TABLES: tuple[str, ...] = ("bouts", "breaks", "activity", "daemon_events")
+
+MIGRATIONS: tuple[str, ...] = (
+    # 0 -> 1: the first schema.
+    """
+    CREATE TABLE meta (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    CREATE TABLE bouts (
+        id INTEGER PRIMARY KEY,
+        start_utc REAL NOT NULL,
+        start_offset INTEGER NOT NULL,
+        end_utc REAL NOT NULL,
+        end_offset INTEGER NOT NULL,
+        length_s REAL NOT NULL
+    );
+    CREATE INDEX bouts_start ON bouts (start_utc);
+    CREATE TABLE breaks (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL,
+        due_utc REAL NOT NULL,
+        due_offset INTEGER NOT NULL,
+        first_prompt_utc REAL,
+        first_prompt_offset INTEGER,
+        prompts INTEGER NOT NULL,
+        snoozes INTEGER NOT NULL,
+        outcome TEXT NOT NULL,
+        outcome_utc REAL,
+        outcome_offset INTEGER,
+        latency_s REAL,
+        exercise TEXT
+    );
+    CREATE INDEX breaks_due ON breaks (due_utc);
+    CREATE TABLE activity (
+        id INTEGER PRIMARY KEY,
+        start_utc INTEGER NOT NULL,
+        end_utc INTEGER NOT NULL,
+        offset INTEGER NOT NULL
+    );
+    CREATE INDEX activity_start ON activity (start_utc);
+    CREATE INDEX activity_end ON activity (end_utc);
+    CREATE TABLE daemon_events (
+        id INTEGER PRIMARY KEY,
+        at_utc REAL NOT NULL,
+        at_offset INTEGER NOT NULL,
+        event TEXT NOT NULL,
+        detail TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX daemon_events_at ON daemon_events (at_utc);
+    """,
+)
+
+assert len(MIGRATIONS) == SCHEMA_VERSION
+
+
+class DaemonEvent(str, Enum):
+    """What the daemon records about itself in `daemon_events.event`."""
+
+    START = "start"
+    STOP = "stop"
+    RELOAD = "reload"
+
+
+class StoreError(ErgodError):
+    """The adherence database cannot be used (exit 1); the message names the file."""
+
+
+class MissingStoreError(StoreError):
+    """No database yet: ergod has not recorded anything at this path."""
+
+
+class CorruptStoreError(StoreError):
+    """The file is not an ergod database, or fails SQLite's integrity check."""
+
+
+class NewerSchemaError(StoreError):
+    """The database was written by a newer ergod; this one will not touch it."""
+
+
+def to_columns(moment: datetime) -> tuple[float, int]:
+    """A timezone-aware moment as (UTC epoch seconds, local UTC offset in seconds)."""
+    offset = moment.utcoffset()
+    if offset is None:
+        raise ValueError(f"the store needs timezone-aware times, got {moment!r}")
+    return moment.timestamp(), int(offset.total_seconds())
+
+
+def from_columns(utc: float, offset: int) -> datetime:
+    """The moment back, in the local time it was recorded in."""
+    return datetime.fromtimestamp(utc, timezone(timedelta(seconds=offset)))
+
+
+def schema_version(conn: sqlite3.Connection, path: Path) -> int:
+    """The file's schema version: 0 for an empty file; raises for a foreign file."""
+    try:
+        names = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+    except sqlite3.DatabaseError as exc:
+        raise CorruptStoreError(_corrupt_message(path, str(exc))) from exc
+    if not names:
+        return 0
+    if "meta" not in names:
+        raise CorruptStoreError(
+            f"{path} is an SQLite database but not ergod's (no meta table); "
+            "ergod leaves it alone: point [store] path elsewhere or move the file"
+        )
+    row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    try:
+        return int(row[0]) if row else -1
+    except ValueError:
+        return -1
+
+
+def check_readable(conn: sqlite3.Connection, path: Path) -> int:
+    """Refuse a corrupt, foreign or newer file; return its schema version."""
+    version = schema_version(conn, path)
+    if version < 0:
+        raise CorruptStoreError(_corrupt_message(path, "its schema version is missing"))
+    if version > SCHEMA_VERSION:
+        raise NewerSchemaError(
+            f"{path} has schema version {version}, written by a newer ergod "
+            f"(this one knows up to {SCHEMA_VERSION}); ergod will not change it: "
+            "upgrade ergod, or point [store] path elsewhere"
+        )
+    try:
+        result = conn.execute("PRAGMA quick_check").fetchone()
+    except sqlite3.DatabaseError as exc:
+        raise CorruptStoreError(_corrupt_message(path, str(exc))) from exc
+    if result is None or result[0] != "ok":
+        detail = result[0] if result else "no answer"
+        raise CorruptStoreError(_corrupt_message(path, f"integrity check: {detail}"))
+    return version
+
+
+def migrate(conn: sqlite3.Connection, version: int) -> None:
+    """Bring a checked database from `version` up to SCHEMA_VERSION, one step a transaction."""
+    for step in range(version, SCHEMA_VERSION):
+        # executescript commits first; the explicit BEGIN keeps a step atomic.
+        conn.executescript(
+            "BEGIN IMMEDIATE;\n"
+            + MIGRATIONS[step]
+            + "\nINSERT OR REPLACE INTO meta (key, value) "
+            + f"VALUES ('schema_version', '{step + 1}');\nCOMMIT;"
+        )
+
+
+def open_store(path: Path) -> sqlite3.Connection:
+    """A writable connection to the database at `path`, created and migrated as needed.
+
+    WAL mode with synchronous=NORMAL: a crash never corrupts the file; a power
+    loss may drop the last committed batches. The connection is in autocommit
+    mode (`isolation_level=None`): callers wrap their batches in BEGIN/COMMIT.
+    Raises CorruptStoreError or NewerSchemaError without having written anything,
+    and lets OSError / sqlite3.OperationalError (read-only, full disk) through.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    conn = sqlite3.connect(path, isolation_level=None, timeout=5.0, check_same_thread=False)
+    try:
+        version = check_readable(conn, path)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        migrate(conn, version)
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def _corrupt_message(path: Path, detail: str) -> str:
+    return (
+        f"{path} is not a usable ergod database ({detail}); ergod will not "
+        "overwrite it: move it aside (your history is in it) or point [store] path elsewhere"
+    )
