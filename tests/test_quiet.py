@@ -425,3 +425,13 @@ def test_tools_for_these_tests_exist() -> None:
     """The X and D-Bus tests above fail under CI=true without these; say so early."""
     for tool in ("Xvfb", "dbus-daemon", "dunst", "dunstctl"):
         require_tool(tool)
+
+
+def test_a_name_longer_than_linux_keeps_is_matched_whole(program_dir: Path) -> None:
+    # The kernel keeps 15 characters ("simplescreenrec"); the full name still matches.
+    proc = start_copy(program_dir, "simplescreenrecorder")
+    try:
+        assert ProcessProbe(["simplescreenrecorder"]).check() == ("simplescreenrecorder is running")
+        assert ProcessProbe(["simplescreenrec"]).check() is None
+    finally:
+        stop_process(proc)
