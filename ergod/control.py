@@ -32,6 +32,7 @@ import logging
 import math
 import os
 import selectors
+import signal
 import socket
 import stat
 import struct
@@ -54,8 +55,10 @@ MAX_SECONDS = 366 * 86400.0
 # A status reply is small; the cap only stops a wrong peer from filling memory.
 _MAX_REPLY_BYTES = 4 * 1024 * 1024
 _STOP_JOIN_SECONDS = 1.0
+_ERROR_PAUSE_SECONDS = 0.5
 _LISTEN_BACKLOG = 16
 _PEERCRED = struct.Struct("3i")  # struct ucred: pid, uid, gid
+_DAEMON_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGUSR1, signal.SIGUSR2)
 
 
 class Command(str, enum.Enum):
@@ -254,6 +257,9 @@ class ControlServer:
             pass
 
     def _serve(self) -> None:
+        # Leave the daemon's signals to its main thread: one delivered to this
+        # thread would not wake a main thread blocked on a lock or queue.
+        signal.pthread_sigmask(signal.SIG_BLOCK, _DAEMON_SIGNALS)
         listener, wake = self._listener, self._wake_r
         assert listener is not None and wake is not None
         with selectors.DefaultSelector() as selector:
@@ -265,9 +271,10 @@ class ControlServer:
                     if any(key.fileobj is listener for key, _ in ready):
                         self._accept(listener)
                 except Exception:
-                    # Nothing may end the thread but stop(): log and keep serving.
+                    # Nothing may end the thread but stop(): log and keep serving,
+                    # pausing so a lasting failure (EMFILE) cannot flood the log.
                     self._log.exception("control socket: unexpected error")
-                    time.sleep(0.05)
+                    self._stopping.wait(_ERROR_PAUSE_SECONDS)
 
     def _accept(self, listener: socket.socket) -> None:
         try:
@@ -292,7 +299,9 @@ class ControlServer:
         except _RequestTooLarge:
             reply = _error_reply(f"request too large (limit {MAX_REQUEST_BYTES} bytes)")
         except TimeoutError:
-            self._reply(conn, _error_reply("no complete request within 2 s"))
+            self._reply(
+                conn, _error_reply(f"no complete request within {READ_TIMEOUT_SECONDS:g} s")
+            )
             return
         else:
             if raw is None:  # stop() while reading
@@ -410,7 +419,10 @@ def send_request(
         except OSError as exc:
             raise ErgodError(f"cannot reach ergod at {path}: {exc.strerror or exc}") from None
         try:
-            sock.sendall(payload)
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                # A refusal ("permission denied") can come before the request
+                # is read; the reply is still there to read.
+                sock.sendall(payload)
             raw = _read_reply(sock)
         except TimeoutError:
             raise ErgodError(f"ergod did not answer within {timeout:g} s") from None
