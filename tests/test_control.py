@@ -29,6 +29,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ergod.cli import main
 from ergod.cli.control import render_status, seconds_until
@@ -39,6 +41,7 @@ from ergod.control import (
     ControlServer,
     Request,
     control_socket_path,
+    parse_request,
     send_request,
 )
 from ergod.environment import Environment
@@ -422,6 +425,63 @@ def test_a_client_that_leaves_without_reading_the_reply(
             sock.connect(str(server.path))
             sock.sendall(b'{"command": "status"}\n')
     _still_serves(env)
+
+
+# Flat JSON values: what matters is each key's type, not deep nesting.
+_JSON = (
+    st.none()
+    | st.booleans()
+    | st.floats()
+    | st.integers()
+    | st.text(max_size=10)
+    | st.lists(st.integers(), max_size=3)
+)
+
+
+@given(st.binary(max_size=200))
+def test_any_bytes_parse_to_a_request_or_a_control_error(raw: bytes) -> None:
+    try:
+        request = parse_request(raw)
+    except ControlError as exc:
+        assert exc.message
+    else:
+        assert isinstance(request.command, Command)
+
+
+@given(
+    st.dictionaries(
+        st.sampled_from(["command", "seconds", "until"]),
+        st.sampled_from([c.value for c in Command]) | _JSON,
+    )
+)
+def test_any_json_object_parses_to_a_valid_request_or_a_control_error(data: dict[str, Any]) -> None:
+    try:
+        request = Request.from_json(data)
+    except ControlError as exc:
+        assert exc.message
+    else:
+        assert data["command"] == request.command.value
+        assert request.seconds is None or 0 < request.seconds <= 366 * 86400
+
+
+def test_a_daemon_that_does_not_answer_in_time(env: Environment) -> None:
+    release = threading.Event()
+
+    def stuck(request: Request) -> Mapping[str, object]:
+        release.wait(10)
+        return {"message": "late"}
+
+    server = ControlServer(control_socket_path(env), stuck, logging.getLogger("t"))
+    server.start()
+    try:
+        with pytest.raises(ErgodError, match=r"^ergod did not answer within 0\.2 s$") as caught:
+            send_request(env, {"command": "resume"}, timeout=0.2)
+        assert caught.value.exit_code == EXIT_RUNTIME
+        release.set()
+        assert send_request(env, {"command": "resume"}) == {"message": "late"}
+    finally:
+        release.set()
+        server.stop()
 
 
 def test_the_wire_form_round_trips() -> None:
