@@ -25,6 +25,7 @@ from ergod.store.schema import (
     StoreError,
     open_store,
 )
+from ergod.store.writer import StoreWriter
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -39,6 +40,7 @@ __all__ = [
     "NewerSchemaError",
     "StoreError",
     "StoreReader",
+    "StoreWriter",
     "open_reader",
     "open_store",
 ]

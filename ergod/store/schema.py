@@ -174,6 +174,27 @@ def migrate(conn: sqlite3.Connection, version: int) -> None:
         )
 
 
+# What `delete_before` cuts each table on: a row goes when this moment is older.
+_AGE_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("bouts", "end_utc"),
+    ("breaks", "due_utc"),
+    ("activity", "end_utc"),
+    ("daemon_events", "at_utc"),
+)
+
+
+def delete_before(conn: sqlite3.Connection, before_utc: float) -> int:
+    """Delete the rows whose time is before `before_utc` (retention, `ergod data forget`).
+
+    A bout or activity span goes when it ended before the cut, a break when it
+    fell due before it. Runs in the caller's transaction; returns the rows deleted.
+    """
+    deleted = 0
+    for table, column in _AGE_COLUMNS:
+        deleted += conn.execute(f"DELETE FROM {table} WHERE {column} < ?", (before_utc,)).rowcount
+    return deleted
+
+
 def open_store(path: Path) -> sqlite3.Connection:
     """A writable connection to the database at `path`, created and migrated as needed.
 

@@ -1,0 +1,377 @@
+"""The daemon's side of the adherence store: non-blocking records, batched writes.
+
+Threading contract: every recording method (`bout`, `break_record`,
+`activity`, `daemon_event`, `prune_older_than`) may be called from any thread;
+it converts its arguments to column values, puts them on a queue and returns.
+It never blocks on the disk and never raises for a storage problem. One writer
+thread owns the SQLite connection and commits what has queued up as one
+transaction every `batch_interval` seconds (2 s), so a kill -9 loses at most
+that much and, with WAL, never corrupts the file.
+
+Failure contract (`status` says which, for `ergod status` and the doctor):
+* "ok": writing works.
+* "read-only: ...", "disk full: ...", "write failed: ...": a write or the open
+  failed. Logged once as a warning naming the file; records are kept in a
+  bounded backlog (the oldest dropped beyond `backlog_limit`, counted in
+  `dropped`) and written on a retry every `retry_after` seconds; when a retry
+  works, that is logged once too.
+* "unavailable: ...": the file is corrupt, not ergod's, or has a newer schema.
+  Logged once as an error; the file is never touched again by this writer and
+  records are dropped. The daemon keeps prompting without the store.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import queue
+import sqlite3
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from ergod.engine.model import BreakRecord
+from ergod.store.schema import DaemonEvent, StoreError, delete_before, open_store, to_columns
+
+OK = "ok"
+
+
+@dataclass(frozen=True)
+class _Insert:
+    sql: str
+    params: tuple[object, ...]
+
+
+@dataclass(frozen=True)
+class _Span:
+    start: int
+    end: int
+    offset: int
+
+
+@dataclass(frozen=True)
+class _Prune:
+    before_utc: float
+
+
+_Op = _Insert | _Span | _Prune
+
+
+@dataclass
+class _Control:
+    """A flush or stop request; `ok` is set by the writer thread before `done`."""
+
+    stop: bool
+    done: threading.Event
+    ok: bool = False
+
+
+class StoreWriter:
+    """Records what the engine resolved into the database at `path`."""
+
+    def __init__(
+        self,
+        path: Path,
+        log: logging.Logger,
+        *,
+        batch_interval: float = 2.0,
+        retry_after: float = 30.0,
+        backlog_limit: int = 10_000,
+    ) -> None:
+        self.path = path
+        self._log = log
+        self._interval = batch_interval
+        self._retry_after = retry_after
+        self._limit = backlog_limit
+        self._queue: queue.SimpleQueue[_Op | _Control] = queue.SimpleQueue()
+        self._pending: deque[_Op] = deque()
+        self._conn: sqlite3.Connection | None = None
+        self._thread: threading.Thread | None = None
+        self._retry_at = 0.0
+        self._status = "not started"
+        self._unavailable = False
+        self.written = 0  # records committed since start
+        self.dropped = 0  # records lost: backlog overflow, or the store unavailable
+
+    @property
+    def status(self) -> str:
+        return self._status
+
+    def start(self) -> None:
+        """Open (creating or migrating) the database and start the writer thread.
+
+        A problem is reported through `status` and the log, never raised.
+        """
+        self._open()
+        self._thread = threading.Thread(target=self._run, name="ergod-store", daemon=True)
+        self._thread.start()
+
+    # -- recording: any thread, never blocks -------------------------------------------
+
+    def bout(self, start: datetime, end: datetime) -> None:
+        s, s_off = to_columns(start)
+        e, e_off = to_columns(end)
+        self._put(
+            _Insert(
+                "INSERT INTO bouts (start_utc, start_offset, end_utc, end_offset, length_s) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (s, s_off, e, e_off, max(0.0, e - s)),
+            )
+        )
+
+    def break_record(self, record: BreakRecord, wall: Callable[[float], datetime]) -> None:
+        """One resolved break; `wall` turns the engine's seconds into aware local times."""
+        due, due_off = to_columns(wall(record.due))
+        first, first_off = _optional(record.first_prompt, wall)
+        out, out_off = _optional(record.outcome_at, wall)
+        self._put(
+            _Insert(
+                "INSERT INTO breaks (kind, due_utc, due_offset, first_prompt_utc, "
+                "first_prompt_offset, prompts, snoozes, outcome, outcome_utc, outcome_offset, "
+                "latency_s, exercise) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    record.kind.value,
+                    due,
+                    due_off,
+                    first,
+                    first_off,
+                    record.prompts,
+                    record.snoozes,
+                    record.outcome.value,
+                    out,
+                    out_off,
+                    record.latency,
+                    record.exercise,
+                ),
+            )
+        )
+
+    def activity(self, start: datetime, end: datetime) -> None:
+        """A span with input; stored widened to whole seconds and merged with the
+        stored spans it overlaps or touches (same UTC offset)."""
+        s, offset = to_columns(start)
+        e, _ = to_columns(end)
+        lo, hi = int(s // 1), -int(-e // 1)
+        if hi >= lo:
+            self._put(_Span(lo, hi, offset))
+
+    def daemon_event(self, event: DaemonEvent, at: datetime, detail: str = "") -> None:
+        utc, offset = to_columns(at)
+        self._put(
+            _Insert(
+                "INSERT INTO daemon_events (at_utc, at_offset, event, detail) VALUES (?, ?, ?, ?)",
+                (utc, offset, DaemonEvent(event).value, detail),
+            )
+        )
+
+    def prune_older_than(self, seconds: float, now: float | None = None) -> None:
+        """Delete, with the next batch, the records that ended more than `seconds` ago."""
+        self._put(_Prune((time.time() if now is None else now) - seconds))
+
+    # -- blocking: shutdown and tests ----------------------------------------------------
+
+    def flush(self, timeout: float = 10.0) -> bool:
+        """Write everything recorded so far now; True if it is on disk."""
+        return self._control(stop=False, timeout=timeout)
+
+    def close(self, timeout: float = 5.0) -> bool:
+        """Write what is left, close the file and stop the thread (waits at most `timeout`)."""
+        if self._thread is None:
+            return True
+        ok = self._control(stop=True, timeout=timeout)
+        self._thread.join(timeout)
+        self._thread = None
+        return ok
+
+    def _control(self, stop: bool, timeout: float) -> bool:
+        thread = self._thread
+        if thread is None or not thread.is_alive():
+            return False
+        request = _Control(stop=stop, done=threading.Event())
+        self._queue.put(request)
+        return request.done.wait(timeout) and request.ok
+
+    def _put(self, op: _Op) -> None:
+        if self._unavailable:
+            self.dropped += 1
+            return
+        self._queue.put(op)
+
+    # -- the writer thread ---------------------------------------------------------------
+
+    def _run(self) -> None:
+        due: float | None = None  # when the pending batch is to be committed
+        while True:
+            timeout = None if due is None else max(0.0, due - time.monotonic())
+            try:
+                item = self._queue.get(timeout=timeout)
+            except queue.Empty:
+                item = None
+            if isinstance(item, _Control):
+                item.ok = self._write(force=True)
+                if item.stop:
+                    self._close_connection()
+                    item.done.set()
+                    return
+                item.done.set()
+                due = None if not self._pending else time.monotonic() + self._interval
+                continue
+            if item is not None:
+                self._add(item)
+                if due is None:
+                    due = time.monotonic() + self._interval
+            if due is not None and time.monotonic() >= due:
+                self._write(force=False)
+                due = None if not self._pending else time.monotonic() + self._interval
+
+    def _add(self, op: _Op) -> None:
+        if self._unavailable:
+            self.dropped += 1
+            return
+        self._pending.append(op)
+        while len(self._pending) > self._limit:
+            self._pending.popleft()
+            self.dropped += 1
+
+    def _write(self, force: bool) -> bool:
+        """Commit the pending records as one transaction; False if they are still pending."""
+        if self._unavailable:
+            return False
+        if not self._pending:
+            return self._conn is not None
+        if not force and time.monotonic() < self._retry_at:
+            return False
+        if self._conn is None and not self._open():
+            return False
+        assert self._conn is not None
+        batch = list(self._pending)
+        try:
+            self._conn.execute("BEGIN IMMEDIATE")
+            for op in batch:
+                _apply(self._conn, op)
+            self._conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            self._rollback()
+            self._failed(exc)
+            return False
+        for _ in batch:
+            self._pending.popleft()
+        self.written += sum(1 for op in batch if not isinstance(op, _Prune))
+        self._succeeded()
+        return True
+
+    def _open(self) -> bool:
+        try:
+            self._conn = open_store(self.path)
+        except StoreError as exc:
+            self._give_up(exc.message)
+            return False
+        except (sqlite3.Error, OSError) as exc:
+            self._failed(exc)
+            return False
+        self._succeeded()
+        return True
+
+    def _succeeded(self) -> None:
+        if self._status != OK:
+            if self._status not in ("not started",):
+                self._log.warning(
+                    "store: writing to %s works again (%d records dropped meanwhile)",
+                    self.path,
+                    self.dropped,
+                )
+            self._status = OK
+
+    def _failed(self, exc: BaseException) -> None:
+        """A problem the file may recover from: keep the backlog, retry later."""
+        if isinstance(exc, sqlite3.DatabaseError) and not isinstance(exc, sqlite3.OperationalError):
+            # malformed image, not a database: the file itself is broken.
+            self._give_up(f"{self.path} is not a usable ergod database ({exc}); ergod leaves it")
+            return
+        status = _classify(self.path, exc)
+        self._retry_at = time.monotonic() + self._retry_after
+        if status.split(":", 1)[0] != self._status.split(":", 1)[0]:
+            self._log.warning(
+                "store: %s; keeping up to %d records in memory and retrying every %gs",
+                status,
+                self._limit,
+                self._retry_after,
+            )
+        self._status = status
+        if self._conn is not None and "disk I/O" in str(exc):
+            # an I/O error can leave the connection unusable; open afresh on the retry.
+            self._close_connection()
+
+    def _give_up(self, message: str) -> None:
+        self._log.error("store: %s; not recording history until ergod restarts", message)
+        self._status = f"unavailable: {message}"
+        self._unavailable = True
+        self.dropped += len(self._pending)
+        self._pending.clear()
+        self._close_connection()
+
+    def _rollback(self) -> None:
+        if self._conn is not None and self._conn.in_transaction:
+            try:
+                self._conn.execute("ROLLBACK")
+            except sqlite3.Error:
+                self._close_connection()
+
+    def _close_connection(self) -> None:
+        if self._conn is not None:
+            with contextlib.suppress(sqlite3.Error):
+                self._conn.close()
+            self._conn = None
+
+
+def _optional(
+    moment: float | None, wall: Callable[[float], datetime]
+) -> tuple[float | None, int | None]:
+    if moment is None:
+        return None, None
+    return to_columns(wall(moment))
+
+
+def _apply(conn: sqlite3.Connection, op: _Op) -> None:
+    if isinstance(op, _Insert):
+        conn.execute(op.sql, op.params)
+    elif isinstance(op, _Span):
+        _merge_span(conn, op)
+    else:
+        delete_before(conn, op.before_utc)
+
+
+def _merge_span(conn: sqlite3.Connection, span: _Span) -> None:
+    """Insert a span as the union with every stored span it overlaps or touches."""
+    rows = conn.execute(
+        "SELECT id, start_utc, end_utc FROM activity "
+        "WHERE end_utc >= ? AND start_utc <= ? AND offset = ?",
+        (span.start, span.end, span.offset),
+    ).fetchall()
+    if not rows:
+        conn.execute(
+            "INSERT INTO activity (start_utc, end_utc, offset) VALUES (?, ?, ?)",
+            (span.start, span.end, span.offset),
+        )
+        return
+    start = min([span.start, *(r[1] for r in rows)])
+    end = max([span.end, *(r[2] for r in rows)])
+    keep = rows[0][0]
+    conn.execute("UPDATE activity SET start_utc = ?, end_utc = ? WHERE id = ?", (start, end, keep))
+    conn.executemany("DELETE FROM activity WHERE id = ?", [(r[0],) for r in rows[1:]])
+
+
+def _classify(path: Path, exc: BaseException) -> str:
+    text = str(exc)
+    lowered = text.lower()
+    if isinstance(exc, PermissionError) or "readonly" in lowered or "read-only" in lowered:
+        return f"read-only: cannot write {path} ({text})"
+    if "unable to open" in lowered:
+        return f"read-only: cannot create or open {path} ({text})"
+    if "full" in lowered or getattr(exc, "errno", None) == 28:
+        return f"disk full: cannot write {path} ({text})"
+    return f"write failed: {path} ({text})"
