@@ -4,8 +4,9 @@
 the engine on one thread (the caller's). Everything else reaches the engine by
 posting a job to that thread's queue:
 
-* APScheduler (one worker) fires a one-shot job at the engine's next wake-up,
-  replaced whenever the answer changes, and the cron jobs for fixed-time work;
+* APScheduler (one worker) fires a one-shot job at the earliest of the
+  engine's next wake-up, the end of a pause or quiet recheck and the next
+  schedule boundary, replaced after every job;
 * the activity source's return watch, the session sources (lock, suspend), the
   notifier's buttons, the control socket and the signal handlers.
 
@@ -196,33 +197,12 @@ class Daemon:
             job_defaults={"coalesce": True, "misfire_grace_time": None, "max_instances": 1},
         )
         self._scheduler.start()
-        self._schedule_cron_jobs()
         watchdog = self._env.environ.get("WATCHDOG_USEC", "")
         if watchdog.isdigit() and int(watchdog) > 0:
             # From the scheduler's thread: proves the scheduler is alive too.
             seconds = int(watchdog) / 2e6
             self._scheduler.add_job(
                 lambda: self._notify_systemd("WATCHDOG=1"), "interval", seconds=seconds
-            )
-
-    def _schedule_cron_jobs(self) -> None:
-        """Fixed-time work in local time: the schedule's boundaries."""
-        from apscheduler.triggers.cron import CronTrigger
-        from tzlocal import get_localzone
-
-        from ergod.schedule import cron_fields
-
-        assert self._loaded is not None
-        zone = get_localzone()
-        for job in self._scheduler.get_jobs():
-            if job.id.startswith("cron-"):
-                job.remove()
-        for number, fields in enumerate(cron_fields(self._loaded.config.schedule)):
-            self._scheduler.add_job(
-                self._post,
-                CronTrigger(timezone=zone, **fields),
-                args=[self._tick],
-                id=f"cron-schedule-{number}",
             )
 
     def _start_control(self) -> None:
@@ -432,12 +412,30 @@ class Daemon:
         from ergod.schedule import inside
 
         assert self._loaded is not None
-        local = datetime.now().astimezone()
-        outside = not inside(self._loaded.config.schedule, local)
+        outside = not inside(self._loaded.config.schedule, self._local_now())
         answers = ask(self._probes) if ask_probes else None
         change = self._quiet.update(t, answers, outside_schedule=outside)
         if change is not None:
             self._effects(self._p.event(t, change.event, self._idle()))
+
+    def _local_now(self) -> datetime:
+        """Now in the local zone, as a zone (not a fixed offset), for DST."""
+        from tzlocal import get_localzone
+
+        return self._wall().astimezone(get_localzone())
+
+    def _schedule_flip(self, now: float) -> float | None:
+        """The next schedule boundary on the engine's clock. A one-shot placed
+        anew after every job, not a cron job: APScheduler 3's cron triggers can
+        skip or repeat a fire time across DST (apscheduler#529, #1021)."""
+        from ergod.schedule import next_boundary
+
+        assert self._loaded is not None
+        local = self._local_now()
+        flip = next_boundary(self._loaded.config.schedule, local)
+        if flip is None:
+            return None
+        return now + max(0.0, (flip - local).total_seconds())
 
     def _pause(self, seconds: float | None) -> str:
         t = self._clock()
@@ -472,7 +470,6 @@ class Daemon:
         for probe in self._probes:
             probe.close()
         self._probes = build_probes(loaded.config.quiet, self._env.environ, self._log)
-        self._schedule_cron_jobs()
         for warning in loaded.warnings:
             self._log.warning("%s", warning)
         self._effects(self._p.engine.reconfigure(self._clock(), rules))
@@ -510,9 +507,10 @@ class Daemon:
                 source.cancel_watch()
                 self._armed = False
         wake = self._p.engine.next_wakeup() if source is None else self._p.wakeup_at()
-        check = self._quiet.next_check(self._clock())
-        if check is not None:
-            wake = check if wake is None else min(wake, check)
+        now = self._clock()
+        for check in (self._quiet.next_check(now), self._schedule_flip(now)):
+            if check is not None:
+                wake = check if wake is None else min(wake, check)
         self._schedule(wake)
 
     def _schedule(self, wake: float | None) -> None:

@@ -320,3 +320,25 @@ def test_pause_suppresses_and_resume_restarts(tmp_path: Path) -> None:
         wait_for(lambda: (status(env) or {}).get("open_break"), 15, "a prompt after resume")
         assert daemon.stop() == 0
     assert "Stretch break" in daemon.output
+
+
+def test_outside_the_schedule_prompts_are_suppressed(tmp_path: Path) -> None:
+    """A schedule that leaves out today: ergod holds prompts back and says why."""
+    from datetime import datetime
+
+    days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+    today = datetime.now().astimezone().weekday()
+    others = [d for i, d in enumerate(days) if i != today]
+    env = private_env(tmp_path)
+    config = tmp_path / "schedule.toml"
+    config.write_text(
+        f"[schedule]\ndays = {others!r}\n".replace("'", '"')
+        + '[breaks.stretch]\nevery = "3s"\nduration = "1s"\ngrace = "1s"\nrepeat = "1s"\n'
+        + "[breaks.movement]\nenabled = false\n"
+    )
+    with Daemon(env, "--config", str(config)) as daemon:
+        first = wait_for(lambda: status(env), 15, "the control socket")
+        assert first["quiet"] == ["outside the schedule"]
+        wait_for(lambda: outcomes(env).get("stretch:suppressed"), 15, "a suppressed break")
+        assert (status(env) or {})["open_break"] is None
+        assert daemon.stop() == 0
