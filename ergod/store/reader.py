@@ -200,12 +200,37 @@ class StoreReader:
         first, last = min(moments), max(moments)
         return from_columns(*first), from_columns(*last)
 
-    def rows(self, table: str) -> Iterator[dict[str, object]]:
+    def rows(self, table: str) -> Iterator[dict[str, Any]]:
         """Every row of one table (see schema.TABLES), columns by name, in id order."""
         cursor = self._conn.execute(f"SELECT * FROM {_table(table)} ORDER BY id")
         names = [d[0] for d in cursor.description]
         for row in cursor:
             yield dict(zip(names, row, strict=True))
+
+    def export_columns(self, table: str) -> list[str]:
+        """The keys `export_rows` gives a row of `table`, in order."""
+        names = [r[1] for r in self._conn.execute(f"PRAGMA table_info({_table(table)})")]
+        return [_export_name(n) for n in names if not _is_offset(n)]
+
+    def export_rows(self, table: str) -> Iterator[dict[str, object]]:
+        """Rows for `ergod data export`: each `<x>_utc`/`<x>_offset` pair becomes one
+        ISO 8601 local time with its offset under `<x>` (activity: `start`, `end`)."""
+        for row in self.rows(table):
+            out: dict[str, object] = {}
+            for name, value in row.items():
+                if _is_offset(name):
+                    continue
+                if name.endswith("_utc"):
+                    base = name[: -len("_utc")]
+                    offset = row.get(f"{base}_offset", row.get("offset"))
+                    out[_export_name(name)] = (
+                        None
+                        if value is None or offset is None
+                        else from_columns(float(value), int(offset)).isoformat()
+                    )
+                else:
+                    out[name] = value
+            yield out
 
     def _query(self, sql: str, start: datetime, end: datetime) -> list[tuple[Any, ...]]:
         lo, _ = to_columns(start)
@@ -234,6 +259,18 @@ def _break_row(r: tuple[Any, ...]) -> BreakRow:
         latency=None if r[11] is None else float(r[11]),
         exercise=None if r[12] is None else str(r[12]),
     )
+
+
+def _export_name(column: str) -> str:
+    """`due_utc` -> `due`; `outcome_utc` -> `outcome_at` (the spec's name; `outcome` is taken)."""
+    if not column.endswith("_utc"):
+        return column
+    base = column[: -len("_utc")]
+    return "outcome_at" if base == "outcome" else base
+
+
+def _is_offset(column: str) -> bool:
+    return column == "offset" or column.endswith("_offset")
 
 
 def _table(name: str) -> str:

@@ -183,6 +183,18 @@ _AGE_COLUMNS: tuple[tuple[str, str], ...] = (
 )
 
 
+def count_before(conn: sqlite3.Connection, before_utc: float) -> int:
+    """How many rows `delete_before` would delete."""
+    return sum(
+        int(
+            conn.execute(
+                f"SELECT COUNT(*) FROM {table} WHERE {column} < ?", (before_utc,)
+            ).fetchone()[0]
+        )
+        for table, column in _AGE_COLUMNS
+    )
+
+
 def delete_before(conn: sqlite3.Connection, before_utc: float) -> int:
     """Delete the rows whose time is before `before_utc` (retention, `ergod data forget`).
 

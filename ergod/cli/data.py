@@ -1,0 +1,177 @@
+"""`ergod data`: the user's own adherence history, to take away or to delete.
+
+    ergod data export [--format jsonl|csv] [--table TABLE] [--output FILE] [--config FILE]
+    ergod data forget (--before YYYY-MM-DD | --all) [--yes] [--config FILE]
+
+`export` writes every table as JSON lines (one object per row, with a `table`
+field) or one table as CSV (`--table`, default `breaks`, with a header line);
+times are ISO 8601 in the local time they were recorded in, with their offset.
+`forget` deletes the records before local midnight of DATE, or all of them,
+then compacts the file so the deleted rows are gone from disk too. It asks on
+a terminal unless `--yes`; without a terminal it needs `--yes`. The database
+is `[store] path`. Stdlib only at top level: the store loads inside `run`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date, datetime
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+from ergod.errors import ErgodError, UsageError
+
+if TYPE_CHECKING:
+    from ergod.store import StoreReader
+
+
+def register(sub: Any) -> None:
+    from ergod.config import add_config_argument
+
+    parser = sub.add_parser(
+        "data",
+        help="export or delete your stored break history",
+        description="Export your stored break history, or delete it.",
+    )
+    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    export = actions.add_parser(
+        "export",
+        help="write your history as JSON lines or CSV",
+        description="Write the stored history: every table as JSON lines, or one table as CSV.",
+    )
+    export.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
+    export.add_argument(
+        "--table",
+        choices=("bouts", "breaks", "activity", "daemon_events"),
+        help="only this table (CSV: the table to write, default breaks)",
+    )
+    export.add_argument("--output", "-o", metavar="FILE", type=Path, help="write here, not stdout")
+    add_config_argument(export)
+    export.set_defaults(func=run_export)
+    forget = actions.add_parser(
+        "forget",
+        help="delete stored history",
+        description="Delete stored history before a date (local midnight), or all of it.",
+    )
+    which = forget.add_mutually_exclusive_group(required=True)
+    which.add_argument("--before", metavar="YYYY-MM-DD", help="delete what is older than this day")
+    which.add_argument("--all", action="store_true", help="delete everything")
+    forget.add_argument("--yes", "-y", action="store_true", help="do not ask")
+    add_config_argument(forget)
+    forget.set_defaults(func=run_forget)
+
+
+def _db_path(args: argparse.Namespace) -> Path:
+    from ergod.composition import load
+    from ergod.environment import Environment
+
+    env = Environment.from_os()
+    loaded = load(env, args.config)
+    for warning in loaded.warnings:
+        sys.stderr.write(f"ergod: {warning}\n")
+    return loaded.config.store.db_path(env)
+
+
+def run_export(args: argparse.Namespace) -> int:
+    from ergod.store import TABLES, MissingStoreError, open_reader
+
+    path = _db_path(args)
+    try:
+        reader = open_reader(path)
+    except MissingStoreError:
+        sys.stderr.write(f"ergod: nothing recorded yet ({path} does not exist)\n")
+        return 0
+    with reader:
+        if args.output is None:
+            _export(reader, args, sys.stdout, TABLES)
+            return 0
+        try:
+            with open(args.output, "w", encoding="utf-8", newline="") as out:
+                _export(reader, args, out, TABLES)
+        except OSError as exc:
+            raise UsageError(f"cannot write {args.output}: {exc.strerror or exc}") from exc
+    return 0
+
+
+def _export(
+    reader: StoreReader, args: argparse.Namespace, out: IO[str], tables: tuple[str, ...]
+) -> None:
+    if args.format == "csv":
+        import csv
+
+        table = args.table or "breaks"
+        writer: Any = None
+        for row in reader.export_rows(table):
+            if writer is None:
+                writer = csv.DictWriter(out, fieldnames=list(row), lineterminator="\n")
+                writer.writeheader()
+            writer.writerow(row)
+        if writer is None:
+            # An empty table still gets its header, so a spreadsheet sees the columns.
+            out.write(",".join(reader.export_columns(table)) + "\n")
+        return
+    import json
+
+    for table in (args.table,) if args.table else tables:
+        for row in reader.export_rows(table):
+            out.write(json.dumps({"table": table, **row}) + "\n")
+
+
+def parse_day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"--before wants a date like 2026-01-31, not {text!r}") from None
+
+
+def run_forget(args: argparse.Namespace) -> int:
+    import sqlite3
+
+    from ergod.store import open_store
+    from ergod.store.schema import count_before, delete_before
+
+    if args.all:
+        cut, what = float("inf"), "all stored records"
+    else:
+        day = parse_day(args.before)
+        # Local midnight, in the zone this machine is in today.
+        cut = datetime(day.year, day.month, day.day).astimezone().timestamp()
+        what = f"the records from before {day.isoformat()}"
+    path = _db_path(args)
+    if not path.exists():
+        print(f"nothing to forget: {path} does not exist")
+        return 0
+    try:
+        conn = open_store(path)
+    except (OSError, sqlite3.Error) as exc:
+        raise ErgodError(f"cannot open {path}: {exc}") from exc
+    try:
+        count = count_before(conn, cut)
+        if count == 0:
+            print(f"nothing to forget: no records in {path} match")
+            return 0
+        if not args.yes and not _confirm(f"Delete {count} of {what} in {path}?"):
+            print("nothing deleted")
+            return 1
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            deleted = delete_before(conn, cut)
+            conn.execute("COMMIT")
+            # Compact and truncate the log, so the rows are gone from the disk, not only hidden.
+            conn.execute("VACUUM")
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        except sqlite3.Error as exc:
+            raise ErgodError(f"could not delete from {path}: {exc}") from exc
+    finally:
+        conn.close()
+    print(f"deleted {deleted} records from {path}")
+    return 0
+
+
+def _confirm(question: str) -> bool:
+    if not sys.stdin.isatty():
+        raise UsageError("not on a terminal: add --yes to delete without being asked")
+    sys.stderr.write(f"{question} [y/N] ")
+    sys.stderr.flush()
+    return sys.stdin.readline().strip().lower() in ("y", "yes")
