@@ -24,6 +24,7 @@ COMMANDS: tuple[str, ...] = (
     "simulate",
     "control",
     "exercises",
+    "summary",
     "data",
 )
 

@@ -1,0 +1,26 @@
+"""Reading a week's summary out of the store.
+
+`load_week(reader, week)` asks the store for the rows that can belong to the
+week or the one before (two indexed range queries on UTC columns, widened by
+the largest UTC offsets, since rows are cut by their own local date) and hands
+them to `summarize`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta, timezone
+from typing import TYPE_CHECKING
+
+from ergod.summary.model import IsoWeek, WeekSummary, summarize
+
+if TYPE_CHECKING:
+    from ergod.store import StoreReader
+
+# UTC offsets run from -12:00 to +14:00.
+_MARGIN = timedelta(hours=14)
+
+
+def load_week(reader: StoreReader, week: IsoWeek) -> WeekSummary:
+    first = datetime.combine(week.monday - timedelta(days=7), time(), timezone.utc) - _MARGIN
+    last = datetime.combine(week.sunday + timedelta(days=1), time(), timezone.utc) + _MARGIN
+    return summarize(week, reader.bouts_between(first, last), reader.breaks_between(first, last))

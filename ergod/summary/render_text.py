@@ -1,0 +1,184 @@
+"""The weekly summary as a terminal report: headline, a day table with bar charts,
+sitting and break tables, the not-medical-advice line.
+
+Contract: `render_text(summary, color=False)` returns lines no wider than 80
+columns; ANSI colour only when the caller asks (the CLI asks when stdout is a TTY).
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable, Sequence
+
+from ergod.summary.model import KINDS, KindStats, SittingStats, WeekSummary
+from ergod.summary.wording import headline, hours_minutes, percent
+
+WIDTH = 80
+BAR_WIDTH = 20
+_EIGHTHS = " ▏▎▍▌▋▊▉"
+_COUNTS = (
+    "due",
+    "shown",
+    "taken",
+    "skipped",
+    "ignored",
+    "merged",
+    "suppressed",
+    "pending",
+    "snoozes",
+)
+_BOLD, _BLUE, _ORANGE, _RESET = "\033[1m", "\033[34m", "\033[33m", "\033[0m"
+
+
+def bar(value: float, top: float, width: int = BAR_WIDTH) -> str:
+    """A bar of `width` cells, `value / top` of it filled, to an eighth of a cell."""
+    if top <= 0 or value <= 0:
+        return " " * width
+    eighths = round(min(value / top, 1.0) * width * 8)
+    full, part = divmod(eighths, 8)
+    text = "█" * full + (_EIGHTHS[part] if part else "")
+    return text.ljust(width)
+
+
+def render_text(summary: WeekSummary, color: bool = False) -> str:
+    def paint(code: str, text: str) -> str:
+        return f"{code}{text}{_RESET}" if color else text
+
+    _, body = headline(summary)
+    first, last = summary.start, summary.end
+    lines = [
+        paint(_BOLD, f"ergod weekly summary {summary.week}")
+        + f"  ({first:%a %d %b} to {last:%a %d %b %Y})",
+        "",
+        *textwrap.wrap(body, WIDTH),
+        "",
+        *_day_table(summary, paint),
+        "",
+        *_sitting_table(summary),
+        "",
+        *_breaks_table(summary),
+        "",
+    ]
+    best = summary.best_day
+    if best is not None:
+        lines.append(
+            f"Best day: {best.date:%A %d %b}, {percent(best.adherence)} of "
+            f"{best.shown} prompts followed."
+        )
+        lines.append("")
+    lines += _disclaimer()
+    return "\n".join(lines) + "\n"
+
+
+def _day_table(summary: WeekSummary, paint: Callable[[str, str], str]) -> list[str]:
+    top = max((d.sitting_s for d in summary.days), default=0.0)
+    rows = [
+        f"{'Day':<10} {'Sitting':<{BAR_WIDTH}} {'':>11} {'Bouts':>5} {'Longest':>11} "
+        f"{'Followed':>8} {'':>4}"
+    ]
+    for d in summary.days:
+        rows.append(
+            f"{d.date:%a %d %b} "
+            + paint(_BLUE, bar(d.sitting_s, top))
+            + f" {hours_minutes(d.sitting_s):>11} {d.bouts:>5}"
+            f" {hours_minutes(d.longest_bout_s):>11}"
+            f" {f'{d.taken}/{d.shown}':>8} {percent(d.adherence):>4}"
+        )
+    return rows
+
+
+def _sitting_table(summary: WeekSummary) -> list[str]:
+    now, before = summary.totals.sitting, summary.previous.sitting
+
+    def duration(s: SittingStats, attr: str) -> str:
+        value = getattr(s, attr)
+        return "-" if value is None else hours_minutes(value)
+
+    def change_duration(attr: str) -> str:
+        a, b = getattr(now, attr), getattr(before, attr)
+        if a is None or b is None:
+            return "-"
+        sign = "+" if a >= b else "-"
+        return sign + hours_minutes(abs(a - b))
+
+    def change_count(attr: str) -> str:
+        return f"{getattr(now, attr) - getattr(before, attr):+d}"
+
+    rows: list[tuple[str, str, str, str]] = [
+        ("Sitting", "this week", "week before", "change"),
+        (
+            "total",
+            duration(now, "total_s"),
+            duration(before, "total_s"),
+            change_duration("total_s"),
+        ),
+        ("bouts", str(now.bouts), str(before.bouts), change_count("bouts")),
+        (
+            "median bout",
+            duration(now, "median_bout_s"),
+            duration(before, "median_bout_s"),
+            change_duration("median_bout_s"),
+        ),
+        (
+            "longest bout",
+            duration(now, "longest_bout_s"),
+            duration(before, "longest_bout_s"),
+            change_duration("longest_bout_s"),
+        ),
+        (
+            "bouts over 30 min",
+            str(now.bouts_over_30m),
+            str(before.bouts_over_30m),
+            change_count("bouts_over_30m"),
+        ),
+        (
+            "bouts over 60 min",
+            str(now.bouts_over_60m),
+            str(before.bouts_over_60m),
+            change_count("bouts_over_60m"),
+        ),
+    ]
+    return _table(rows, (18, 14, 14, 14))
+
+
+def _breaks_table(summary: WeekSummary) -> list[str]:
+    now, before = summary.totals, summary.previous
+    header = ("Breaks", *(k.value for k in KINDS), "all, week before")
+
+    def row(label: str, cell: Callable[[KindStats], str], prev: str) -> tuple[str, ...]:
+        return (label, *(cell(now.breaks[k]) for k in KINDS), prev)
+
+    def total(attr: str) -> str:
+        return str(sum(getattr(before.breaks[k], attr) for k in KINDS))
+
+    rows: list[tuple[str, ...]] = [header]
+    for attr in _COUNTS:
+        rows.append((attr, *(str(getattr(now.breaks[k], attr)) for k in KINDS), total(attr)))
+    rows.append(row("followed", lambda k: percent(k.adherence), percent(before.adherence)))
+    rows.append(
+        row(
+            "median latency",
+            lambda k: "-" if k.median_latency_s is None else f"{round(k.median_latency_s)} s",
+            "",
+        )
+    )
+    return _table(rows, (18, 14, 14, 18))
+
+
+def _table(rows: Sequence[Sequence[str]], widths: Sequence[int]) -> list[str]:
+    out = []
+    for i, row in enumerate(rows):
+        cells = [row[0].ljust(widths[0])] + [
+            c.rjust(w) for c, w in zip(row[1:], widths[1:], strict=True)
+        ]
+        line = " ".join(cells).rstrip()
+        out.append(line)
+        if i == 0:
+            out.append("-" * len(line))
+    return out
+
+
+def _disclaimer() -> list[str]:
+    from ergod.exercises import DISCLAIMER, RED_FLAGS
+
+    return [*textwrap.wrap(DISCLAIMER, WIDTH), *textwrap.wrap(RED_FLAGS, WIDTH)]
