@@ -69,7 +69,7 @@ def _db_path(args: argparse.Namespace) -> Path:
     env = Environment.from_os()
     loaded = load(env, args.config)
     for warning in loaded.warnings:
-        sys.stderr.write(f"ergod: {warning}\n")
+        sys.stderr.write(f"ergod: warning: {warning}\n")
     return loaded.config.store.db_path(env)
 
 

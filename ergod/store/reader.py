@@ -147,22 +147,24 @@ class StoreReader:
         return [_break_row(r) for r in rows]
 
     def activity_between(self, start: datetime, end: datetime) -> list[ActivitySpan]:
-        """Spans that overlap `[start, end)`, clipped to it, touching ones merged."""
-        lo, _ = to_columns(start)
-        hi, _ = to_columns(end)
+        """Spans that overlap `[start, end)`, clipped to it (a clipped end takes the
+        bound's offset), touching ones merged."""
+        lo, lo_off = to_columns(start)
+        hi, hi_off = to_columns(end)
         rows = self._conn.execute(
-            "SELECT start_utc, end_utc, offset FROM activity "
+            "SELECT start_utc, start_offset, end_utc, end_offset FROM activity "
             "WHERE end_utc > ? AND start_utc < ? ORDER BY start_utc, id",
             (lo, hi),
         ).fetchall()
-        spans: list[tuple[float, float, int]] = []
-        for s, e, offset in rows:
-            s, e = max(float(s), lo), min(float(e), hi)
-            if spans and s <= spans[-1][1] and offset == spans[-1][2]:
-                spans[-1] = (spans[-1][0], max(spans[-1][1], e), offset)
+        spans: list[tuple[tuple[float, int], tuple[float, int]]] = []
+        for s, s_off, e, e_off in rows:
+            first = (lo, lo_off) if s < lo else (float(s), int(s_off))
+            last = (hi, hi_off) if e > hi else (float(e), int(e_off))
+            if spans and first[0] <= spans[-1][1][0]:
+                spans[-1] = (spans[-1][0], max(spans[-1][1], last))
             else:
-                spans.append((s, e, offset))
-        return [ActivitySpan(from_columns(s, o), from_columns(e, o)) for s, e, o in spans]
+                spans.append((first, last))
+        return [ActivitySpan(from_columns(*a), from_columns(*b)) for a, b in spans]
 
     def daemon_events_between(self, start: datetime, end: datetime) -> list[DaemonEventRow]:
         rows = self._query(
@@ -185,8 +187,8 @@ class StoreReader:
             ("bouts", "start_utc", "start_offset"),
             ("bouts", "end_utc", "end_offset"),
             ("breaks", "due_utc", "due_offset"),
-            ("activity", "start_utc", "offset"),
-            ("activity", "end_utc", "offset"),
+            ("activity", "start_utc", "start_offset"),
+            ("activity", "end_utc", "end_offset"),
             ("daemon_events", "at_utc", "at_offset"),
         ):
             for order in ("ASC", "DESC"):
@@ -214,7 +216,7 @@ class StoreReader:
 
     def export_rows(self, table: str) -> Iterator[dict[str, object]]:
         """Rows for `ergod data export`: each `<x>_utc`/`<x>_offset` pair becomes one
-        ISO 8601 local time with its offset under `<x>` (activity: `start`, `end`)."""
+        ISO 8601 local time with its offset under `<x>` (`outcome_utc`: `outcome_at`)."""
         for row in self.rows(table):
             out: dict[str, object] = {}
             for name, value in row.items():
@@ -222,7 +224,7 @@ class StoreReader:
                     continue
                 if name.endswith("_utc"):
                     base = name[: -len("_utc")]
-                    offset = row.get(f"{base}_offset", row.get("offset"))
+                    offset = row.get(f"{base}_offset")
                     out[_export_name(name)] = (
                         None
                         if value is None or offset is None
@@ -270,7 +272,7 @@ def _export_name(column: str) -> str:
 
 
 def _is_offset(column: str) -> bool:
-    return column == "offset" or column.endswith("_offset")
+    return column.endswith("_offset")
 
 
 def _table(name: str) -> str:

@@ -65,8 +65,9 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE TABLE activity (
         id INTEGER PRIMARY KEY,
         start_utc INTEGER NOT NULL,
+        start_offset INTEGER NOT NULL,
         end_utc INTEGER NOT NULL,
-        offset INTEGER NOT NULL
+        end_offset INTEGER NOT NULL
     );
     CREATE INDEX activity_start ON activity (start_utc);
     CREATE INDEX activity_end ON activity (end_utc);

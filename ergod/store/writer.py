@@ -49,8 +49,9 @@ class _Insert:
 @dataclass(frozen=True)
 class _Span:
     start: int
+    start_offset: int
     end: int
-    offset: int
+    end_offset: int
 
 
 @dataclass(frozen=True)
@@ -152,12 +153,12 @@ class StoreWriter:
 
     def activity(self, start: datetime, end: datetime) -> None:
         """A span with input; stored widened to whole seconds and merged with the
-        stored spans it overlaps or touches (same UTC offset)."""
-        s, offset = to_columns(start)
-        e, _ = to_columns(end)
+        stored spans it overlaps or touches."""
+        s, s_off = to_columns(start)
+        e, e_off = to_columns(end)
         lo, hi = int(s // 1), -int(-e // 1)
         if hi >= lo:
-            self._put(_Span(lo, hi, offset))
+            self._put(_Span(lo, s_off, hi, e_off))
 
     def daemon_event(self, event: DaemonEvent, at: datetime, detail: str = "") -> None:
         utc, offset = to_columns(at)
@@ -348,20 +349,25 @@ def _apply(conn: sqlite3.Connection, op: _Op) -> None:
 def _merge_span(conn: sqlite3.Connection, span: _Span) -> None:
     """Insert a span as the union with every stored span it overlaps or touches."""
     rows = conn.execute(
-        "SELECT id, start_utc, end_utc FROM activity "
-        "WHERE end_utc >= ? AND start_utc <= ? AND offset = ?",
-        (span.start, span.end, span.offset),
+        "SELECT id, start_utc, start_offset, end_utc, end_offset FROM activity "
+        "WHERE end_utc >= ? AND start_utc <= ?",
+        (span.start, span.end),
     ).fetchall()
     if not rows:
         conn.execute(
-            "INSERT INTO activity (start_utc, end_utc, offset) VALUES (?, ?, ?)",
-            (span.start, span.end, span.offset),
+            "INSERT INTO activity (start_utc, start_offset, end_utc, end_offset) "
+            "VALUES (?, ?, ?, ?)",
+            (span.start, span.start_offset, span.end, span.end_offset),
         )
         return
-    start = min([span.start, *(r[1] for r in rows)])
-    end = max([span.end, *(r[2] for r in rows)])
-    keep = rows[0][0]
-    conn.execute("UPDATE activity SET start_utc = ?, end_utc = ? WHERE id = ?", (start, end, keep))
+    # Each end keeps the offset of the span it came from.
+    start = min([(span.start, span.start_offset), *((r[1], r[2]) for r in rows)])
+    end = max([(span.end, span.end_offset), *((r[3], r[4]) for r in rows)])
+    conn.execute(
+        "UPDATE activity SET start_utc = ?, start_offset = ?, end_utc = ?, end_offset = ? "
+        "WHERE id = ?",
+        (*start, *end, rows[0][0]),
+    )
     conn.executemany("DELETE FROM activity WHERE id = ?", [(r[0],) for r in rows[1:]])
 
 
