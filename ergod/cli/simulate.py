@@ -25,9 +25,20 @@ def register(sub: Any) -> None:
             "under your configuration, on a virtual clock."
         ),
     )
-    parser.add_argument("--trace", metavar="FILE", type=Path, required=True)
+    parser.add_argument("--trace", metavar="FILE", type=Path)
     add_config_argument(parser)
     parser.add_argument("--json", action="store_true", help="print the JSON object")
+    # Summary helpers (ergod/summary/replay.py): fill the store, or replay a stored week.
+    parser.add_argument(
+        "--record", action="store_true", help="write the result into the store (needs --start)"
+    )
+    parser.add_argument("--start", metavar="YYYY-MM-DDTHH:MM", help="local moment of second 0")
+    parser.add_argument(
+        "--from-history",
+        action="store_true",
+        help="replay a recorded week under --config and compare the prompts",
+    )
+    parser.add_argument("--week", metavar="YYYY-Www", help="with --from-history (default: last)")
     parser.set_defaults(func=run)
 
 
@@ -41,8 +52,19 @@ def run(args: argparse.Namespace) -> int:
     loaded = load(env, args.config)
     for warning in loaded.warnings:
         sys.stderr.write(f"ergod: warning: {warning}\n")
+    from ergod.summary.replay import check_arguments
+
+    check_arguments(args)
+    if args.from_history:
+        from ergod.summary.replay import from_history
+
+        return from_history(args, env, loaded)
     events = read_trace(args.trace)
     result = simulate(events, engine_rules(loaded.config))
+    if args.record:
+        from ergod.summary.replay import record_trace
+
+        record_trace(args, env, loaded, events, result)
     if args.json:
         json.dump(to_json(result), sys.stdout, indent=1)
         sys.stdout.write("\n")

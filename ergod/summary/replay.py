@@ -1,11 +1,11 @@
 """Simulations and the store: `ergod simulate --record` and `--from-history`.
 
 Contract:
-* `record(conn, result, inputs, start)` writes a simulation's bouts, resolved
-  breaks and input activity into an open store connection (`ergod.store.open_store`)
-  in one transaction, as if the trace's second 0 were the local moment `start`
-  (a timezone-aware datetime; a `zoneinfo` zone gives each row its own UTC offset,
-  so a DST change inside the trace is recorded as the user would have lived it).
+* `record(writer, result, inputs, start)` queues a simulation's bouts, resolved
+  breaks and input activity on the daemon's `StoreWriter`, as if the trace's
+  second 0 were the local moment `start` (a timezone-aware datetime; a `zoneinfo`
+  zone gives each row its own UTC offset, so a DST change inside the trace is
+  recorded as the user would have lived it).
   Breaks still pending at the end of the trace are not written: the store holds
   resolved breaks only.
 * `history_inputs(spans, origin)` turns stored activity spans back into one input
@@ -20,7 +20,8 @@ Contract:
 
 from __future__ import annotations
 
-import sqlite3
+import argparse
+import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta, tzinfo
@@ -31,8 +32,12 @@ from ergod.engine.rules import Kind, Rules
 from ergod.summary.model import KINDS, IsoWeek
 
 if TYPE_CHECKING:
+    from ergod.config import LoadedConfig
+    from ergod.environment import Environment
     from ergod.simulation import SimulationResult
     from ergod.store import ActivitySpan, StoreReader
+    from ergod.store.writer import StoreWriter
+    from ergod.trace import TraceEvent
 
 
 @dataclass(frozen=True)
@@ -55,14 +60,6 @@ def local_moment(start: datetime, t: float) -> datetime:
     return datetime.fromtimestamp(start.timestamp() + t, start.tzinfo)
 
 
-def _columns(moment: datetime | None) -> tuple[float | None, int | None]:
-    if moment is None:
-        return None, None
-    offset = moment.utcoffset()
-    assert offset is not None
-    return moment.timestamp(), int(offset.total_seconds())
-
-
 def activity_spans(times: Iterable[float]) -> list[tuple[int, int]]:
     """Whole-second spans `[start, end)` holding the inputs at `times` (epoch seconds,
     ascending); an input at 12.4 makes the span [12, 13); touching spans merge."""
@@ -78,53 +75,27 @@ def activity_spans(times: Iterable[float]) -> list[tuple[int, int]]:
 
 
 def record(
-    conn: sqlite3.Connection,
+    writer: StoreWriter,
     result: SimulationResult,
     inputs: Sequence[float],
     start: datetime,
 ) -> Recorded:
-    """Write a simulation into the store as if it had started at local `start`."""
+    """Queue a simulation on the daemon's store writer as if it had started at local
+    `start`; the caller closes (or flushes) the writer."""
+
+    def wall(t: float) -> datetime:
+        return local_moment(start, t)
+
     epoch = start.timestamp()
-    bouts = []
     for bout in result.bouts:
-        s, so = _columns(local_moment(start, bout.start))
-        e, eo = _columns(local_moment(start, bout.end))
-        bouts.append((s, so, e, eo, bout.length))
-    breaks = []
-    for r in result.reminders:
-        if r.outcome is Outcome.PENDING:
-            continue
-        due = _columns(local_moment(start, r.due))
-        first = _columns(None if r.first_prompt is None else local_moment(start, r.first_prompt))
-        out = _columns(None if r.outcome_at is None else local_moment(start, r.outcome_at))
-        counts = (r.prompts, r.snoozes, r.outcome.value)
-        breaks.append((r.kind.value, *due, *first, *counts, *out, r.latency, r.exercise))
-    spans = []
-    for s_utc, e_utc in activity_spans(epoch + t for t in inputs):
-        offset = local_moment(start, s_utc - epoch).utcoffset()
-        assert offset is not None
-        spans.append((s_utc, e_utc, int(offset.total_seconds())))
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        conn.executemany(
-            "INSERT INTO bouts (start_utc, start_offset, end_utc, end_offset, length_s) "
-            "VALUES (?, ?, ?, ?, ?)",
-            bouts,
-        )
-        conn.executemany(
-            "INSERT INTO breaks (kind, due_utc, due_offset, first_prompt_utc, "
-            "first_prompt_offset, prompts, snoozes, outcome, outcome_utc, outcome_offset, "
-            "latency_s, exercise) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            breaks,
-        )
-        conn.executemany(
-            "INSERT INTO activity (start_utc, end_utc, offset) VALUES (?, ?, ?)", spans
-        )
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    return Recorded(len(bouts), len(breaks), len(spans))
+        writer.bout(wall(bout.start), wall(bout.end))
+    resolved = [r for r in result.reminders if r.outcome is not Outcome.PENDING]
+    for r in resolved:
+        writer.break_record(r, wall)
+    spans = activity_spans(epoch + t for t in inputs)
+    for lo, hi in spans:
+        writer.activity(wall(lo - epoch), wall(hi - epoch))
+    return Recorded(len(result.bouts), len(resolved), len(spans))
 
 
 def history_inputs(
@@ -231,7 +202,101 @@ def comparison_lines(report: dict[str, Any]) -> list[str]:
         )
     rec = report["recorded"]
     lines.append(
-        f"(recorded that week: {rec['due']} breaks due, {rec['prompts']} prompts; "
-        "the replay knows no locks or quiet time, so compare the two replayed figures)"
+        f"(recorded that week: {rec['due']} breaks due, {rec['prompts']} prompts; the replay"
     )
+    lines.append("knows no locks or quiet time, so compare the two replayed figures)")
     return lines
+
+
+def parse_start(text: str, zone: tzinfo) -> datetime:
+    """`--start 2026-11-16T08:00`: a local moment in `zone` (an explicit offset is kept
+    as that instant, shown in `zone`); a bad form is a UsageError."""
+    from ergod.errors import UsageError
+
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise UsageError(
+            f"bad --start {text!r}: write a local date and time, e.g. 2026-11-16T08:00"
+        ) from None
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=zone)
+    return moment.astimezone(zone)
+
+
+def local_zone() -> tzinfo:
+    """The user's zone (a real zone, with its DST rules, not today's offset)."""
+    from tzlocal import get_localzone
+
+    zone: tzinfo = get_localzone()
+    return zone
+
+
+def check_arguments(args: argparse.Namespace) -> None:
+    """`ergod simulate`'s combinations: a trace or --from-history; --record needs --start."""
+    from ergod.errors import UsageError
+
+    if args.from_history:
+        if args.trace is not None or args.record:
+            raise UsageError("--from-history replays the store: it takes no --trace or --record")
+    elif args.trace is None:
+        raise UsageError("give --trace FILE, or --from-history to replay a recorded week")
+    elif args.week is not None:
+        raise UsageError("--week goes with --from-history")
+    if args.record and args.start is None:
+        raise UsageError("--record needs --start, the local moment the trace begins")
+    if args.start is not None and not args.record:
+        raise UsageError("--start goes with --record")
+
+
+def record_trace(
+    args: argparse.Namespace,
+    env: Environment,
+    loaded: LoadedConfig,
+    events: Sequence[TraceEvent],
+    result: SimulationResult,
+) -> Recorded:
+    """`--record`: write `result` into the configured store from `--start` on."""
+    import logging
+
+    from ergod.errors import ErgodError
+    from ergod.store.writer import OK, StoreWriter
+
+    start = parse_start(args.start, local_zone())
+    path = loaded.config.store.db_path(env)
+    inputs = [e.t for e in events if e.kind is EventKind.INPUT]
+    writer = StoreWriter(path, logging.getLogger("ergod.simulate"))
+    writer.start()
+    done = record(writer, result, inputs, start)
+    closed = writer.close(timeout=60.0)
+    if not closed or writer.status != OK or writer.dropped:
+        raise ErgodError(f"could not record into {path}: {writer.status}")
+    sys.stderr.write(
+        f"ergod: recorded {done.bouts} bouts and {done.breaks} breaks from "
+        f"{start:%Y-%m-%d %H:%M %Z} into {path}\n"
+    )
+    return done
+
+
+def from_history(args: argparse.Namespace, env: Environment, loaded: LoadedConfig) -> int:
+    """`--from-history [--week W] [--config FILE] [--json]`: the week's prompts under
+    your configuration and under it plus the --config files."""
+    import json
+    from datetime import date
+
+    from ergod.composition import engine_rules, load
+    from ergod.store import open_reader
+
+    if args.week is not None:
+        week = IsoWeek.parse(args.week)
+    else:
+        week = IsoWeek.containing(date.today()).shifted(-1)
+    current = engine_rules(load(env).config)
+    candidate = engine_rules(loaded.config)
+    with open_reader(loaded.config.store.db_path(env)) as reader:
+        report = compare_week(reader, week, local_zone(), current, candidate)
+    if args.json:
+        sys.stdout.write(json.dumps(report, indent=1) + "\n")
+    else:
+        sys.stdout.write("\n".join(comparison_lines(report)) + "\n")
+    return 0
