@@ -99,6 +99,11 @@ class Daemon:
         self._wall = wall
         self._log = log or logging.getLogger("ergod")
         self._jobs: queue.SimpleQueue[Job] = queue.SimpleQueue()
+        # The engine thread sleeps in os.read on this pipe, not in a queue
+        # wait: a read is interrupted by signals, so their handlers run at once
+        # (a blocked SimpleQueue.get would hold SIGTERM until the next job).
+        self._wake_r, self._wake_w = os.pipe()
+        os.set_blocking(self._wake_w, False)
         self._stopping = False
         self._armed = False
         self._distrust_idle = False
@@ -125,6 +130,7 @@ class Daemon:
         """Start everything, serve until SIGTERM/SIGINT or `stop()`, clean up."""
         from ergod.instance import acquire_instance_lock
 
+        self._install_signals()  # first: a stop during start-up waits in the queue
         self._lock = acquire_instance_lock(self._env)
         try:
             self._start()
@@ -162,7 +168,6 @@ class Daemon:
         self._start_sessions()
         self._start_scheduler()
         self._start_control()
-        self._install_signals()
         if self._choice.source is not None:
             try:
                 self._choice.source.start()
@@ -217,13 +222,21 @@ class Daemon:
     def _install_signals(self) -> None:
         if threading.current_thread() is not threading.main_thread():
             return
+        # Whichever thread the kernel hands a signal to, the C-level handler
+        # writes to the wake pipe, so the engine thread's read returns and the
+        # Python handler runs there at once.
+        signal.set_wakeup_fd(self._wake_w, warn_on_full_buffer=False)
         signal.signal(signal.SIGTERM, lambda *_: self._post(self._request_stop))
         signal.signal(signal.SIGINT, lambda *_: self._post(self._request_stop))
         signal.signal(signal.SIGHUP, lambda *_: self._post(self._reload_quietly))
 
     def _serve(self) -> None:
         while not self._stopping:
-            job = self._jobs.get()
+            try:
+                job = self._jobs.get_nowait()
+            except queue.Empty:
+                os.read(self._wake_r, 4096)
+                continue
             try:
                 job()
             except Exception:
@@ -254,12 +267,20 @@ class Daemon:
                 stop()
             except Exception as exc:
                 self._log.warning("while stopping: %s", exc)
+        if threading.current_thread() is threading.main_thread():
+            signal.set_wakeup_fd(-1)
+        os.close(self._wake_r)
+        os.close(self._wake_w)
         self._log.info("stopped")
 
     # ---- posting work to the engine thread ---------------------------------
 
     def _post(self, job: Job) -> None:
+        """Queue `job` for the engine thread (any thread, or a signal handler)."""
         self._jobs.put(job)
+        # A full pipe holds wake-ups already: the thread will look anyway.
+        with contextlib.suppress(BlockingIOError):
+            os.write(self._wake_w, b"\0")
 
     def _on_return(self, t: float) -> None:
         self._post(lambda: self._returned(t))

@@ -342,3 +342,47 @@ def test_outside_the_schedule_prompts_are_suppressed(tmp_path: Path) -> None:
         wait_for(lambda: outcomes(env).get("stretch:suppressed"), 15, "a suppressed break")
         assert (status(env) or {})["open_break"] is None
         assert daemon.stop() == 0
+
+
+def test_sigterm_right_after_start_stops_the_daemon(tmp_path: Path) -> None:
+    """A stop that arrives while the engine thread sleeps is never lost."""
+    env = private_env(tmp_path)
+    for round_ in range(5):
+        with Daemon(env) as daemon:
+            wait_for(lambda: status(env), 15, "the control socket")
+            time.sleep(0.05 * round_)
+            daemon.proc.send_signal(signal.SIGTERM)
+            assert daemon.proc.wait(timeout=5) == 0, f"round {round_}: SIGTERM was lost"
+
+
+SIGNAL_TO_ANOTHER_THREAD = """
+import signal, sys, threading, time
+from ergod.daemon import Daemon
+from ergod.environment import Environment
+
+env = Environment.from_os()
+daemon = Daemon(env)
+
+def stop_from_a_side_thread():
+    sock = env.runtime_dir / "ergod" / "control.sock"
+    while not sock.exists():
+        time.sleep(0.01)
+    time.sleep(0.5)  # the engine thread is asleep on its queue by now
+    signal.pthread_kill(threading.get_ident(), signal.SIGTERM)
+
+threading.Thread(target=stop_from_a_side_thread, daemon=True).start()
+sys.exit(daemon.run())
+"""
+
+
+def test_a_signal_delivered_to_another_thread_still_stops_it(tmp_path: Path) -> None:
+    """The kernel may hand SIGTERM to any thread; the sleeping engine thread must wake."""
+    env = private_env(tmp_path)
+    done = subprocess.run(
+        [sys.executable, "-c", SIGNAL_TO_ANOTHER_THREAD],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=15,  # without the wake-up fd it hangs here
+    )
+    assert done.returncode == 0, done.stderr
