@@ -106,7 +106,7 @@ class Request:
             known = ", ".join(c.value for c in Command)
             raise ControlError(f"unknown command {name!r} (known: {known})") from None
         allowed = {"command", "seconds"} if command in _TAKES_SECONDS else {"command"}
-        extra = sorted(str(key) for key in data if key not in allowed)
+        extra = sorted(str(field) for field in data if field not in allowed)
         if extra:
             raise ControlError(f"{command.value} does not take {', '.join(extra)}")
         return cls(command, _seconds(data.get("seconds")))
