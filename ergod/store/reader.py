@@ -94,6 +94,9 @@ def open_reader(path: Path) -> StoreReader:
         raise StoreError(f"cannot open {path}: {exc}") from exc
     try:
         check_readable(conn, path)
+    except sqlite3.OperationalError as exc:
+        conn.close()
+        raise StoreError(f"cannot read {path}: {exc}") from exc
     except BaseException:
         conn.close()
         raise

@@ -126,6 +126,8 @@ def schema_version(conn: sqlite3.Connection, path: Path) -> int:
     """The file's schema version: 0 for an empty file; raises for a foreign file."""
     try:
         names = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+    except sqlite3.OperationalError:
+        raise  # cannot open, locked, read-only: a problem of access, not of the file
     except sqlite3.DatabaseError as exc:
         raise CorruptStoreError(_corrupt_message(path, str(exc))) from exc
     if not names:
@@ -155,6 +157,8 @@ def check_readable(conn: sqlite3.Connection, path: Path) -> int:
         )
     try:
         result = conn.execute("PRAGMA quick_check").fetchone()
+    except sqlite3.OperationalError:
+        raise
     except sqlite3.DatabaseError as exc:
         raise CorruptStoreError(_corrupt_message(path, str(exc))) from exc
     if result is None or result[0] != "ok":
