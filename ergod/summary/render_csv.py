@@ -1,7 +1,8 @@
 """The weekly summary as CSV: one row per day, for spreadsheets.
 
-Columns (fixed, in this order): week, date, sitting_s, bouts, longest_bout_s,
-shown, taken, adherence. Empty adherence means nothing was shown that day.
+Columns (fixed, in this order; seconds to the millisecond): week, date,
+sitting_s, bouts, longest_bout_s, shown, taken, adherence. An empty adherence
+means nothing was shown that day.
 """
 
 from __future__ import annotations
@@ -26,9 +27,9 @@ def render_csv(summaries: Sequence[WeekSummary]) -> str:
                 (
                     str(summary.week),
                     d.date.isoformat(),
-                    f"{d.sitting_s:g}",
+                    f"{d.sitting_s:.3f}",
                     d.bouts,
-                    f"{d.longest_bout_s:g}",
+                    f"{d.longest_bout_s:.3f}",
                     d.shown,
                     d.taken,
                     adherence,
