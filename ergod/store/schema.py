@@ -227,6 +227,9 @@ def open_store(path: Path) -> sqlite3.Connection:
         version = check_readable(conn, path)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
+        # Deleted rows (retention, `ergod data forget`) are overwritten, not just unlinked;
+        # some SQLite builds default to this, others do not.
+        conn.execute("PRAGMA secure_delete=ON")
         migrate(conn, version)
     except BaseException:
         conn.close()
