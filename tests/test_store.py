@@ -369,3 +369,36 @@ def test_the_reader_reports_a_missing_file_and_creates_nothing(db: Path) -> None
     with pytest.raises(MissingStoreError, match="no adherence data yet"):
         open_reader(db)
     assert not db.parent.exists()
+
+
+def test_a_forward_migration_keeps_the_data_and_a_failed_one_changes_nothing(
+    db: Path, writer: StoreWriter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ergod.store import schema
+
+    at = datetime(2026, 5, 4, 9, tzinfo=BERLIN)
+    writer.bout(at, at + timedelta(minutes=20))
+    assert writer.close()
+
+    # A broken step 1 -> 2: the transaction rolls back, the file stays at version 1.
+    monkeypatch.setattr(schema, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
+    monkeypatch.setattr(
+        schema, "MIGRATIONS", (*schema.MIGRATIONS, "ALTER TABLE bouts ADD COLUMN a; BROKEN SQL;")
+    )
+    with pytest.raises(sqlite3.OperationalError):
+        open_store(db)
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT value FROM meta").fetchone() == (str(SCHEMA_VERSION),)
+        assert "a" not in {row[1] for row in conn.execute("PRAGMA table_info(bouts)")}
+    conn.close()
+
+    # A good step 1 -> 2 runs once and the rows are still there.
+    monkeypatch.setattr(
+        schema, "MIGRATIONS", (*schema.MIGRATIONS[:-1], "ALTER TABLE bouts ADD COLUMN note TEXT;")
+    )
+    open_store(db).close()
+    open_store(db).close()
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT value FROM meta").fetchone() == (str(SCHEMA_VERSION + 1),)
+        assert conn.execute("SELECT length_s, note FROM bouts").fetchall() == [(1200.0, None)]
+    conn.close()

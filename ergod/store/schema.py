@@ -171,12 +171,17 @@ def migrate(conn: sqlite3.Connection, version: int) -> None:
     """Bring a checked database from `version` up to SCHEMA_VERSION, one step a transaction."""
     for step in range(version, SCHEMA_VERSION):
         # executescript commits first; the explicit BEGIN keeps a step atomic.
-        conn.executescript(
-            "BEGIN IMMEDIATE;\n"
-            + MIGRATIONS[step]
-            + "\nINSERT OR REPLACE INTO meta (key, value) "
-            + f"VALUES ('schema_version', '{step + 1}');\nCOMMIT;"
-        )
+        try:
+            conn.executescript(
+                "BEGIN IMMEDIATE;\n"
+                + MIGRATIONS[step]
+                + "\nINSERT OR REPLACE INTO meta (key, value) "
+                + f"VALUES ('schema_version', '{step + 1}');\nCOMMIT;"
+            )
+        except sqlite3.Error:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
 
 
 # What `delete_before` cuts each table on: a row goes when this moment is older.

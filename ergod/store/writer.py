@@ -95,6 +95,7 @@ class StoreWriter:
         self._retry_at = 0.0
         self._status = "not started"
         self._unavailable = False
+        self._closed = False
         self.written = 0  # records committed since start
         self.dropped = 0  # records lost: backlog overflow, or the store unavailable
 
@@ -186,6 +187,7 @@ class StoreWriter:
         ok = self._control(stop=True, timeout=timeout)
         self._thread.join(timeout)
         self._thread = None
+        self._closed = True
         return ok
 
     def _control(self, stop: bool, timeout: float) -> bool:
@@ -197,7 +199,7 @@ class StoreWriter:
         return request.done.wait(timeout) and request.ok
 
     def _put(self, op: _Op) -> None:
-        if self._unavailable:
+        if self._unavailable or self._closed:
             self.dropped += 1
             return
         self._queue.put(op)
@@ -205,6 +207,14 @@ class StoreWriter:
     # -- the writer thread ---------------------------------------------------------------
 
     def _run(self) -> None:
+        try:
+            self._loop()
+        except Exception as exc:
+            # A bug must not take the daemon down, nor let the queue grow without a reader.
+            self._log.exception("store: the writer thread failed")
+            self._give_up(f"internal error in the store writer: {type(exc).__name__}: {exc}")
+
+    def _loop(self) -> None:
         due: float | None = None  # when the pending batch is to be committed
         while True:
             timeout = None if due is None else max(0.0, due - time.monotonic())
