@@ -68,14 +68,14 @@ def _week(summary: WeekSummary) -> str:
             [d.sitting_s for d in days],
             labels,
             COLORS["sitting"],
-            hours_minutes,
+            _short,
         ),
         _chart(
             "Longest stretch without a break, per day",
             [d.longest_bout_s for d in days],
             labels,
             COLORS["longest"],
-            hours_minutes,
+            _short,
         ),
         _chart(
             "Break prompts followed, per day",
@@ -110,6 +110,13 @@ minutes. A prompt is <em>followed</em> when you stepped away long enough after i
 <em>Merged</em> stretch prompts were folded into a movement break; <em>suppressed</em> ones
 fell in quiet time (outside your hours, in a meeting, paused).</p>
 </section>"""
+
+
+def _short(seconds: float) -> str:
+    """A bar label narrow enough for its bar: "6h51", "42m"."""
+    minutes = round(seconds / 60)
+    hours, rest = divmod(minutes, 60)
+    return f"{hours}h{rest:02d}" if hours else f"{rest}m"
 
 
 def _chart(
