@@ -1,14 +1,17 @@
 """A full disk or a read-only directory: reported once, nothing lost that fits, recovered.
 
 Real filesystems, not mocks: a small tmpfs filled by a ballast file for the full
-disk, and a tmpfs remounted read-only for the read-only directory (root ignores
-file permissions, so chmod would prove nothing here). Mounting needs root or
-CAP_SYS_ADMIN; where it is not permitted these tests skip with the reason.
+disk. A read-only directory two ways: a tmpfs remounted read-only, and plain
+permissions (mode 0555/0444; run as root, the test process drops its effective
+uid to `nobody` meanwhile, since root ignores permissions). Mounting needs root
+or CAP_SYS_ADMIN; where it is not permitted the tmpfs cases skip with the reason.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import shutil
 import subprocess
 import tempfile
 from collections.abc import Iterator
@@ -61,6 +64,61 @@ def tmpfs() -> Iterator[Tmpfs]:
         where.rmdir()
 
 
+NOBODY = 65534
+
+
+class ReadOnlySwitch:
+    """A directory that can be made read-only and writable again."""
+
+    def __init__(self, path: Path, tmpfs: Tmpfs | None) -> None:
+        self.path = path
+        self._tmpfs = tmpfs
+        self._dropped = False
+
+    def read_only(self) -> None:
+        if self._tmpfs is not None:
+            self._tmpfs.remount("ro")
+            return
+        self._chmod(dirs=0o555, files=0o444)
+        if os.geteuid() == 0:
+            os.seteuid(NOBODY)
+            self._dropped = True
+
+    def writable(self) -> None:
+        if self._tmpfs is not None:
+            self._tmpfs.remount("rw")
+            return
+        self.restore_uid()
+        self._chmod(dirs=0o755, files=0o644)
+
+    def restore_uid(self) -> None:
+        if self._dropped:
+            os.seteuid(0)
+            self._dropped = False
+
+    def _chmod(self, dirs: int, files: int) -> None:
+        for root, _, names in os.walk(self.path):
+            os.chmod(root, dirs)
+            for name in names:
+                os.chmod(os.path.join(root, name), files)
+
+
+@pytest.fixture(params=["tmpfs", "permissions"])
+def switch(request: pytest.FixtureRequest) -> Iterator[ReadOnlySwitch]:
+    if request.param == "tmpfs":
+        tmpfs = request.getfixturevalue("tmpfs")
+        yield ReadOnlySwitch(tmpfs.path, tmpfs)
+        return
+    where = Path(tempfile.mkdtemp(prefix="ergod-store-"))
+    os.chmod(where, 0o755)  # `nobody` must reach it
+    switch = ReadOnlySwitch(where, None)
+    try:
+        yield switch
+    finally:
+        switch.writable()
+        shutil.rmtree(where)
+
+
 def _events(writer: StoreWriter, start: int, count: int, size: int = 1) -> None:
     for i in range(start, start + count):
         writer.daemon_event(DaemonEvent.RELOAD, T0 + timedelta(seconds=i), f"{i}:" + "x" * size)
@@ -109,11 +167,9 @@ def test_a_full_disk_is_reported_once_and_the_backlog_written_when_space_returns
         writer.close()
 
 
-def test_the_backlog_is_bounded_and_keeps_the_newest(
-    tmpfs: Tmpfs, caplog: pytest.LogCaptureFixture
-) -> None:
-    db = tmpfs.path / "ergod.db"
-    tmpfs.remount("ro")
+def test_the_backlog_is_bounded_and_keeps_the_newest(switch: ReadOnlySwitch) -> None:
+    db = switch.path / "ergod.db"
+    switch.read_only()
     writer = StoreWriter(
         db, logging.getLogger(LOG), batch_interval=3600, retry_after=3600, backlog_limit=30
     )
@@ -122,7 +178,7 @@ def test_the_backlog_is_bounded_and_keeps_the_newest(
         _events(writer, 0, 100)
         assert not writer.flush()
         assert writer.dropped == 70
-        tmpfs.remount("rw")
+        switch.writable()
         assert writer.flush(), writer.status
         assert _stored(db) == list(range(70, 100))
     finally:
@@ -130,16 +186,16 @@ def test_the_backlog_is_bounded_and_keeps_the_newest(
 
 
 def test_a_read_only_directory_is_reported_once_and_writing_resumes_when_writable(
-    tmpfs: Tmpfs, caplog: pytest.LogCaptureFixture
+    switch: ReadOnlySwitch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    db = tmpfs.path / "ergod" / "ergod.db"
+    db = switch.path / "ergod" / "ergod.db"
     caplog.set_level(logging.INFO, logger=LOG)
     # One file written while the filesystem was writable, then read-only at start.
     first = StoreWriter(db, logging.getLogger(LOG))
     first.start()
     _events(first, 0, 3)
     assert first.close()
-    tmpfs.remount("ro")
+    switch.read_only()
 
     writer = StoreWriter(db, logging.getLogger(LOG), batch_interval=0.01, retry_after=3600)
     writer.start()
@@ -151,7 +207,7 @@ def test_a_read_only_directory_is_reported_once_and_writing_resumes_when_writabl
         assert len(_messages(caplog, "read-only")) == 1
         assert len(_messages(caplog, str(db))) == 1
 
-        tmpfs.remount("rw")
+        switch.writable()
         assert writer.flush(), writer.status
         assert writer.status == "ok"
         assert len(_messages(caplog, "works again")) == 1
@@ -161,10 +217,10 @@ def test_a_read_only_directory_is_reported_once_and_writing_resumes_when_writabl
 
 
 def test_a_directory_that_cannot_be_created_is_reported(
-    tmpfs: Tmpfs, caplog: pytest.LogCaptureFixture
+    switch: ReadOnlySwitch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    db = tmpfs.path / "state" / "ergod" / "ergod.db"
-    tmpfs.remount("ro")
+    db = switch.path / "state" / "ergod" / "ergod.db"
+    switch.read_only()
     caplog.set_level(logging.INFO, logger=LOG)
     writer = StoreWriter(db, logging.getLogger(LOG), retry_after=3600)
     writer.start()
@@ -172,7 +228,7 @@ def test_a_directory_that_cannot_be_created_is_reported(
         assert writer.status.startswith("read-only: "), writer.status
         _events(writer, 0, 3)
         assert not writer.flush()
-        tmpfs.remount("rw")
+        switch.writable()
         assert writer.flush(), writer.status
         assert _stored(db) == [0, 1, 2]
         assert len(_messages(caplog, "read-only")) == 1
