@@ -26,6 +26,9 @@ COMMANDS: tuple[str, ...] = (
     "exercises",
     "summary",
     "data",
+    "service",
+    "doctor",
+    "metrics",
 )
 
 

@@ -1,0 +1,101 @@
+"""`ergod metrics write | collect`: the Prometheus textfile for IT (opt-in).
+
+`write` refreshes this user's `[metrics] textfile` once (the daemon does it
+every `[metrics] interval`); `--output` writes elsewhere, `-` to stdout.
+`collect --dir DIR --output FILE` merges the per-user files of a directory
+into one host file (run by ergod-metrics-collect.timer as root). The format
+and what is in it: ergod.metrics and docs/privacy.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from ergod.config import add_config_argument
+
+
+def register(sub: Any) -> None:
+    parser = sub.add_parser(
+        "metrics",
+        help="write aggregate metrics for Prometheus (node_exporter textfile)",
+        description=__doc__.split("\n\n")[1] if __doc__ else None,
+    )
+    actions = parser.add_subparsers(dest="metrics_command", metavar="ACTION", required=True)
+    write = actions.add_parser("write", help="write this user's metrics file once")
+    write.add_argument(
+        "--output", metavar="FILE", help="write here instead of [metrics] textfile; - for stdout"
+    )
+    add_config_argument(write)
+    write.set_defaults(func=_write)
+    collect = actions.add_parser("collect", help="merge per-user files into one host file")
+    collect.add_argument(
+        "--dir", required=True, type=Path, metavar="DIR", help="where the per-user files are"
+    )
+    collect.add_argument(
+        "--output", metavar="FILE", default="-", help="the host file (default: stdout)"
+    )
+    collect.add_argument(
+        "--stale-after",
+        metavar="DURATION",
+        default="15m",
+        help="a file older than this counts as a daemon not up (default 15m; 0 = never)",
+    )
+    collect.set_defaults(func=_collect)
+
+
+def _write(args: argparse.Namespace) -> int:
+    import sys
+    from datetime import datetime, timezone
+
+    from ergod import metrics
+    from ergod.composition import load
+    from ergod.environment import Environment
+    from ergod.errors import UsageError
+    from ergod.instance import running_pid
+
+    env = Environment.from_os()
+    config = load(env, args.config).config
+    up = running_pid(env) is not None
+    if args.output:
+        now = datetime.now(timezone.utc)
+        text = metrics.render(metrics.snapshot(env, config, up=up, now=now))
+        if args.output == "-":
+            sys.stdout.write(text)
+            return 0
+        path = Path(args.output)
+        metrics.write_atomically(path, text)
+    else:
+        written = metrics.write_textfile(env, config, up=up)
+        if written is None:
+            raise UsageError(
+                "metrics are off: set [metrics] textfile "
+                "(`ergod config set metrics.textfile PATH`) or give --output"
+            )
+        path = written
+    print(f"wrote {path}")
+    return 0
+
+
+def _collect(args: argparse.Namespace) -> int:
+    import sys
+
+    from ergod import metrics
+    from ergod.durations import parse_duration
+    from ergod.errors import UsageError
+
+    try:
+        stale = parse_duration(args.stale_after)
+    except ValueError as exc:
+        raise UsageError(f"--stale-after: {exc}") from None
+    output = None if args.output == "-" else Path(args.output)
+    collected = metrics.collect(args.dir, exclude=output, stale_after=stale or None)
+    for path, reason in collected.skipped:
+        sys.stderr.write(f"ergod: warning: left out {path}: {reason}\n")
+    text = metrics.render(collected.snapshot)
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        metrics.write_atomically(output, text)
+    return 0

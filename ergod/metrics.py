@@ -1,0 +1,335 @@
+"""Aggregate metrics for IT: a Prometheus node_exporter textfile, opt-in, no personal data.
+
+Contract:
+* `snapshot(env, config, up=..., now=...)` reads the adherence store read-only
+  (a missing store is all zeros) and returns a `Snapshot`; `render()` writes it
+  in the text exposition format; `parse()` reads back exactly what `render()`
+  writes (and refuses anything else); `merge()` adds up several users.
+* Metrics: `ergod_up`, `ergod_build_info{version}`,
+  `ergod_prompts_total{kind,outcome}` (every due break in the store, by how it
+  ended), `ergod_sitting_bouts_total`, and over the last 7 days
+  `ergod_longest_bout_seconds` and `ergod_adherence_ratio` (taken / shown, the
+  weekly summary's definition; absent when nothing was shown). Nothing names
+  the user and no timestamp of activity is written.
+* `write_textfile(env, config, up=...)` is what the daemon calls every
+  `[metrics] interval` (and once with `up=False` when it stops): it writes
+  `[metrics] textfile` atomically (temp file in the same directory, then
+  rename, mode 0644 so node_exporter can read it). A path may hold `{uid}`, so
+  one policy line gives every user a file of their own in a shared directory.
+* `collect(directory)` merges the per-user files of a directory into one host
+  file with the same metric names: counts and `ergod_up` summed,
+  `ergod_longest_bout_seconds` the maximum, `ergod_adherence_ratio` the mean of
+  the users that have one. Files are written by users and read by root, so each
+  is read without following links, size-capped, and dropped whole if it holds
+  anything `render()` would not have written.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import re
+import stat
+import tempfile
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ergod import __version__
+from ergod.engine.model import Outcome
+from ergod.engine.rules import Kind
+from ergod.environment import Environment
+from ergod.errors import ErgodError
+
+if TYPE_CHECKING:
+    from ergod.config import Config
+
+WINDOW = timedelta(days=7)
+MAX_FILE_BYTES = 64 * 1024
+# Outcomes a stored break can have; `pending` exists only inside the engine.
+OUTCOMES: tuple[Outcome, ...] = tuple(o for o in Outcome if o is not Outcome.PENDING)
+KINDS: tuple[Kind, ...] = tuple(Kind)
+
+_HELP = {
+    "ergod_up": ("gauge", "ergod daemons running when written (per user 0 or 1; host: summed)"),
+    "ergod_build_info": ("gauge", "ergod daemons by version (per user 1; host: summed)"),
+    "ergod_prompts_total": ("counter", "Due breaks in the adherence store, by kind and outcome"),
+    "ergod_sitting_bouts_total": ("counter", "Sitting bouts in the adherence store"),
+    "ergod_longest_bout_seconds": ("gauge", "Longest sitting bout of the last 7 days"),
+    "ergod_adherence_ratio": ("gauge", "Breaks taken per break prompted, last 7 days"),
+}
+_SAMPLE = re.compile(r"^(?P<name>[a-z_]+)(?:\{(?P<labels>[^{}]*)\})? (?P<value>\S+)$")
+_LABEL = re.compile(r'^(?P<key>[a-z_]+)="(?P<value>[A-Za-z0-9_.+-]{0,64})"$')
+
+
+class MetricsError(ErgodError):
+    """The metrics file could not be written or a per-user file was unusable."""
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What one metrics file says; a host file is the merge of several."""
+
+    up: int
+    versions: Mapping[str, int]
+    prompts: Mapping[tuple[str, str], int]  # (kind, outcome) -> count
+    bouts: int
+    longest_bout_s: float
+    adherence: float | None
+    # How many user files a host figure averages; 1 for a user's own file.
+    adherence_users: int = field(default=1, compare=False)
+
+
+def _zero_prompts() -> dict[tuple[str, str], int]:
+    return {(k.value, o.value): 0 for k in KINDS for o in OUTCOMES}
+
+
+def snapshot(env: Environment, config: Config, *, up: bool, now: datetime) -> Snapshot:
+    """This user's figures from the store (read-only; a missing store counts as empty)."""
+    from ergod.store import MissingStoreError, open_reader
+
+    prompts = _zero_prompts()
+    bouts = 0
+    longest = 0.0
+    taken = shown = 0
+    since = now - WINDOW
+    ever = datetime(1970, 1, 1, tzinfo=timezone.utc)
+    later = now + timedelta(days=1)  # rows written with a clock slightly ahead
+    try:
+        reader = open_reader(config.store.db_path(env))
+    except MissingStoreError:
+        reader = None
+    if reader is not None:
+        with reader:
+            for row in reader.breaks_between(ever, later):
+                key = (row.kind.value, row.outcome.value)
+                prompts[key] = prompts.get(key, 0) + 1
+                if row.due >= since and row.first_prompt is not None:
+                    shown += 1
+                    taken += row.outcome is Outcome.TAKEN
+            all_bouts = reader.bouts_between(ever, later)
+            bouts = len(all_bouts)
+            longest = max((b.length for b in all_bouts if b.start >= since), default=0.0)
+    return Snapshot(
+        up=int(up),
+        versions={__version__: 1},
+        prompts=prompts,
+        bouts=bouts,
+        longest_bout_s=longest,
+        adherence=taken / shown if shown else None,
+    )
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+def _labels(pairs: Iterable[tuple[str, str]]) -> str:
+    return "{" + ",".join(f'{k}="{v}"' for k, v in pairs) + "}"
+
+
+def render(snap: Snapshot) -> str:
+    """The text exposition format, one HELP and TYPE per metric."""
+    samples: dict[str, list[str]] = {name: [] for name in _HELP}
+    samples["ergod_up"].append(f"ergod_up {snap.up}")
+    for version, count in sorted(snap.versions.items()):
+        samples["ergod_build_info"].append(
+            f"ergod_build_info{_labels([('version', version)])} {count}"
+        )
+    for (kind, outcome), count in sorted(snap.prompts.items()):
+        labels = _labels([("kind", kind), ("outcome", outcome)])
+        samples["ergod_prompts_total"].append(f"ergod_prompts_total{labels} {count}")
+    samples["ergod_sitting_bouts_total"].append(f"ergod_sitting_bouts_total {snap.bouts}")
+    samples["ergod_longest_bout_seconds"].append(
+        f"ergod_longest_bout_seconds {_number(snap.longest_bout_s)}"
+    )
+    if snap.adherence is not None:
+        samples["ergod_adherence_ratio"].append(f"ergod_adherence_ratio {_number(snap.adherence)}")
+    lines = []
+    for name, (kind, text) in _HELP.items():
+        lines += [f"# HELP {name} {text}", f"# TYPE {name} {kind}", *samples[name]]
+    return "\n".join(lines) + "\n"
+
+
+def _allowed_labels(name: str, labels: dict[str, str]) -> bool:
+    if name == "ergod_build_info":
+        return set(labels) == {"version"}
+    if name == "ergod_prompts_total":
+        return (
+            set(labels) == {"kind", "outcome"}
+            and labels["kind"] in {k.value for k in KINDS}
+            and labels["outcome"] in {o.value for o in OUTCOMES}
+        )
+    return not labels
+
+
+def parse(text: str) -> Snapshot:
+    """A Snapshot from a file `render()` wrote; ValueError for anything else."""
+    up = bouts = 0
+    longest = 0.0
+    adherence: float | None = None
+    versions: dict[str, int] = {}
+    prompts = _zero_prompts()
+    seen: set[str] = set()
+    for line in text.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        match = _SAMPLE.match(line)
+        if match is None or match["name"] not in _HELP:
+            raise ValueError("a line that is not an ergod metric")
+        name = match["name"]
+        labels: dict[str, str] = {}
+        for pair in filter(None, (match["labels"] or "").split(",")):
+            label = _LABEL.match(pair)
+            if label is None:
+                raise ValueError(f"a label of {name} that ergod does not write")
+            labels[label["key"]] = label["value"]
+        if not _allowed_labels(name, labels):
+            raise ValueError(f"labels of {name} that ergod does not write")
+        value = float(match["value"])
+        if not math.isfinite(value) or value < 0:
+            raise ValueError(f"{name} is not a finite count")
+        key = name + _labels(sorted(labels.items()))
+        if key in seen:
+            raise ValueError(f"{name} twice")
+        seen.add(key)
+        if name == "ergod_up":
+            up = int(value)
+        elif name == "ergod_build_info":
+            versions[labels["version"]] = int(value)
+        elif name == "ergod_prompts_total":
+            prompts[(labels["kind"], labels["outcome"])] = int(value)
+        elif name == "ergod_sitting_bouts_total":
+            bouts = int(value)
+        elif name == "ergod_longest_bout_seconds":
+            longest = value
+        else:
+            if value > 1:
+                raise ValueError("ergod_adherence_ratio above 1")
+            adherence = value
+    if "ergod_up" not in seen:
+        raise ValueError("no ergod_up")
+    return Snapshot(up, versions, prompts, bouts, longest, adherence)
+
+
+def merge(snaps: Iterable[Snapshot]) -> Snapshot:
+    """Several users' snapshots as one host's."""
+    snaps = list(snaps)
+    versions: dict[str, int] = {}
+    prompts = _zero_prompts()
+    for snap in snaps:
+        for version, count in snap.versions.items():
+            versions[version] = versions.get(version, 0) + count
+        for key, count in snap.prompts.items():
+            prompts[key] = prompts.get(key, 0) + count
+    ratios = [s.adherence for s in snaps if s.adherence is not None]
+    return Snapshot(
+        up=sum(s.up for s in snaps),
+        versions=versions,
+        prompts=prompts,
+        bouts=sum(s.bouts for s in snaps),
+        longest_bout_s=max((s.longest_bout_s for s in snaps), default=0.0),
+        adherence=sum(ratios) / len(ratios) if ratios else None,
+        adherence_users=len(ratios),
+    )
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Replace `path` with `text` in one rename, so a reader never sees half a file."""
+    try:
+        fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise MetricsError(f"cannot write metrics to {path}: {exc.strerror}") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(temp, 0o644)
+        os.replace(temp, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise MetricsError(f"cannot write metrics to {path}: {exc.strerror}") from None
+
+
+def textfile_path(env: Environment, config: Config) -> Path | None:
+    """`[metrics] textfile` with `~` and `{uid}` filled in; None when metrics are off."""
+    path = config.metrics.textfile_path(env)
+    if path is None:
+        return None
+    getuid = getattr(os, "getuid", None)
+    uid = str(getuid()) if getuid is not None else "0"
+    return Path(str(path).replace("{uid}", uid))
+
+
+def write_textfile(
+    env: Environment, config: Config, *, up: bool = True, now: datetime | None = None
+) -> Path | None:
+    """Refresh the configured metrics file; the path written, None when metrics are off.
+
+    Raises MetricsError (cannot write) or ergod.store.StoreError (store unreadable).
+    """
+    path = textfile_path(env, config)
+    if path is None:
+        return None
+    moment = now or datetime.now(timezone.utc)
+    write_atomically(path, render(snapshot(env, config, up=up, now=moment)))
+    return path
+
+
+def read_user_file(path: Path) -> Snapshot:
+    """One per-user file, read safely; ValueError (or OSError) if it is not usable."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    with os.fdopen(fd, "rb") as f:
+        if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+            raise ValueError("not a regular file")
+        data = f.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        raise ValueError(f"larger than {MAX_FILE_BYTES} bytes")
+    return parse(data.decode("utf-8"))
+
+
+@dataclass(frozen=True)
+class Collected:
+    """The merged host figures, and the files left out with why."""
+
+    snapshot: Snapshot
+    used: tuple[Path, ...]
+    skipped: tuple[tuple[Path, str], ...]
+
+
+def collect(
+    directory: Path, *, exclude: Path | None = None, stale_after: float | None = None
+) -> Collected:
+    """Merge every `*.prom` file in `directory` (but `exclude`, the output).
+
+    A file not rewritten within `stale_after` seconds counts as a daemon that
+    is no longer up (its counts still add up).
+    """
+    try:
+        names = sorted(p for p in directory.iterdir() if p.name.endswith(".prom"))
+    except OSError as exc:
+        raise MetricsError(f"cannot list {directory}: {exc.strerror}") from None
+    snaps: list[Snapshot] = []
+    used: list[Path] = []
+    skipped: list[tuple[Path, str]] = []
+    now = datetime.now(timezone.utc).timestamp()
+    for path in names:
+        if exclude is not None and path.absolute() == exclude.absolute():
+            continue
+        try:
+            snap = read_user_file(path)
+            age = now - path.lstat().st_mtime
+        except (OSError, ValueError, UnicodeDecodeError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            skipped.append((path, reason or type(exc).__name__))
+            continue
+        if stale_after is not None and age > stale_after:
+            snap = replace(snap, up=0)
+        snaps.append(snap)
+        used.append(path)
+    return Collected(merge(snaps), tuple(used), tuple(skipped))
