@@ -402,3 +402,24 @@ def test_a_forward_migration_keeps_the_data_and_a_failed_one_changes_nothing(
         assert conn.execute("SELECT value FROM meta").fetchone() == (str(SCHEMA_VERSION + 1),)
         assert conn.execute("SELECT length_s, note FROM bouts").fetchall() == [(1200.0, None)]
     conn.close()
+
+
+def test_recording_goes_on_while_another_process_holds_the_file_locked(db: Path) -> None:
+    w = StoreWriter(db, logging.getLogger("test.store"), batch_interval=0.01)
+    w.start()
+    try:
+        blocker = sqlite3.connect(db, isolation_level=None)
+        blocker.execute("BEGIN EXCLUSIVE")
+        at = datetime(2026, 5, 4, 9, tzinfo=BERLIN)
+        # The writer thread is stuck on the lock; the calls still all return.
+        for i in range(2000):
+            w.daemon_event(DaemonEvent.RELOAD, at + timedelta(seconds=i), str(i))
+        assert not w.flush(timeout=0.3)
+        blocker.execute("ROLLBACK")
+        blocker.close()
+        assert w.flush(), w.status
+        assert w.status == "ok"
+        with open_reader(db) as reader:
+            assert len(reader.daemon_events_between(*WIDE)) == 2000
+    finally:
+        w.close()

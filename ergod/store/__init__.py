@@ -1,12 +1,13 @@
 """The adherence store: what the engine resolved, kept in SQLite for the user.
 
-`StoreWriter` (writer.py) is the daemon's side: non-blocking calls, one writer
-thread, batched transactions. `open_reader` (reader.py) is the side of
-`ergod summary`, `ergod data` and the doctor: read-only queries returning
-frozen rows. The file format, its versions and migrations are in schema.py and
-docs/store.md.
+`Store` (base.py) is the daemon's contract; `StoreWriter` (writer.py) keeps it
+in SQLite: non-blocking calls, one writer thread, batched transactions.
+`open_reader` (reader.py) is the side of `ergod summary`, `ergod data` and the
+doctor: read-only queries returning frozen rows. The file format, its versions
+and migrations are in schema.py and docs/store.md.
 """
 
+from ergod.store.base import Store
 from ergod.store.reader import (
     ActivitySpan,
     BoutRow,
@@ -38,6 +39,7 @@ __all__ = [
     "DaemonEventRow",
     "MissingStoreError",
     "NewerSchemaError",
+    "Store",
     "StoreError",
     "StoreReader",
     "StoreWriter",

@@ -33,6 +33,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ergod.engine.model import BreakRecord
 from ergod.store.schema import DaemonEvent, StoreError, delete_before, open_store, to_columns
@@ -391,3 +392,9 @@ def _classify(path: Path, exc: BaseException) -> str:
     if "full" in lowered or getattr(exc, "errno", None) == 28:
         return f"disk full: cannot write {path} ({text})"
     return f"write failed: {path} ({text})"
+
+
+if TYPE_CHECKING:
+    from ergod.store.base import Store
+
+    _implements: type[Store] = StoreWriter
