@@ -40,6 +40,10 @@ if TYPE_CHECKING:
     from ergod.trace import TraceEvent
 
 
+# Below the writer's backlog limit (10,000), so a long trace drops nothing.
+_FLUSH_EVERY = 5_000
+
+
 @dataclass(frozen=True)
 class Recorded:
     """What `record` wrote."""
@@ -80,21 +84,39 @@ def record(
     inputs: Sequence[float],
     start: datetime,
 ) -> Recorded:
-    """Queue a simulation on the daemon's store writer as if it had started at local
-    `start`; the caller closes (or flushes) the writer."""
+    """Write a simulation through the daemon's store writer as if it had started at
+    local `start`, flushing every few thousand records and at the end; the caller
+    closes the writer and checks its `status` and `dropped`. Raises StoreError if a
+    flush fails."""
+    from ergod.store import StoreError
 
     def wall(t: float) -> datetime:
         return local_moment(start, t)
 
+    queued = 0
+
+    def queue_one() -> None:
+        # The writer keeps a bounded backlog for the daemon's trickle; a whole trace
+        # arrives at once, so let it write every few thousand records.
+        nonlocal queued
+        queued += 1
+        if queued % _FLUSH_EVERY == 0 and not writer.flush(timeout=60.0):
+            raise StoreError(f"could not record into {writer.path}: {writer.status}")
+
     epoch = start.timestamp()
     for bout in result.bouts:
         writer.bout(wall(bout.start), wall(bout.end))
+        queue_one()
     resolved = [r for r in result.reminders if r.outcome is not Outcome.PENDING]
     for r in resolved:
         writer.break_record(r, wall)
+        queue_one()
     spans = activity_spans(epoch + t for t in inputs)
     for lo, hi in spans:
         writer.activity(wall(lo - epoch), wall(hi - epoch))
+        queue_one()
+    if not writer.flush(timeout=60.0):
+        raise StoreError(f"could not record into {writer.path}: {writer.status}")
     return Recorded(len(result.bouts), len(resolved), len(spans))
 
 
