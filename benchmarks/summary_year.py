@@ -27,12 +27,13 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from simulate_day import best_of  # the same timing loop as the engine benchmark
 
 from ergod.engine.model import EventKind
 from ergod.engine.rules import Rules
@@ -48,15 +49,6 @@ from ergod.workday import days
 ZONE = ZoneInfo("Europe/Berlin")
 FIRST = datetime(2026, 1, 5, tzinfo=ZONE)  # a Monday, ISO week 2026-W02
 SEEDS = 4
-
-
-def best_of(repeat: int, work: Callable[[], object]) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        work()
-        best = min(best, time.perf_counter() - start)
-    return best
 
 
 def fill(path: Path, weeks: int) -> int:
