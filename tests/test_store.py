@@ -423,3 +423,18 @@ def test_recording_goes_on_while_another_process_holds_the_file_locked(db: Path)
             assert len(reader.daemon_events_between(*WIDE)) == 2000
     finally:
         w.close()
+
+
+def test_a_record_sqlite_refuses_is_dropped_and_does_not_block_later_ones(
+    writer: StoreWriter, db: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    at = datetime(2026, 5, 4, 9, tzinfo=BERLIN)
+    writer.daemon_event(DaemonEvent.START, at, detail=object())  # type: ignore[arg-type]
+    assert not writer.flush()
+    assert writer.dropped == 1
+    writer.daemon_event(DaemonEvent.STOP, at)
+    assert writer.flush()
+    assert writer.status == "ok"
+    with open_reader(db) as reader:
+        assert [e.event for e in reader.daemon_events_between(*WIDE)] == [DaemonEvent.STOP]
+    assert any("refused" in r.getMessage() for r in caplog.records)

@@ -238,7 +238,9 @@ class StoreWriter:
                     due = time.monotonic() + self._interval
             if due is not None and time.monotonic() >= due:
                 self._write(force=False)
-                due = None if not self._pending else time.monotonic() + self._interval
+                # After a failure, sleep until the retry rather than waking each interval.
+                later = max(time.monotonic() + self._interval, self._retry_at)
+                due = later if self._pending else None
 
     def _add(self, op: _Op) -> None:
         if self._unavailable:
@@ -268,7 +270,14 @@ class StoreWriter:
             self._conn.execute("COMMIT")
         except sqlite3.Error as exc:
             self._rollback()
-            self._failed(exc)
+            if type(exc) in (sqlite3.OperationalError, sqlite3.DatabaseError):
+                self._failed(exc)
+                return False
+            # IntegrityError, ProgrammingError...: a bug in a record, not a problem of
+            # the file. Retrying would block every later record behind it: drop the batch.
+            self._log.error("store: dropped %d records that SQLite refused: %s", len(batch), exc)
+            self.dropped += len(batch)
+            self._pending.clear()
             return False
         for _ in batch:
             self._pending.popleft()
@@ -291,7 +300,7 @@ class StoreWriter:
     def _succeeded(self) -> None:
         if self._status != OK:
             if self._status not in ("not started",):
-                self._log.warning(
+                self._log.info(
                     "store: writing to %s works again (%d records dropped meanwhile)",
                     self.path,
                     self.dropped,
@@ -300,7 +309,7 @@ class StoreWriter:
 
     def _failed(self, exc: BaseException) -> None:
         """A problem the file may recover from: keep the backlog, retry later."""
-        if isinstance(exc, sqlite3.DatabaseError) and not isinstance(exc, sqlite3.OperationalError):
+        if type(exc) is sqlite3.DatabaseError:
             # malformed image, not a database: the file itself is broken.
             self._give_up(f"{self.path} is not a usable ergod database ({exc}); ergod leaves it")
             return
