@@ -57,6 +57,7 @@ if TYPE_CHECKING:
     from ergod.config import LoadedConfig
     from ergod.exercises import Library
     from ergod.notify import NotifierChoice
+    from ergod.store import StoreWriter
 
 HORIZON = 600.0
 """The furthest ahead (s) a one-shot job is placed; see the module docstring."""
@@ -123,6 +124,8 @@ class Daemon:
         self._lock: Any = None
         self._suspend: Any = None
         self._shown_kind: str | None = None
+        self._store: StoreWriter | None = None
+        self._span_start: float | None = None  # activity since the last long absence
 
     # ---- life cycle ----------------------------------------------------
 
@@ -165,6 +168,7 @@ class Daemon:
         self._suspend = SuspendDetector()
         self._suspend.observe(read_clocks())
         self._probes = build_probes(config.quiet, environ, self._log)
+        self._start_store()
         self._start_sessions()
         self._start_scheduler()
         self._start_control()
@@ -176,6 +180,17 @@ class Daemon:
         self._post(self._tick)
         self._notify_systemd("READY=1")
         self._log.info("version %s running (pid %d)", __version__, os.getpid())
+
+    def _start_store(self) -> None:
+        from ergod.store import DaemonEvent, StoreWriter
+
+        assert self._loaded is not None
+        config = self._loaded.config
+        self._store = StoreWriter(config.store.db_path(self._env), self._log)
+        self._store.start()
+        self._log.info("adherence log: %s (%s)", self._store.path, self._store.status)
+        self._store.daemon_event(DaemonEvent.START, self._local(self._clock()), __version__)
+        self._store.prune_older_than(config.store.retention)
 
     def _start_sessions(self) -> None:
         from ergod.activity import logind, screensaver
@@ -202,6 +217,9 @@ class Daemon:
             job_defaults={"coalesce": True, "misfire_grace_time": None, "max_instances": 1},
         )
         self._scheduler.start()
+        self._scheduler.add_job(
+            self._post, "interval", hours=24, args=[self._prune], id="retention"
+        )
         watchdog = self._env.environ.get("WATCHDOG_USEC", "")
         if watchdog.isdigit() and int(watchdog) > 0:
             # From the scheduler's thread: proves the scheduler is alive too.
@@ -247,8 +265,17 @@ class Daemon:
     def _request_stop(self) -> None:
         self._stopping = True
 
+    def _prune(self) -> None:
+        if self._store is not None and self._loaded is not None:
+            self._store.prune_older_than(self._loaded.config.store.retention)
+
     def _shutdown(self) -> None:
+        from ergod.store import DaemonEvent
+
         self._notify_systemd("STOPPING=1")
+        if self._store is not None and self._presence is not None:
+            self._close_span()
+            self._store.daemon_event(DaemonEvent.STOP, self._local(self._clock()))
         source = self._choice.source if self._choice else None
         stops: list[Callable[[], object]] = [session.stop for session in self._sessions]
         stops += [probe.close for probe in self._probes]
@@ -260,6 +287,8 @@ class Daemon:
             stops.append(source.stop)
         if self._notify is not None:
             stops.append(self._notify.notifier.stop)
+        if self._store is not None:
+            stops.append(self._store.close)
         if self._lock is not None:
             stops.append(self._lock.release)
         for stop in stops:
@@ -364,11 +393,13 @@ class Daemon:
         due = self._p.engine.next_wakeup()
         self._update_quiet(t, ask_probes=self._quiet.quiet or (due is not None and due <= t))
         self._effects(self._p.tick(t, self._idle()))
+        self._open_span()
 
     def _returned(self, t: float) -> None:
         self._armed = False
         self._distrust_idle = False
         self._effects(self._p.returned(t))
+        self._open_span()
 
     def _session(self, event: SessionEvent, t: float) -> None:
         kind = EventKind(event.value)
@@ -386,8 +417,9 @@ class Daemon:
                 self._show(effect)
             elif isinstance(effect, BreakResolved):
                 self._resolved(effect.record)
-            elif isinstance(effect, BoutEnded):
-                pass  # the store records bouts; nothing for the user to see
+            elif isinstance(effect, BoutEnded) and self._store is not None:
+                bout = effect.bout
+                self._store.bout(self._local(bout.start), self._local(bout.end))
 
     def _show(self, prompt: ShowPrompt) -> None:
         from ergod.exercises import render_card
@@ -417,6 +449,8 @@ class Daemon:
             self._log.warning("a prompt could not be delivered: %s", delivery.detail)
 
     def _resolved(self, record: BreakRecord) -> None:
+        if self._store is not None:
+            self._store.break_record(record, self._local)
         self._today.outcomes[(record.kind.value, record.outcome.value)] += 1
         self._today.last = record
         if record.first_prompt is not None and self._shown_kind == record.kind.value:
@@ -438,6 +472,27 @@ class Daemon:
         change = self._quiet.update(t, answers, outside_schedule=outside)
         if change is not None:
             self._effects(self._p.event(t, change.event, self._idle()))
+
+    def _open_span(self) -> None:
+        """Activity resumed (a return, or input seen at start): a span begins."""
+        last = self._p.engine.last_input
+        present = not self._p.wants_watch and not self._p.engine.blocked
+        if self._span_start is None and last is not None and present:
+            self._span_start = last
+
+    def _close_span(self) -> None:
+        """Record the activity since the last long absence (coarse, for replays)."""
+        last = self._p.engine.last_input
+        if self._span_start is not None and last is not None and self._store is not None:
+            self._store.activity(self._local(self._span_start), self._local(last))
+        self._span_start = None
+
+    def _local(self, t: float) -> datetime:
+        """A moment on the engine's clock as an aware local time."""
+        from tzlocal import get_localzone
+
+        wall = self._wall() + timedelta(seconds=t - self._clock())
+        return wall.astimezone(get_localzone())
 
     def _local_now(self) -> datetime:
         """Now in the local zone, as a zone (not a fixed offset), for DST."""
@@ -518,6 +573,7 @@ class Daemon:
         if source is not None:
             want = self._p.wants_watch
             if want and not self._armed:
+                self._close_span()  # an absence of the threshold began
                 try:
                     source.watch_return(self._on_return)
                     self._armed = True
@@ -648,6 +704,7 @@ class Daemon:
             "rss_bytes": me.memory_info().rss,
             "cpu_seconds": sum(me.cpu_times()[:2]),
             "config_files": [f.name for f in self._layer_files() if f.exists],
+            "store": self._store.status if self._store else "off",
         }
 
     def _mode(self) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -201,6 +202,20 @@ def test_a_user_session(
         assert daemon.wait(timeout=10) == 0
         assert not (Path(ergod_env["XDG_RUNTIME_DIR"]) / "ergod" / "control.sock").exists()
         assert ergod(ergod_env, "status").returncode == 3
+
+        # What the user sees is what the store keeps.
+        db = Path(ergod_env["XDG_STATE_HOME"]) / "ergod" / "ergod.db"
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
+            assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+            breaks = conn.execute(
+                "SELECT kind, outcome, exercise FROM breaks ORDER BY due_utc"
+            ).fetchall()
+            events = [e for (e,) in conn.execute("SELECT event FROM daemon_events")]
+            spans = conn.execute("SELECT count(*) FROM activity").fetchone()[0]
+        assert [b[:2] for b in breaks][:2] == [("stretch", "taken"), ("stretch", "skipped")]
+        assert all(b[2] for b in breaks[:2])  # the exercise shown
+        assert events == ["start", "stop"]
+        assert spans >= 2  # active before the walk, and after it
     finally:
         mouse.close()
         stop_process(daemon)
