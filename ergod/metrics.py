@@ -192,7 +192,7 @@ def parse(text: str) -> Snapshot:
         value = float(match["value"])
         if not math.isfinite(value) or value < 0:
             raise ValueError(f"{name} is not a finite count")
-        key = name + _labels(sorted(labels.items()))
+        key = name + (_labels(sorted(labels.items())) if labels else "")
         if key in seen:
             raise ValueError(f"{name} twice")
         seen.add(key)

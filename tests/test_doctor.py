@@ -1,0 +1,109 @@
+"""`ergod doctor` as a help desk would see it: the installed command on real layers and daemons.
+
+Without a desktop it finds schedule-only mode, console notifications and no
+daemon; with a real X server, session bus and dunst, and a real `ergod run`,
+it reports what that daemon uses. A broken config file is named.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import NotificationServer, stop_process
+from test_service_support import ERGOD, ergod, private_env
+
+CHECKS = ["config", "activity", "notifications", "store", "service", "daemon", "metrics"]
+
+
+def doctor(env: dict[str, str]) -> tuple[int, dict[str, Any]]:
+    done = ergod(env, "doctor", "--json")
+    assert "Traceback" not in done.stderr
+    report: dict[str, Any] = json.loads(done.stdout)
+    return done.returncode, report
+
+
+def by_name(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {check["name"]: check for check in report["checks"]}
+
+
+def test_without_desktop_or_daemon(tmp_path: Path) -> None:
+    code, report = doctor(private_env(tmp_path))
+    assert code == 1 and report["healthy"] is False
+    assert [c["name"] for c in report["checks"]] == CHECKS
+    checks = by_name(report)
+    assert checks["config"]["status"] == "ok"
+    assert checks["activity"]["status"] == "note"
+    assert "schedule-only" in checks["activity"]["summary"]
+    assert checks["notifications"]["status"] == "note"
+    assert "console" in checks["notifications"]["summary"]
+    assert checks["store"]["status"] == "note"
+    assert checks["daemon"]["status"] == "problem"
+    assert "not running" in checks["daemon"]["summary"]
+    assert checks["metrics"]["summary"] == "off"
+
+
+def test_a_broken_config_file_is_named(tmp_path: Path) -> None:
+    env = private_env(tmp_path)
+    policy = Path(env["ERGOD_SYSTEM_DIR"]) / "policy.d" / "10-it.toml"
+    policy.parent.mkdir(parents=True)
+    policy.write_text('[breaks.stretch]\nevery = "20 minutes"\n')
+    code, report = doctor(env)
+    config = by_name(report)["config"]
+    assert code == 1 and config["status"] == "problem"
+    assert any(str(policy) in line and "every" in line for line in config["details"])
+    assert [c["name"] for c in report["checks"]] == CHECKS  # the other layers still checked
+
+
+def test_human_report_is_one_line_per_check(tmp_path: Path) -> None:
+    done = ergod(private_env(tmp_path), "doctor")
+    assert done.returncode == 1
+    lines = done.stdout.splitlines()
+    assert lines[0].endswith("needs attention")
+    for name in CHECKS:
+        assert any(line.split()[1:2] == [name] for line in lines), name
+    assert done.stderr == ""  # the probes' log lines stay out of the report
+
+
+def wait_for_daemon(env: dict[str, str], proc: subprocess.Popen[str]) -> None:
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"ergod run exited: {proc.communicate()[1]}")
+        if ergod(env, "status").returncode == 0:
+            return
+        time.sleep(0.2)
+    raise AssertionError("ergod run did not answer on its control socket")
+
+
+@pytest.mark.x11
+@pytest.mark.dbus
+def test_with_a_desktop_and_a_running_daemon(
+    tmp_path: Path, notification_server: NotificationServer
+) -> None:
+    env = private_env(tmp_path)
+    env["DISPLAY"] = os.environ["DISPLAY"]
+    env["DBUS_SESSION_BUS_ADDRESS"] = os.environ["DBUS_SESSION_BUS_ADDRESS"]
+    proc = subprocess.Popen(
+        [str(ERGOD), "run"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        wait_for_daemon(env, proc)
+        code, report = doctor(env)
+    finally:
+        stop_process(proc)
+    checks = by_name(report)
+    assert checks["notifications"]["status"] == "ok"
+    assert checks["notifications"]["summary"].startswith("freedesktop")
+    assert checks["activity"]["status"] == "ok"
+    assert checks["daemon"]["status"] == "ok"
+    assert f"pid {proc.pid}" in checks["daemon"]["summary"]
+    assert any("notifications: freedesktop" in d for d in checks["daemon"]["details"])
+    assert code == 0 and report["healthy"] is True
+    # Probing showed nothing on the desktop.
+    assert notification_server.history() == []

@@ -1,0 +1,189 @@
+"""Aggregate metrics: real SQLite stores in, node_exporter textfiles out, Prometheus' parser.
+
+The store is filled through its own writable connection (schema v1 columns);
+`ergod metrics write` and `collect` run as the installed command; the output
+is parsed with prometheus_client, the parser node_exporter's ecosystem uses.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import stat
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+from test_service_support import ergod, private_env
+
+from ergod import __version__
+from ergod.metrics import Snapshot, merge, parse, render
+from ergod.store import open_store
+from ergod.store.schema import to_columns
+
+NOW = datetime.now(timezone(timedelta(hours=1)))
+
+
+def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    """Every sample as {(name, sorted labels): value}, through Prometheus' parser."""
+    found = {}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            found[(sample.name, tuple(sorted(sample.labels.items())))] = sample.value
+    return found
+
+
+def fill_store(path: Path) -> None:
+    """Two bouts (one 10 days ago, longer), breaks of every sort, some outside 7 days."""
+    conn = open_store(path)
+
+    def moment(ago: timedelta) -> tuple[float, int]:
+        return to_columns(NOW - ago)
+
+    def bout(ago: timedelta, length: float) -> None:
+        start, off = moment(ago)
+        conn.execute(
+            "INSERT INTO bouts (start_utc, start_offset, end_utc, end_offset, length_s) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (start, off, start + length, off, length),
+        )
+
+    def brk(ago: timedelta, kind: str, outcome: str, shown: bool) -> None:
+        due, off = moment(ago)
+        first = (due, off) if shown else (None, None)
+        conn.execute(
+            "INSERT INTO breaks (kind, due_utc, due_offset, first_prompt_utc, first_prompt_offset,"
+            " prompts, snoozes, outcome, outcome_utc, outcome_offset, latency_s, exercise) "
+            "VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?, NULL, NULL)",
+            (kind, due, off, *first, int(shown), outcome, due + 60, off),
+        )
+
+    conn.execute("BEGIN")
+    bout(timedelta(days=10), 7200.0)
+    bout(timedelta(hours=3), 2700.0)
+    bout(timedelta(hours=2), 900.5)
+    brk(timedelta(days=10), "movement", "ignored", True)  # outside the 7 days
+    brk(timedelta(hours=3), "stretch", "taken", True)
+    brk(timedelta(hours=2), "movement", "taken", True)
+    brk(timedelta(hours=2), "stretch", "merged", False)  # never shown: not in the ratio
+    brk(timedelta(hours=1), "movement", "skipped", True)
+    brk(timedelta(hours=1), "stretch", "suppressed", False)
+    conn.execute("COMMIT")
+    conn.close()
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    env = private_env(tmp_path)
+    fill_store(Path(env["XDG_STATE_HOME"]) / "ergod" / "ergod.db")
+    return env
+
+
+def test_write_reports_the_store_in_prometheus_format(env: dict[str, str], tmp_path: Path) -> None:
+    target = tmp_path / "textfile" / "ergod.prom"
+    target.parent.mkdir()
+    config = Path(env["XDG_CONFIG_HOME"]) / "ergod" / "config.toml"
+    config.parent.mkdir()
+    config.write_text(f'[metrics]\ntextfile = "{target}"\n')
+
+    done = ergod(env, "metrics", "write")
+    assert done.returncode == 0, done.stderr
+    text = target.read_text()
+    found = samples(text)
+    assert found[("ergod_up", ())] == 0  # no daemon runs in this test
+    assert found[("ergod_build_info", (("version", __version__),))] == 1
+    prompts = {
+        dict(labels)["kind"] + ":" + dict(labels)["outcome"]: value
+        for (name, labels), value in found.items()
+        if name == "ergod_prompts_total"
+    }
+    assert prompts["movement:ignored"] == 1 and prompts["movement:taken"] == 1
+    assert prompts["stretch:suppressed"] == 1 and prompts["stretch:skipped"] == 0
+    assert len(prompts) == 10  # every kind and outcome, zeros included
+    assert found[("ergod_sitting_bouts_total", ())] == 3
+    assert found[("ergod_longest_bout_seconds", ())] == 2700.0  # the 7200 s bout is older
+    assert found[("ergod_adherence_ratio", ())] == pytest.approx(2 / 3)
+
+    assert stat.S_IMODE(target.stat().st_mode) == 0o644
+    assert [p.name for p in target.parent.iterdir()] == ["ergod.prom"]  # no temp file left
+
+
+def test_the_file_never_names_the_user_nor_times_activity(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    done = ergod(env, "metrics", "write", "--output", "-")
+    assert done.returncode == 0, done.stderr
+    lowered = done.stdout.lower()
+    for private in {getpass.getuser(), os.path.basename(os.path.expanduser("~")), str(tmp_path)}:
+        assert private.lower() not in lowered
+    assert str(NOW.year) not in done.stdout  # no dates or epoch times of activity
+    assert str(int(NOW.timestamp()))[:5] not in done.stdout
+
+
+def test_uid_in_the_path_gives_each_user_a_file(env: dict[str, str], tmp_path: Path) -> None:
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    policy = Path(env["ERGOD_SYSTEM_DIR"]) / "policy.d"
+    policy.mkdir(parents=True)
+    (policy / "metrics.toml").write_text(f'[metrics]\ntextfile = "{shared}/{{uid}}.prom"\n')
+    assert ergod(env, "metrics", "write").returncode == 0
+    assert (shared / f"{os.getuid()}.prom").is_file()
+
+
+def test_metrics_off_is_a_usage_error(tmp_path: Path) -> None:
+    done = ergod(private_env(tmp_path), "metrics", "write")
+    assert done.returncode == 2
+    assert "metrics are off" in done.stderr
+
+
+def test_collect_merges_users_and_leaves_out_what_ergod_did_not_write(tmp_path: Path) -> None:
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    base = {(k, o): 0 for k in ("stretch", "movement") for o in ("taken", "ignored")}
+    alice = Snapshot(1, {"0.1.0": 1}, {**base, ("stretch", "taken"): 3}, 10, 1800.0, 0.5)
+    bob = Snapshot(0, {"0.2.0": 1}, {**base, ("stretch", "taken"): 4}, 5, 3600.0, 1.0)
+    carol = Snapshot(1, {"0.1.0": 1}, base, 2, 60.0, None)
+    for name, snap in (("1001", alice), ("1002", bob), ("1003", carol)):
+        (shared / f"{name}.prom").write_text(render(snap))
+    (shared / "1004.prom").write_text('ergod_up{user="mallory"} 1\n')
+    (shared / "1005.prom").write_text("node_cpu_seconds_total 5\n")
+    (shared / "1006.prom").symlink_to("/etc/passwd")
+    out = tmp_path / "host.prom"
+
+    done = ergod({**os.environ}, "metrics", "collect", "--dir", str(shared), "--output", str(out))
+    assert done.returncode == 0, done.stderr
+    for bad in ("1004", "1005", "1006"):
+        assert f"{bad}.prom" in done.stderr
+    assert "mallory" not in out.read_text() and "root:" not in done.stderr
+    found = samples(out.read_text())
+    assert found[("ergod_up", ())] == 2
+    assert found[("ergod_build_info", (("version", "0.1.0"),))] == 2
+    assert found[("ergod_build_info", (("version", "0.2.0"),))] == 1
+    key = ("ergod_prompts_total", (("kind", "stretch"), ("outcome", "taken")))
+    assert found[key] == 7
+    assert found[("ergod_sitting_bouts_total", ())] == 17
+    assert found[("ergod_longest_bout_seconds", ())] == 3600.0
+    assert found[("ergod_adherence_ratio", ())] == pytest.approx(0.75)
+
+
+def test_a_stale_user_file_counts_as_not_up(tmp_path: Path) -> None:
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    old = shared / "1001.prom"
+    old.write_text(render(Snapshot(1, {"0.1.0": 1}, {}, 4, 10.0, None)))
+    hour_ago = old.stat().st_mtime - 3600
+    os.utime(old, (hour_ago, hour_ago))
+    done = ergod({**os.environ}, "metrics", "collect", "--dir", str(shared))
+    found = samples(done.stdout)
+    assert found[("ergod_up", ())] == 0
+    assert found[("ergod_sitting_bouts_total", ())] == 4
+
+
+def test_parse_reads_back_what_render_writes_and_refuses_the_rest() -> None:
+    snap = merge([Snapshot(1, {"0.1.0": 1}, {("movement", "taken"): 2}, 3, 12.5, 0.25)])
+    assert parse(render(snap)) == snap
+    with pytest.raises(ValueError):
+        parse(render(snap).replace('version="0.1.0"', 'version="0.1.0",host="x"'))
+    with pytest.raises(ValueError):
+        parse(render(snap).replace("ergod_sitting_bouts_total 3", "ergod_sitting_bouts_total -3"))
