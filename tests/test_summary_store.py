@@ -221,6 +221,32 @@ def test_text_summary_fits_80_columns_without_colour_on_a_pipe(recorded: Recorde
 
 
 @pytest.mark.e2e
+def test_html_goes_to_the_output_file(recorded: Recorded) -> None:
+    out = recorded.home / "week.html"
+    done = run_ergod(
+        recorded.env, "summary", "--week", "2026-W44", "--format", "html", "--output", str(out)
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == ""
+    html = out.read_text()
+    assert html.startswith("<!DOCTYPE html>") and html.count("<svg") == 3
+
+
+def test_headline_for_reads_the_week_of_today(recorded: Recorded, tmp_path: Path) -> None:
+    from ergod.summary.query import headline_for
+
+    store = recorded.home / "state" / "ergod" / "ergod.db"
+    got = headline_for(store, date(2026, 10, 30))
+    assert got is not None
+    title, body = got
+    sitting = expected_week(recorded.result, date(2026, 10, 26))["sitting"]
+    hours, minutes = divmod(round(sitting["total_s"] / 60), 60)
+    assert title == "ergod: your week 2026-W44"
+    assert body.startswith(f"You sat {hours} h {minutes:02d} min this week")
+    assert headline_for(tmp_path / "none.db", date(2026, 10, 30)) is None
+
+
+@pytest.mark.e2e
 def test_last_n_gives_an_array_of_weeks_oldest_first(recorded: Recorded) -> None:
     done = run_ergod(recorded.env, "summary", "--last", "3", "--format", "json")
     assert done.returncode == 0, done.stderr

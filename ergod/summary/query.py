@@ -3,12 +3,14 @@
 `load_week(reader, week)` asks the store for the rows that can belong to the
 week or the one before (two indexed range queries on UTC columns, widened by
 the largest UTC offsets, since rows are cut by their own local date) and hands
-them to `summarize`.
+them to `summarize`. `headline_for(path, today)` is the daemon's weekly
+notification in one call.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ergod.summary.model import IsoWeek, WeekSummary, summarize
@@ -24,3 +26,18 @@ def load_week(reader: StoreReader, week: IsoWeek) -> WeekSummary:
     first = datetime.combine(week.monday - timedelta(days=7), time(), timezone.utc) - _MARGIN
     last = datetime.combine(week.sunday + timedelta(days=1), time(), timezone.utc) + _MARGIN
     return summarize(week, reader.bouts_between(first, last), reader.breaks_between(first, last))
+
+
+def headline_for(path: Path, today: date) -> tuple[str, str] | None:
+    """The weekly notification's (title, body) for the week holding `today` (a local
+    date), from the store at `path`; None when there is no store yet. Other store
+    problems raise StoreError, for the caller to log."""
+    from ergod.store import MissingStoreError, open_reader
+    from ergod.summary.wording import headline
+
+    try:
+        reader = open_reader(path)
+    except MissingStoreError:
+        return None
+    with reader:
+        return headline(load_week(reader, IsoWeek.containing(today)))
