@@ -10,13 +10,12 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import NotificationServer, stop_process
-from test_service_support import ERGOD, ergod, private_env
+from test_service_support import ERGOD, ergod, private_env, wait_for_daemon
 
 CHECKS = ["config", "activity", "notifications", "store", "service", "daemon", "metrics"]
 
@@ -68,17 +67,6 @@ def test_human_report_is_one_line_per_check(tmp_path: Path) -> None:
     for name in CHECKS:
         assert any(line.split()[1:2] == [name] for line in lines), name
     assert done.stderr == ""  # the probes' log lines stay out of the report
-
-
-def wait_for_daemon(env: dict[str, str], proc: subprocess.Popen[str]) -> None:
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise AssertionError(f"ergod run exited: {proc.communicate()[1]}")
-        if ergod(env, "status").returncode == 0:
-            return
-        time.sleep(0.2)
-    raise AssertionError("ergod run did not answer on its control socket")
 
 
 @pytest.mark.x11

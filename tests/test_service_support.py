@@ -2,7 +2,8 @@
 
 `private_env(tmp_path)` is an environment for a subprocess of the installed
 `ergod` that sees nothing of this machine's user: its own XDG directories and
-system directory, no display, no session bus, no systemd notify socket.
+system directory, no display, no session bus, no systemd notify socket. `wait_for_daemon` waits
+until a started `ergod run` answers on its control socket.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 ERGOD = Path(sys.executable).with_name("ergod")
@@ -41,3 +43,14 @@ def ergod(env: dict[str, str], *args: str, timeout: float = 30) -> subprocess.Co
     return subprocess.run(
         [str(ERGOD), *args], env=env, capture_output=True, text=True, timeout=timeout
     )
+
+
+def wait_for_daemon(env: dict[str, str], proc: subprocess.Popen[str]) -> None:
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"ergod run exited: {proc.communicate()[1]}")
+        if ergod(env, "status").returncode == 0:
+            return
+        time.sleep(0.2)
+    raise AssertionError("ergod run did not answer on its control socket")
