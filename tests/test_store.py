@@ -438,3 +438,24 @@ def test_a_record_sqlite_refuses_is_dropped_and_does_not_block_later_ones(
     with open_reader(db) as reader:
         assert [e.event for e in reader.daemon_events_between(*WIDE)] == [DaemonEvent.STOP]
     assert any("refused" in r.getMessage() for r in caplog.records)
+
+
+def test_a_writer_with_retention_prunes_with_its_first_batch(db: Path) -> None:
+    now = datetime.now(BERLIN).replace(microsecond=0)
+    old, recent = now - timedelta(days=30), now - timedelta(days=2)
+    first = StoreWriter(db, logging.getLogger("test.store"))
+    first.start()
+    for at in (old, recent):
+        first.bout(at, at + timedelta(minutes=30))
+    assert first.close()
+
+    w = StoreWriter(db, logging.getLogger("test.store"), retention=7 * 86400)
+    w.start()
+    try:
+        w.daemon_event(DaemonEvent.START, now)
+        assert w.flush()
+        with open_reader(db) as reader:
+            assert [b.start for b in reader.bouts_between(*WIDE)] == [recent]
+            assert len(reader.daemon_events_between(*WIDE)) == 1
+    finally:
+        w.close()

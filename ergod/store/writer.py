@@ -8,6 +8,10 @@ thread owns the SQLite connection and commits what has queued up as one
 transaction every `batch_interval` seconds (2 s), so a kill -9 loses at most
 that much and, with WAL, never corrupts the file.
 
+Retention: with `retention` set (seconds; `[store] retention`), the first batch
+and then one batch a day also delete what is older than that. The daemon may
+assign `writer.retention` on a reload; `prune_older_than` prunes on demand.
+
 Failure contract (`status` says which, for `ergod status` and the doctor):
 * "ok": writing works.
 * "read-only: ...", "disk full: ...", "write failed: ...": a write or the open
@@ -39,6 +43,7 @@ from ergod.engine.model import BreakRecord
 from ergod.store.schema import DaemonEvent, StoreError, delete_before, open_store, to_columns
 
 OK = "ok"
+_PRUNE_EVERY = 86400.0
 
 
 @dataclass(frozen=True)
@@ -83,9 +88,12 @@ class StoreWriter:
         batch_interval: float = 2.0,
         retry_after: float = 30.0,
         backlog_limit: int = 10_000,
+        retention: float | None = None,
     ) -> None:
         self.path = path
+        self.retention = retention
         self._log = log
+        self._next_prune = 0.0  # time.monotonic() of the next automatic prune
         self._interval = batch_interval
         self._retry_after = retry_after
         self._limit = backlog_limit
@@ -246,6 +254,10 @@ class StoreWriter:
         if self._unavailable:
             self.dropped += 1
             return
+        retention = self.retention
+        if retention is not None and time.monotonic() >= self._next_prune:
+            self._pending.append(_Prune(time.time() - retention))
+            self._next_prune = time.monotonic() + _PRUNE_EVERY
         self._pending.append(op)
         while len(self._pending) > self._limit:
             self._pending.popleft()
