@@ -124,7 +124,10 @@ def check_activity(env: Environment, config: Config | None) -> Check:
     except SourceUnavailable as exc:
         return Check("activity", Status.PROBLEM, f"source {preference}: cannot work", (str(exc),))
     lines = choice.describe().splitlines()
-    details = (*lines[1:], "probed from this shell; the daemon's own choice is under daemon")
+    details = (
+        *(line.strip() for line in lines[1:]),
+        "probed from this shell; the daemon's own choice is under daemon",
+    )
     if choice.schedule_only and choice.tried:
         return Check("activity", Status.NOTE, "schedule-only mode (no source works here)", details)
     return Check("activity", Status.OK, lines[0].removeprefix("activity source: "), details)
