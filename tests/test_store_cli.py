@@ -259,3 +259,12 @@ def test_forget_on_a_terminal_asks_first(db: Path, home: Path) -> None:
         assert result.returncode == code, result.stderr
         assert "Delete 10 of all stored records" in result.stderr
         assert len(_installed(home, "data", "export").stdout.splitlines()) == remaining
+
+
+def test_export_to_a_file_that_cannot_be_written_is_a_runtime_error(
+    db: Path, home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = home / "no-such-dir" / "out.jsonl"
+    code, out, err = _run(capsys, "data", "export", "--output", str(target))
+    assert (code, out) == (1, "")
+    assert f"cannot write {target}" in err

@@ -90,7 +90,7 @@ def run_export(args: argparse.Namespace) -> int:
             with open(args.output, "w", encoding="utf-8", newline="") as out:
                 _export(reader, args, out, TABLES)
         except OSError as exc:
-            raise UsageError(f"cannot write {args.output}: {exc.strerror or exc}") from exc
+            raise ErgodError(f"cannot write {args.output}: {exc.strerror or exc}") from exc
     return 0
 
 
