@@ -12,10 +12,13 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ergod.config import add_config_argument
 from ergod.errors import UsageError
+
+if TYPE_CHECKING:
+    from ergod.summary.model import WeekSummary
 
 FORMATS = ("text", "json", "csv", "html")
 
@@ -92,7 +95,7 @@ def _tty(to_file: bool) -> bool:
     return not to_file and sys.stdout.isatty()
 
 
-def _render(fmt: str, summaries: list[Any], many: bool, tty: bool) -> str:
+def _render(fmt: str, summaries: list[WeekSummary], many: bool, tty: bool) -> str:
     if fmt == "json":
         import json
 

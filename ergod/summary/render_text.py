@@ -74,7 +74,7 @@ def _day_table(summary: WeekSummary, paint: Callable[[str, str], str]) -> list[s
     top = max((d.sitting_s for d in summary.days), default=0.0)
     rows = [
         f"{'Day':<10} {'Sitting':<{BAR_WIDTH}} {'':>11} {'Bouts':>5} {'Longest':>11} "
-        f"{'Followed':>8} {'':>4}"
+        f"{'Followed':>13}"
     ]
     for d in summary.days:
         rows.append(
