@@ -152,7 +152,10 @@ def test_iso_weeks_parse(text: str, week: IsoWeek) -> None:
     assert str(week) == text
 
 
-@pytest.mark.parametrize("text", ["2026-W99", "2025-W53", "2026-W00", "2026-47", "W47", "2026-W7"])
+@pytest.mark.parametrize(
+    "text",
+    ["2026-W99", "2025-W53", "2026-W00", "2026-47", "W47", "2026-W7", "0000-W01", "9999-W52"],
+)
 def test_bad_weeks_are_usage_errors(text: str) -> None:
     with pytest.raises(UsageError, match="bad week"):
         IsoWeek.parse(text)

@@ -77,13 +77,12 @@ class IsoWeek:
         if match is None:
             raise UsageError(f"bad week {text!r}: write it as YEAR-Wnn, e.g. 2026-W47")
         year, week = int(match[1]), int(match[2])
-        try:
-            date.fromisocalendar(year, week, 1)
-        except ValueError:
-            weeks = date(year, 12, 28).isocalendar()[1] if 1 <= year <= 9999 else 52
-            raise UsageError(
-                f"bad week {text!r}: {year} has ISO weeks W01 to W{weeks:02d}"
-            ) from None
+        if not 1900 <= year <= 9998:
+            raise UsageError(f"bad week {text!r}: years run from 1900 to 9998")
+        # 28 December is always in the last ISO week of its year.
+        weeks = date(year, 12, 28).isocalendar()[1]
+        if not 1 <= week <= weeks:
+            raise UsageError(f"bad week {text!r}: {year} has ISO weeks W01 to W{weeks:02d}")
         return cls(year, week)
 
     @classmethod
