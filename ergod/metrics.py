@@ -11,13 +11,16 @@ Contract:
   `ergod_longest_bout_seconds` and `ergod_adherence_ratio` (taken / shown, the
   weekly summary's definition; absent when nothing was shown). Nothing names
   the user and no timestamp of activity is written.
-* `write_textfile(env, config, up=...)` is what the daemon calls every
-  `[metrics] interval` (and once with `up=False` when it stops): it writes
+* `write_textfile(env, config, up=...)` writes
   `[metrics] textfile` atomically (temp file in the same directory, then
   rename, mode 0644 so node_exporter can read it). A path may hold `{uid}`, so
   one policy line gives every user a file of their own in a shared directory.
+  `TextfileRefresher.refresh(config, up=...)` is the daemon's call: every
+  `[metrics] interval` with `up=True` and once with `up=False` when it stops;
+  it logs a failure once instead of raising.
 * `collect(directory)` merges the per-user files of a directory into one host
-  file with the same metric names: counts and `ergod_up` summed,
+  file with the same metric names (the newest file of each owner; one user
+  cannot count twice): counts and `ergod_up` summed,
   `ergod_longest_bout_seconds` the maximum, `ergod_adherence_ratio` the mean of
   the users that have one. Files are written by users and read by root, so each
   is read without following links, size-capped, and dropped whole if it holds
@@ -27,6 +30,7 @@ Contract:
 from __future__ import annotations
 
 import contextlib
+import logging
 import math
 import os
 import re
@@ -281,6 +285,33 @@ def write_textfile(
     return path
 
 
+class TextfileRefresher:
+    """The daemon's side of `write_textfile`: call `refresh()` from any one thread.
+
+    A failure (directory missing, disk full, store unreadable) is logged once,
+    not every interval, and the recovery once; the daemon carries on either way.
+    """
+
+    def __init__(self, env: Environment, log: logging.Logger) -> None:
+        self._env = env
+        self._log = log
+        self._failing: str | None = None
+
+    def refresh(self, config: Config, *, up: bool = True) -> Path | None:
+        """Write the file now; the path written, None when off or failed."""
+        try:
+            path = write_textfile(self._env, config, up=up)
+        except ErgodError as exc:
+            if exc.message != self._failing:
+                self._log.warning("metrics not written: %s", exc.message)
+            self._failing = exc.message
+            return None
+        if self._failing is not None and path is not None:
+            self._log.info("metrics written to %s again", path)
+        self._failing = None
+        return path
+
+
 def read_user_file(path: Path) -> Snapshot:
     """One per-user file, read safely; ValueError (or OSError) if it is not usable."""
     fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
@@ -314,22 +345,30 @@ def collect(
         names = sorted(p for p in directory.iterdir() if p.name.endswith(".prom"))
     except OSError as exc:
         raise MetricsError(f"cannot list {directory}: {exc.strerror}") from None
-    snaps: list[Snapshot] = []
-    used: list[Path] = []
+    newest: dict[int, tuple[float, Path, Snapshot]] = {}  # owner uid -> its latest file
     skipped: list[tuple[Path, str]] = []
-    now = datetime.now(timezone.utc).timestamp()
     for path in names:
         if exclude is not None and path.absolute() == exclude.absolute():
             continue
         try:
             snap = read_user_file(path)
-            age = now - path.lstat().st_mtime
+            info = path.lstat()
         except (OSError, ValueError, UnicodeDecodeError) as exc:
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
             skipped.append((path, reason or type(exc).__name__))
             continue
-        if stale_after is not None and age > stale_after:
-            snap = replace(snap, up=0)
-        snaps.append(snap)
-        used.append(path)
-    return Collected(merge(snaps), tuple(used), tuple(skipped))
+        # One file per user: extra files of one owner cannot count them twice.
+        previous = newest.get(info.st_uid)
+        if previous is not None:
+            older = min(previous, (info.st_mtime, path, snap), key=lambda e: e[0])
+            skipped.append((older[1], "an older file of the same owner"))
+            if older[1] == path:
+                continue
+        newest[info.st_uid] = (info.st_mtime, path, snap)
+    now = datetime.now(timezone.utc).timestamp()
+    snaps = [
+        replace(snap, up=0) if stale_after is not None and now - mtime > stale_after else snap
+        for mtime, _, snap in newest.values()
+    ]
+    used = tuple(path for _, path, _ in newest.values())
+    return Collected(merge(snaps), used, tuple(skipped))

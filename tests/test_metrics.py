@@ -8,6 +8,7 @@ is parsed with prometheus_client, the parser node_exporter's ecosystem uses.
 from __future__ import annotations
 
 import getpass
+import logging
 import os
 import stat
 from datetime import datetime, timedelta, timezone
@@ -138,6 +139,8 @@ def test_metrics_off_is_a_usage_error(tmp_path: Path) -> None:
 
 
 def test_collect_merges_users_and_leaves_out_what_ergod_did_not_write(tmp_path: Path) -> None:
+    if os.geteuid() != 0:
+        pytest.skip("creating files of several owners (users) needs root")
     shared = tmp_path / "shared"
     shared.mkdir()
     base = {(k, o): 0 for k in ("stretch", "movement") for o in ("taken", "ignored")}
@@ -146,6 +149,7 @@ def test_collect_merges_users_and_leaves_out_what_ergod_did_not_write(tmp_path: 
     carol = Snapshot(1, {"0.1.0": 1}, base, 2, 60.0, None)
     for name, snap in (("1001", alice), ("1002", bob), ("1003", carol)):
         (shared / f"{name}.prom").write_text(render(snap))
+        os.chown(shared / f"{name}.prom", int(name), int(name))
     (shared / "1004.prom").write_text('ergod_up{user="mallory"} 1\n')
     (shared / "1005.prom").write_text("node_cpu_seconds_total 5\n")
     (shared / "1006.prom").symlink_to("/etc/passwd")
@@ -187,3 +191,47 @@ def test_parse_reads_back_what_render_writes_and_refuses_the_rest() -> None:
         parse(render(snap).replace('version="0.1.0"', 'version="0.1.0",host="x"'))
     with pytest.raises(ValueError):
         parse(render(snap).replace("ergod_sitting_bouts_total 3", "ergod_sitting_bouts_total -3"))
+
+
+def test_one_owner_counts_once_however_many_files(tmp_path: Path) -> None:
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    older, newer = shared / "1001.prom", shared / "9999.prom"
+    older.write_text(render(Snapshot(1, {"0.1.0": 1}, {}, 5, 10.0, None)))
+    newer.write_text(render(Snapshot(1, {"0.1.0": 1}, {}, 7, 10.0, None)))
+    earlier = older.stat().st_mtime - 10
+    os.utime(older, (earlier, earlier))
+    done = ergod({**os.environ}, "metrics", "collect", "--dir", str(shared))
+    found = samples(done.stdout)
+    assert found[("ergod_sitting_bouts_total", ())] == 7
+    assert found[("ergod_up", ())] == 1
+    assert "1001.prom: an older file of the same owner" in done.stderr
+
+
+def test_the_daemons_refresher_logs_a_failure_once_and_the_recovery(tmp_path: Path) -> None:
+    from ergod.composition import load
+    from ergod.environment import Environment
+    from ergod.metrics import TextfileRefresher
+
+    env = Environment.from_os(private_env(tmp_path))
+    target = tmp_path / "not-yet" / "ergod.prom"
+    env.user_config_file.parent.mkdir(parents=True)
+    env.user_config_file.write_text(f'[metrics]\ntextfile = "{target}"\n')
+    config = load(env).config
+    log = logging.getLogger("test_metrics.refresher")
+    log.setLevel(logging.INFO)
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = records.append  # type: ignore[method-assign]
+    log.addHandler(handler)
+    refresher = TextfileRefresher(env, log)
+
+    assert refresher.refresh(config) is None
+    assert refresher.refresh(config) is None
+    assert [r.levelno for r in records] == [logging.WARNING]
+    assert str(target.parent) in records[0].getMessage()
+
+    target.parent.mkdir()
+    assert refresher.refresh(config, up=False) == target
+    assert "again" in records[-1].getMessage()
+    assert samples(target.read_text())[("ergod_up", ())] == 0
