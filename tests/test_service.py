@@ -13,12 +13,15 @@ import signal
 import socket
 import subprocess
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
 from conftest import require_tool, stop_process
 from test_service_support import ERGOD, REPO, ergod, private_env
 
+from ergod import service
+from ergod.environment import Environment
 from ergod.service import PACKAGED_EXECUTABLE, render_autostart, render_unit
 
 
@@ -197,3 +200,46 @@ def test_notify_handshake_ready_watchdog_stopping(tmp_path: Path) -> None:
     assert all(line[:3] in {"<2>", "<3>", "<4>", "<6>", "<7>"} for line in lines), lines
     # No display here: schedule-only mode is a warning the journal shows as such.
     assert any(line.startswith("<4>") and "schedule-only" in line for line in lines)
+
+
+class UserManager:
+    """What `systemctl --user` answers where a user manager runs (none runs here).
+
+    A stand-in through `service.Runner`, the interface the real command fills.
+    """
+
+    def __init__(self, enabled: str, active: str) -> None:
+        self.answers = {"is-enabled": enabled, "is-active": active}
+
+    def __call__(self, argv: Sequence[str]) -> subprocess.CompletedProcess[str]:
+        answer = self.answers[argv[2]]
+        code = 0 if answer in ("enabled", "active") else 1
+        return subprocess.CompletedProcess(list(argv), code, answer + "\n", "")
+
+
+@pytest.mark.parametrize(
+    ("enabled", "active", "unit_text", "expected"),
+    [
+        ("enabled", "active", "current", []),
+        ("disabled", "inactive", "current", ["run systemctl --user enable --now ergod.service"]),
+        ("not-found", "inactive", None, ["write", "daemon-reload", "enable --now"]),
+        ("enabled", "active", "old", ["write", "daemon-reload", "restart"]),
+    ],
+)
+def test_user_install_plan_follows_the_managers_answers(
+    tmp_path: Path, enabled: str, active: str, unit_text: str | None, expected: list[str]
+) -> None:
+    env = Environment.from_os(private_env(tmp_path))
+    target = service.Target(service.Scope.USER, service.Route.SYSTEMD)
+    path = target.path(env)
+    if unit_text is not None:
+        path.parent.mkdir(parents=True)
+        text = render_unit(ERGOD) if unit_text == "current" else render_unit(Path("/old/ergod"))
+        path.write_text(text)
+    steps = service.plan(
+        service.Action.INSTALL, target, env, ERGOD, runner=UserManager(enabled, active)
+    )
+    described = [step.describe() for step in steps]
+    assert len(described) == len(expected)
+    for line, part in zip(described, expected, strict=True):
+        assert part in line
