@@ -379,12 +379,24 @@ def _apply(conn: sqlite3.Connection, op: _Op) -> None:
 
 
 def _merge_span(conn: sqlite3.Connection, span: _Span) -> None:
-    """Insert a span as the union with every stored span it overlaps or touches."""
-    rows = conn.execute(
+    """Insert a span as the union with every stored span it overlaps or touches.
+
+    Stored spans are disjoint (every write comes through here), so the ones to
+    merge are the first by end that end at or after the new start, up to the
+    first that starts after the new end. Spans mostly arrive in time order, so
+    this reads a row or two, not the table.
+    """
+    rows: list[tuple[int, int, int, int, int]] = []
+    cursor = conn.execute(
         "SELECT id, start_utc, start_offset, end_utc, end_offset FROM activity "
-        "WHERE end_utc >= ? AND start_utc <= ?",
-        (span.start, span.end),
-    ).fetchall()
+        "INDEXED BY activity_end WHERE end_utc >= ? ORDER BY end_utc",
+        (span.start,),
+    )
+    for row in cursor:
+        if row[1] > span.end:
+            break
+        rows.append(row)
+    cursor.close()  # a statement left running would hold up the commit on old SQLite
     if not rows:
         conn.execute(
             "INSERT INTO activity (start_utc, start_offset, end_utc, end_offset) "
