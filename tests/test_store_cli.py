@@ -268,3 +268,21 @@ def test_export_to_a_file_that_cannot_be_written_is_a_runtime_error(
     code, out, err = _run(capsys, "data", "export", "--output", str(target))
     assert (code, out) == (1, "")
     assert f"cannot write {target}" in err
+
+
+def test_forget_while_a_writer_has_the_file_open(
+    db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    w = StoreWriter(db, logging.getLogger("test.store.cli"), batch_interval=0.01)
+    w.start()
+    try:
+        w.daemon_event(DaemonEvent.RELOAD, NEW, "before")
+        assert w.flush()
+        code, out, _ = _run(capsys, "data", "forget", "--all", "--yes")
+        assert code == 0 and "deleted 11 records" in out
+        w.daemon_event(DaemonEvent.RELOAD, NEW, "after")
+        assert w.flush() and w.status == "ok"
+    finally:
+        w.close()
+    rows = [json.loads(line) for line in _run(capsys, "data", "export")[1].splitlines()]
+    assert [(r["table"], r["detail"]) for r in rows] == [("daemon_events", "after")]
