@@ -193,8 +193,9 @@ class StoreWriter:
         """Write what is left, close the file and stop the thread (waits at most `timeout`)."""
         if self._thread is None:
             return True
+        deadline = time.monotonic() + timeout
         ok = self._control(stop=True, timeout=timeout)
-        self._thread.join(timeout)
+        self._thread.join(max(0.0, deadline - time.monotonic()))
         self._thread = None
         self._closed = True
         return ok
