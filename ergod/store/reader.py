@@ -105,7 +105,8 @@ def open_reader(path: Path) -> StoreReader:
 
 class StoreReader:
     """Queries over one database; every `*_between` is `[start, end)` on the row's
-    first moment (a bout's start, a break's due, a span's start, an event's time)."""
+    first moment (a bout's start, a break's due, an event's time), except
+    `activity_between`, which takes the spans overlapping the window."""
 
     def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
         self._conn = conn
