@@ -56,6 +56,7 @@ if TYPE_CHECKING:
     from ergod.activity import SourceChoice
     from ergod.config import LoadedConfig
     from ergod.exercises import Library
+    from ergod.metrics import TextfileRefresher
     from ergod.notify import NotifierChoice
     from ergod.store import StoreWriter
 
@@ -125,6 +126,7 @@ class Daemon:
         self._suspend: Any = None
         self._shown_kind: str | None = None
         self._store: StoreWriter | None = None
+        self._metrics: TextfileRefresher | None = None
         self._span_start: float | None = None  # activity since the last long absence
 
     # ---- life cycle ----------------------------------------------------
@@ -220,6 +222,8 @@ class Daemon:
         self._scheduler.add_job(
             self._post, "interval", hours=24, args=[self._prune], id="retention"
         )
+        self._schedule_summary()
+        self._schedule_metrics()
         watchdog = self._env.environ.get("WATCHDOG_USEC", "")
         if watchdog.isdigit() and int(watchdog) > 0:
             # From the scheduler's thread: proves the scheduler is alive too.
@@ -265,6 +269,76 @@ class Daemon:
     def _request_stop(self) -> None:
         self._stopping = True
 
+    def _schedule_summary(self) -> None:
+        """The weekly summary notice, `[summary] notify`, as a cron job in local time."""
+        from apscheduler.triggers.cron import CronTrigger
+        from tzlocal import get_localzone
+
+        assert self._loaded is not None and self._scheduler is not None
+        if self._scheduler.get_job("summary"):
+            self._scheduler.remove_job("summary")
+        when = self._loaded.config.summary.notify
+        if when is None:
+            return
+        weekday, minute = when
+        trigger = CronTrigger(
+            day_of_week=("mon", "tue", "wed", "thu", "fri", "sat", "sun")[weekday],
+            hour=minute // 60,
+            minute=minute % 60,
+            timezone=get_localzone(),
+        )
+        self._scheduler.add_job(self._post, trigger, args=[self._weekly_notice], id="summary")
+
+    def _summary_next(self) -> str | None:
+        job = self._scheduler.get_job("summary") if self._scheduler else None
+        if job is None or job.next_run_time is None:
+            return None
+        moment: datetime = job.next_run_time
+        return moment.isoformat(timespec="minutes")
+
+    def _schedule_metrics(self) -> None:
+        """The opt-in Prometheus textfile, rewritten every `[metrics] interval`
+        on the scheduler's thread (it only reads the store)."""
+        from ergod.metrics import TextfileRefresher
+
+        assert self._loaded is not None and self._scheduler is not None
+        if self._scheduler.get_job("metrics"):
+            self._scheduler.remove_job("metrics")
+        config = self._loaded.config
+        if not config.metrics.textfile:
+            return
+        if self._metrics is None:
+            self._metrics = TextfileRefresher(self._env, self._log)
+        refresher = self._metrics
+        self._scheduler.add_job(
+            lambda: refresher.refresh(config),
+            "interval",
+            seconds=config.metrics.interval,
+            id="metrics",
+            next_run_time=datetime.now(timezone.utc),
+        )
+
+    def _weekly_notice(self) -> None:
+        """Show the week's headline numbers (engine thread)."""
+        from ergod.notify.base import Message
+        from ergod.store import StoreError
+        from ergod.summary.query import headline_for
+
+        assert self._loaded is not None and self._notify is not None
+        path = self._loaded.config.store.db_path(self._env)
+        try:
+            headline = headline_for(path, self._local_now().date())
+        except StoreError as exc:
+            self._log.warning("weekly summary skipped: %s", exc.message)
+            return
+        if headline is None:
+            return
+        title, body = headline
+        body += "\nMore: ergod summary"
+        self._notify.notifier.show(
+            Message(title=title, body=body, timeout=self._loaded.config.notify.timeout)
+        )
+
     def _prune(self) -> None:
         if self._store is not None and self._loaded is not None:
             self._store.prune_older_than(self._loaded.config.store.retention)
@@ -289,6 +363,11 @@ class Daemon:
             stops.append(self._notify.notifier.stop)
         if self._store is not None:
             stops.append(self._store.close)
+        if self._metrics is not None and self._loaded is not None:
+            # After the store's last rows; says ergod_up 0.
+            loaded = self._loaded
+            metrics = self._metrics
+            stops.append(lambda: metrics.refresh(loaded.config, up=False))
         if self._lock is not None:
             stops.append(self._lock.release)
         for stop in stops:
@@ -546,6 +625,8 @@ class Daemon:
         for probe in self._probes:
             probe.close()
         self._probes = build_probes(loaded.config.quiet, self._env.environ, self._log)
+        self._schedule_summary()
+        self._schedule_metrics()
         for warning in loaded.warnings:
             self._log.warning("%s", warning)
         self._effects(self._p.engine.reconfigure(self._clock(), rules))
@@ -705,6 +786,7 @@ class Daemon:
             "cpu_seconds": sum(me.cpu_times()[:2]),
             "config_files": [f.name for f in self._layer_files() if f.exists],
             "store": self._store.status if self._store else "off",
+            "weekly_summary_at": self._summary_next(),
         }
 
     def _mode(self) -> str:

@@ -401,3 +401,19 @@ def test_a_signal_delivered_to_another_thread_still_stops_it(tmp_path: Path) -> 
         timeout=15,  # without the wake-up fd it hangs here
     )
     assert done.returncode == 0, done.stderr
+
+
+def test_the_daemon_keeps_the_metrics_file(tmp_path: Path) -> None:
+    """Opted in: the textfile appears with ergod_up 1, and says 0 after a stop."""
+    env = private_env(tmp_path)
+    textfile = tmp_path / "metrics" / "ergod.prom"
+    textfile.parent.mkdir()
+    config = tmp_path / "metrics.toml"
+    config.write_text(f'[metrics]\ntextfile = "{textfile}"\ninterval = "1s"\n')
+    with Daemon(env, "--config", str(config)) as daemon:
+        wait_for(lambda: textfile.exists() and "ergod_up 1" in textfile.read_text(), 15, "metrics")
+        text = textfile.read_text()
+        assert "ergod_build_info" in text
+        assert os.environ.get("USER", "root") not in text.replace("ergod_", "")
+        assert daemon.stop() == 0
+    assert "ergod_up 0" in textfile.read_text()

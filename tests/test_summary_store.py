@@ -241,7 +241,7 @@ def test_headline_for_reads_the_week_of_today(recorded: Recorded, tmp_path: Path
     title, body = got
     sitting = expected_week(recorded.result, date(2026, 10, 26))["sitting"]
     hours, minutes = divmod(round(sitting["total_s"] / 60), 60)
-    assert title == "ergod: your week 2026-W44"
+    assert title == "Your week 2026-W44"
     assert body.startswith(f"You sat {hours} h {minutes:02d} min this week")
     assert headline_for(tmp_path / "none.db", date(2026, 10, 30)) is None
 

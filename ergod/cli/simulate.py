@@ -2,7 +2,10 @@
 
 `ergod simulate --trace FILE [--config FILE] [--json]` runs the same engine and
 the same configuration layers as `ergod run` on a virtual clock and prints the
-spec's JSON object or a readable timeline.
+spec's JSON object or a readable timeline. `--record --start T` also writes the
+result into the store as if the trace began at local time T (demos, report
+tests); `--from-history [--week W]` replays a recorded week's activity under
+`--config` and compares the prompts with what happened (ergod/summary/replay.py).
 """
 
 from __future__ import annotations

@@ -33,7 +33,7 @@ def weekday(day: date) -> str:
 def headline(summary: WeekSummary) -> tuple[str, str]:
     """The week in one title and one or two plain sentences."""
     totals = summary.totals
-    title = f"ergod: your week {summary.week}"
+    title = f"Your week {summary.week}"
     if totals.sitting.bouts == 0 and totals.shown == 0 and not _any_due(summary):
         return title, "Nothing was recorded this week."
     parts = [f"You sat {hours_minutes(totals.sitting.total_s)} this week"]
