@@ -65,6 +65,11 @@ HORIZON = 600.0
 
 REQUEST_TIMEOUT = 5.0
 
+REPROBE_AFTER_FAILURE = 60.0
+"""After the activity source broke, how often (s) to try it again."""
+REPROBE_NONE_FOUND = 300.0
+"""With no source found at start (e.g. started before the desktop), how often to look."""
+
 Job = Callable[[], None]
 WallClock = Callable[[], datetime]
 
@@ -128,6 +133,8 @@ class Daemon:
         self._store: StoreWriter | None = None
         self._metrics: TextfileRefresher | None = None
         self._span_start: float | None = None  # activity since the last long absence
+        self._preference = "auto"
+        self._reprobe_at: float | None = None  # schedule-only by necessity: look again
 
     # ---- life cycle ----------------------------------------------------
 
@@ -163,8 +170,11 @@ class Daemon:
         self._engine = Engine(engine_rules(config))
         self._presence = Presence(self._engine)
         environ = self._env.environ
-        self._choice = select_source(str(config.activity.source.value), self._clock, environ)
+        self._preference = str(config.activity.source.value)
+        self._choice = select_source(self._preference, self._clock, environ)
         self._log.info("%s", self._choice.describe())
+        if self._choice.source is None and self._preference != "none":
+            self._reprobe_at = self._clock() + self._reprobe_interval(REPROBE_NONE_FOUND)
         self._notify = select_notifier(str(config.notify.backend.value), environ, self._log)
         self._notify.notifier.on_action(self._on_action)
         self._suspend = SuspendDetector()
@@ -458,6 +468,33 @@ class Daemon:
         self._armed = False
         tried = (*choice.tried, (choice.name, str(exc)))
         self._choice = SourceChoice(None, "none", tried, choice.advice)
+        self._reprobe_at = self._clock() + self._reprobe_interval(REPROBE_AFTER_FAILURE)
+
+    def _reprobe_interval(self, default: float) -> float:
+        text = self._env.environ.get("ERGOD_REPROBE_SECONDS", "")
+        try:
+            return max(0.1, float(text)) if text else default
+        except ValueError:
+            return default
+
+    def _reprobe(self, t: float) -> None:
+        """Schedule-only by necessity: is the configured source back?"""
+        from ergod.activity import select_source
+
+        self._reprobe_at = None
+        try:
+            choice = select_source(self._preference, self._clock, self._env.environ)
+            if choice.source is not None:
+                choice.source.start()
+        except SourceUnavailable:
+            choice = None
+        if choice is None or choice.source is None:
+            self._reprobe_at = t + self._reprobe_interval(REPROBE_AFTER_FAILURE)
+            return
+        self._choice = choice
+        self._armed = False
+        self._distrust_idle = False
+        self._log.info("activity source %s works again; measuring sitting time", choice.name)
 
     def _tick(self) -> None:
         from ergod.activity.suspend import read_clocks
@@ -469,6 +506,8 @@ class Daemon:
             self._effects(self._p.event(suspend.end, EventKind.WAKE, None))
             self._distrust_idle = True
         t = self._clock()
+        if self._reprobe_at is not None and t >= self._reprobe_at:
+            self._reprobe(t)
         due = self._p.engine.next_wakeup()
         self._update_quiet(t, ask_probes=self._quiet.quiet or (due is not None and due <= t))
         self._effects(self._p.tick(t, self._idle()))
@@ -666,7 +705,7 @@ class Daemon:
                 self._armed = False
         wake = self._p.engine.next_wakeup() if source is None else self._p.wakeup_at()
         now = self._clock()
-        for check in (self._quiet.next_check(now), self._schedule_flip(now)):
+        for check in (self._quiet.next_check(now), self._schedule_flip(now), self._reprobe_at):
             if check is not None:
                 wake = check if wake is None else min(wake, check)
         self._schedule(wake)

@@ -239,14 +239,20 @@ def test_headless_start_falls_back_and_keeps_running(tmp_path: Path) -> None:
     assert "schedule-only mode" in daemon.output
 
 
-def test_x_server_dying_falls_back_to_schedule_only(tmp_path: Path, dbus_session: str) -> None:
-    """X dies under a running daemon: it says so, keeps running, answers status."""
+def test_x_server_dying_falls_back_and_recovers(tmp_path: Path, dbus_session: str) -> None:
+    """X dies under a running daemon: it says so and runs on by the clock; X comes
+    back on the same display: the same daemon measures activity again."""
     from conftest import running_xvfb_process
 
     config = tmp_path / "e2e.toml"
     config.write_text(CONFIG.replace('backend = "freedesktop"', 'backend = "console"'))
     with running_xvfb_process() as (display, xvfb):
-        env = private_env(tmp_path, DISPLAY=display, DBUS_SESSION_BUS_ADDRESS=dbus_session)
+        env = private_env(
+            tmp_path,
+            DISPLAY=display,
+            DBUS_SESSION_BUS_ADDRESS=dbus_session,
+            ERGOD_REPROBE_SECONDS="1",
+        )
         with Daemon(env, "--config", str(config)) as daemon:
             first = wait_for(lambda: status(env), 15, "the control socket")
             assert first["source"]["name"] == "x11"
@@ -257,9 +263,24 @@ def test_x_server_dying_falls_back_to_schedule_only(tmp_path: Path, dbus_session
                 "the fall-back to schedule-only mode",
             )
             assert any(name == "x11" for name, _ in data["source"]["tried"]), data
-            assert daemon.proc.poll() is None
-            assert daemon.stop() == 0
+            again = subprocess.Popen(
+                [require_tool("Xvfb"), display, "-nolisten", "tcp", "-noreset"],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            try:
+                back = wait_for(
+                    lambda: (s := status(env)) and s["source"]["mode"] == "idle-first" and s,
+                    30,
+                    "the x11 source to come back",
+                )
+                assert back["source"]["name"] == "x11"
+                assert back["pid"] == first["pid"]
+                assert daemon.stop() == 0
+            finally:
+                stop_process(again)
     assert "activity source x11 failed" in daemon.output
+    assert "activity source x11 works again" in daemon.output
 
 
 def private_env(tmp_path: Path, **extra: str) -> dict[str, str]:

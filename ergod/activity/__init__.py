@@ -159,7 +159,7 @@ def select_source(
             f"unknown activity source {preference!r} (choose from {', '.join(SOURCE_NAMES)})"
         )
     if preference == "none":
-        _log.info("activity source: none (schedule-only mode, as configured)")
+        _log.debug("activity source: none (schedule-only mode, as configured)")
         return SourceChoice(None, "none")
     if preference != "auto":
         try:
@@ -170,7 +170,7 @@ def select_source(
                 f'activity source "{preference}" was set but cannot work here: {exc}. '
                 f"{advice[:1].upper()}{advice[1:]}."
             ) from exc
-        _log.info("activity source: %s (as configured)", preference)
+        _log.debug("activity source: %s (as configured)", preference)
         return SourceChoice(source, preference)
     names = candidates(sys.platform if platform is None else platform)
     tried: list[tuple[str, str]] = []
@@ -178,12 +178,14 @@ def select_source(
         try:
             source = probe(name, clock, environ)
         except SourceUnavailable as exc:
-            _log.info("activity source %s rejected: %s", name, exc)
+            # Debug only: the caller shows `SourceChoice.describe()`, and the
+            # daemon re-probes now and then while it has no source.
+            _log.debug("activity source %s rejected: %s", name, exc)
             tried.append((name, str(exc)))
             continue
-        _log.info("activity source: %s", name)
+        _log.debug("activity source: %s", name)
         return SourceChoice(source, name, tuple(tried))
-    _log.warning("no activity source works here: schedule-only mode")
+    _log.debug("no activity source works here: schedule-only mode")
     return SourceChoice(None, "none", tuple(tried), advice_for(names))
 
 
