@@ -2,9 +2,11 @@
 
 Written durations: `"90s"`, `"20m"`, `"1h30m"`, `"400d"`, `"2w"` (units w, d, h,
 m, s, largest first, each at most once), or a bare non-negative number of
-seconds. Clock times are `"HH:MM"` on a 24-hour clock (`"24:00"` only where an
-end of day is allowed). Days are `"mon-fri"`, `"sat,sun"`, `"mon-wed,fri"` or a
-list of such items; weekdays are numbered as `datetime.weekday()` (Monday 0).
+seconds; at most `MAX_DURATION` (100 years: longer overflows the scheduler's and
+the store's date arithmetic, and means "never" anyway). Clock times are
+`"HH:MM"` on a 24-hour clock (`"24:00"` only where an end of day is allowed).
+Days are `"mon-fri"`, `"sat,sun"`, `"mon-wed,fri"` or a list of such items;
+weekdays are numbered as `datetime.weekday()` (Monday 0).
 Inside ergod every duration is a float of seconds, every clock time minutes
 after midnight. Parsers raise ValueError whose message starts "expected ...",
 which the config layer turns into its error text.
@@ -21,6 +23,8 @@ _CLOCK_EXPECTED = 'expected a clock time like "08:30"'
 _DAYS_EXPECTED = 'expected days like "mon-fri", "sat,sun" or a list of day names'
 _WEEKLY_EXPECTED = 'expected a day and time like "fri 16:00"'
 _UNIT_SECONDS = (604800, 86400, 3600, 60)
+MAX_DURATION = 36500 * 86400.0
+_MAX_EXPECTED = "expected a duration of at most 36500d (100 years)"
 
 DAY_NAMES: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -35,18 +39,27 @@ def parse_duration(value: object) -> float:
     if isinstance(value, (int, float)):
         if value < 0 or value != value or value == float("inf"):
             raise ValueError("expected a duration of zero or more seconds")
+        if value > MAX_DURATION:
+            raise ValueError(_MAX_EXPECTED)
         return float(value)
     if not isinstance(value, str):
         raise ValueError(_DURATION_EXPECTED)
     text = value.strip().lower()
     if text and text.replace(".", "", 1).isdigit():
-        return float(text)
+        return _bounded(float(text))
     match = _DURATION.match(text)
     if not text or match is None or not any(match.groups()):
         raise ValueError(_DURATION_EXPECTED)
     *units, seconds = match.groups()
     whole = sum(int(n or 0) * size for n, size in zip(units, _UNIT_SECONDS, strict=True))
-    return whole + float(seconds or 0)
+    return _bounded(whole + float(seconds or 0))
+
+
+def _bounded(seconds: float) -> float:
+    # float() of a 400-digit string is inf, not an error.
+    if not seconds <= MAX_DURATION:
+        raise ValueError(_MAX_EXPECTED)
+    return float(seconds)
 
 
 def format_duration(seconds: float) -> str:

@@ -55,7 +55,8 @@ _URGENCY_BYTE = {Urgency.LOW: 0, Urgency.NORMAL: 1, Urgency.CRITICAL: 2}
 
 def expire_timeout_ms(timeout: float) -> int:
     """The spec's `expire_timeout`: milliseconds, 0 for "until dismissed"."""
-    return max(0, round(timeout * 1000))
+    # An int32 on the wire: a timeout of 25 days or more would not marshal at all.
+    return min(max(0, round(timeout * 1000)), 2**31 - 1)
 
 
 def notify_args(
