@@ -1,0 +1,282 @@
+"""Bad configuration input: `ergod config check` on mutated and broken TOML.
+
+Hypothesis mutates the shipped default config (wrong types, huge or negative
+numbers, "1e999", empty strings, near-miss key names, a deleted quote or bracket,
+random and invalid UTF-8 bytes, very long lines) and runs `ergod config check FILE`
+in-process (hundreds of examples) and, for fewer examples, as the installed
+`ergod` would be run. For every document: exit 0 or 2, never a traceback, no
+exception escaping; on 2, each problem line names the file and the stderr count
+matches them. Mutations that are wrong for every key (a table, an array, `inf`,
+a value beyond any bound) must be refused on their own line, naming their key.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ergod.cli import main
+from ergod.config.schema import KEYS
+
+ERGOD = Path(sys.executable).with_name("ergod")
+DEFAULT = (Path(__file__).parents[1] / "ergod" / "data" / "default.toml").read_text()
+LINES = DEFAULT.splitlines()
+
+# Every line `key = value` of the default file, with its dotted key (0-based index).
+_TABLE = re.compile(r"^\[([\w.]+)\]")
+_ASSIGN = re.compile(r"^(\w+) = ")
+
+
+def _key_lines() -> list[tuple[int, str]]:
+    found: list[tuple[int, str]] = []
+    table = ""
+    for index, line in enumerate(LINES):
+        header = _TABLE.match(line)
+        if header:
+            table = header.group(1)
+            continue
+        assign = _ASSIGN.match(line)
+        if assign and not line.rstrip().endswith("["):  # multi-line arrays: keep whole
+            found.append((index, f"{table}.{assign.group(1)}"))
+    return found
+
+
+KEY_LINES = _key_lines()
+
+
+def _is_duration(key: str) -> bool:
+    try:
+        return bool(KEYS[key].parse("20m") == 1200.0)
+    except ValueError:
+        return False
+
+
+# Beyond any duration's bound; a count as large is absurd but harmless, so allowed.
+HUGE = (str(10**30), f'"{10**30}d"', '"36501d"', f'"{"9" * 400}"')
+
+# Wrong for every key, whatever its type: each must be refused with its key named.
+ALWAYS_WRONG = (
+    "{a = 1}",
+    "[1, 2]",
+    "inf",
+    "-inf",
+    "nan",
+    "1e999",
+    "-5",
+    "1979-05-27T07:32:00Z",
+)
+# Wrong for some keys, fine for others: only the general properties apply.
+SOMETIMES_WRONG = (
+    '""',
+    '"1e999"',
+    '"-5m"',
+    "0",
+    "-0",
+    "0.5",
+    "true",
+    '"true"',
+    '"20 m"',
+    '"\u0661\u0662m"',  # Arabic-Indic digits
+    '"' + "x" * 20_000 + '"',
+    "'literal'",
+    '"""multi\nline"""',
+    '["zoom", 3]',
+    "[]",
+    str(10**6),
+    *HUGE,
+)
+
+
+@dataclass(frozen=True)
+class Doc:
+    """A mutated config file and, when the mutation must be refused, where and why."""
+
+    data: bytes
+    what: str
+    key: str | None = None  # a dotted key that must appear in a problem line
+    line: int | None = None  # ... on this 1-based line
+
+
+def _doc(lines: list[str], what: str, key: str | None = None, line: int | None = None) -> Doc:
+    return Doc(("\n".join(lines) + "\n").encode(), what, key, line)
+
+
+@st.composite
+def wrong_values(draw: st.DrawFn) -> Doc:
+    index, key = draw(st.sampled_from(KEY_LINES))
+    lines = list(LINES)
+    leaf = key.rsplit(".", 1)[1]
+    wrong = ALWAYS_WRONG + HUGE if _is_duration(key) else ALWAYS_WRONG
+    if draw(st.booleans()):
+        value = draw(st.sampled_from(wrong))
+        lines[index] = f"{leaf} = {value}"
+        return _doc(lines, f"{key} = {value}", key, index + 1)
+    value = draw(st.sampled_from(SOMETIMES_WRONG))
+    lines[index] = f"{leaf} = {value}"
+    return _doc(lines, f"{key} = {value[:40]}")
+
+
+def _near_misses(leaf: str) -> list[str]:
+    misses = {leaf[:-1], leaf + "s", leaf[:1] + leaf, leaf.replace("_", "-"), leaf.upper()}
+    misses |= {leaf[:i] + leaf[i + 1 :] for i in range(len(leaf))}
+    return sorted(m for m in misses if m and m != leaf and re.fullmatch(r"[A-Za-z0-9_-]+", m))
+
+
+@st.composite
+def unknown_keys(draw: st.DrawFn) -> Doc:
+    index, key = draw(st.sampled_from(KEY_LINES))
+    table, leaf = key.rsplit(".", 1)
+    miss = draw(st.sampled_from(_near_misses(leaf)))
+    if f"{table}.{miss}" in KEYS:
+        miss += "_x"
+    lines = list(LINES)
+    lines.insert(index + 1, f"{miss} = 1")
+    return _doc(lines, f"unknown {table}.{miss}", f"{table}.{miss}", index + 2)
+
+
+@st.composite
+def broken_syntax(draw: st.DrawFn) -> Doc:
+    """Delete one quote, bracket or equals sign, duplicate a key or cut the file."""
+    how = draw(st.sampled_from(["delete", "duplicate", "cut"]))
+    if how == "duplicate":
+        index, key = draw(st.sampled_from(KEY_LINES))
+        lines = list(LINES)
+        lines.insert(index + 1, LINES[index])
+        return _doc(lines, f"duplicate {key}")
+    if how == "cut":
+        at = draw(st.integers(0, len(DEFAULT)))
+        return Doc(DEFAULT[:at].encode(), f"cut at {at}")
+    spots = [i for i, c in enumerate(DEFAULT) if c in '"[]=' and not _in_comment(i)]
+    at = draw(st.sampled_from(spots))
+    return Doc((DEFAULT[:at] + DEFAULT[at + 1 :]).encode(), f"deleted {DEFAULT[at]!r} at {at}")
+
+
+def _in_comment(offset: int) -> bool:
+    start = DEFAULT.rfind("\n", 0, offset) + 1
+    return "#" in DEFAULT[start:offset]
+
+
+@st.composite
+def raw_bytes(draw: st.DrawFn) -> Doc:
+    """Random bytes (often invalid UTF-8) spliced into the file, or a very long line."""
+    data = DEFAULT.encode()
+    at = draw(st.integers(0, len(data)))
+    if draw(st.booleans()):
+        junk = draw(st.binary(min_size=1, max_size=64))
+    else:
+        junk = b"# " + b"y" * draw(st.integers(10_000, 300_000)) + b"\n"
+    return Doc(data[:at] + junk + data[at:], f"{len(junk)} bytes at {at}")
+
+
+documents = st.one_of(
+    wrong_values(),
+    unknown_keys(),
+    broken_syntax(),
+    raw_bytes(),
+    st.binary(max_size=300).map(lambda b: Doc(b, "random bytes")),
+)
+
+
+@pytest.fixture(scope="module")
+def private_layers() -> Iterator[Path]:
+    """Empty user and system layers, and bugs raised rather than turned into exit 1."""
+    with tempfile.TemporaryDirectory() as root, pytest.MonkeyPatch.context() as mp:
+        for name in ("XDG_CONFIG_HOME", "XDG_STATE_HOME", "XDG_RUNTIME_DIR"):
+            directory = Path(root) / name.lower()
+            directory.mkdir(mode=0o700)
+            mp.setenv(name, str(directory))
+        mp.setenv("ERGOD_SYSTEM_DIR", str(Path(root) / "etc"))
+        mp.setenv("ERGOD_DEBUG", "1")
+        yield Path(root)
+
+
+def check_in_process(path: Path) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(["config", "check", str(path)])
+    return code, out.getvalue(), err.getvalue()
+
+
+def assert_clear_answer(doc: Doc, path: Path, code: int, out: str, err: str) -> None:
+    assert "Traceback" not in out + err, doc.what
+    assert code in (0, 2), (doc.what, code, err)
+    if code == 0:
+        assert out.startswith("ok: "), (doc.what, out)
+        assert doc.key is None, f"{doc.what}: accepted"
+        return
+    problems = out.splitlines()
+    assert problems, doc.what
+    for problem in problems:
+        assert problem.startswith(f"{path}:") or problem.startswith(f"{path} "), (doc.what, problem)
+    count = len(problems)
+    assert err == f"ergod: {count} problem{'s' if count != 1 else ''} found\n", (doc.what, err)
+    if doc.key is not None:
+        expected = f"{path}:{doc.line}:"
+        assert any(p.startswith(expected) and doc.key in p for p in problems), (doc.what, out)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(doc=documents)
+def test_config_check_answers_every_document_clearly(private_layers: Path, doc: Doc) -> None:
+    path = private_layers / "fuzz.toml"
+    path.write_bytes(doc.data)
+    code, out, err = check_in_process(path)
+    assert_clear_answer(doc, path, code, out, err)
+
+
+@settings(max_examples=12, deadline=None)
+@given(doc=documents)
+def test_the_installed_ergod_answers_them_too(private_layers: Path, doc: Doc) -> None:
+    path = private_layers / "fuzz-installed.toml"
+    path.write_bytes(doc.data)
+    env = {k: v for k, v in os.environ.items() if k != "ERGOD_DEBUG"}
+    done = subprocess.run(
+        [str(ERGOD), "config", "check", str(path)],
+        env=env,
+        capture_output=True,
+        text=True,
+        errors="replace",
+        timeout=30,
+    )
+    assert_clear_answer(doc, path, done.returncode, done.stdout, done.stderr)
+
+
+def test_the_default_file_itself_is_fine(private_layers: Path) -> None:
+    path = private_layers / "default.toml"
+    path.write_text(DEFAULT)
+    assert check_in_process(path)[0] == 0
+
+
+@pytest.mark.parametrize("key", ["metrics.interval", "store.retention", "breaks.stretch.every"])
+@pytest.mark.parametrize("value", [str(10**30), '"99999999999999999999999999d"', '"36501d"'])
+def test_durations_beyond_a_century_are_refused(private_layers: Path, key: str, value: str) -> None:
+    # Before: config check said ok to metrics.interval = 10**30, then `ergod run`
+    # died with an OverflowError inside APScheduler.
+    table, leaf = key.rsplit(".", 1)
+    path = private_layers / "huge.toml"
+    path.write_text(f"[{table}]\n{leaf} = {value}\n")
+    code, out, _ = check_in_process(path)
+    assert code == 2
+    assert (
+        out
+        == f"{path}:2:1: {key}: expected a duration of at most 36500d (100 years), found {value}\n"
+    )
+
+
+def test_a_long_notify_timeout_still_fits_the_wire() -> None:
+    from ergod.notify.freedesktop import expire_timeout_ms
+
+    assert expire_timeout_ms(36500 * 86400.0) == 2**31 - 1
+    assert expire_timeout_ms(30.0) == 30_000
