@@ -13,12 +13,8 @@ posting a job to that thread's queue:
 Nothing polls: with the user away and nothing due, no job is scheduled and the
 engine thread sleeps on its queue until the return watch fires.
 
-APScheduler reckons in wall time while the engine reckons on CLOCK_BOOTTIME.
-Each one-shot is placed at `wall now + (moment - boottime now)` in UTC, with no
-misfire limit and coalescing, so a job due during a suspend or behind a clock
-jump runs once, late, instead of being dropped or replayed; jobs are never put
-more than `HORIZON` ahead, which bounds how late a backward wall-clock jump can
-make one. A fired job that comes early just reschedules.
+APScheduler and the engine's clock meet in `ergod.wakeups`; the adherence
+log is written through `ergod.recorder`.
 """
 
 from __future__ import annotations
@@ -33,7 +29,6 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -51,6 +46,7 @@ from ergod.engine import (
 from ergod.engine.presence import Presence
 from ergod.environment import Environment
 from ergod.quiet import QuietProbe, QuietState
+from ergod.wakeups import Wakeups, WallClock, utc_now
 
 if TYPE_CHECKING:
     from ergod.activity import SourceChoice
@@ -58,10 +54,7 @@ if TYPE_CHECKING:
     from ergod.exercises import Library
     from ergod.metrics import TextfileRefresher
     from ergod.notify import NotifierChoice
-    from ergod.store import StoreWriter
-
-HORIZON = 600.0
-"""The furthest ahead (s) a one-shot job is placed; see the module docstring."""
+    from ergod.recorder import Recorder
 
 REQUEST_TIMEOUT = 5.0
 
@@ -71,11 +64,6 @@ REPROBE_NONE_FOUND = 300.0
 """With no source found at start (e.g. started before the desktop), how often to look."""
 
 Job = Callable[[], None]
-WallClock = Callable[[], datetime]
-
-
-def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 @dataclass
@@ -125,14 +113,13 @@ class Daemon:
         self._choice: SourceChoice | None = None
         self._notify: NotifierChoice | None = None
         self._sessions: list[Any] = []
-        self._scheduler: Any = None
+        self._wakeups = Wakeups(self._clock, wall, lambda: self._post(self._tick))
         self._control: Any = None
         self._lock: Any = None
         self._suspend: Any = None
         self._shown_kind: str | None = None
-        self._store: StoreWriter | None = None
+        self._recorder: Recorder | None = None
         self._metrics: TextfileRefresher | None = None
-        self._span_start: float | None = None  # activity since the last long absence
         self._preference = "auto"
         self._reprobe_at: float | None = None  # schedule-only by necessity: look again
 
@@ -172,17 +159,18 @@ class Daemon:
         environ = self._env.environ
         self._preference = str(config.activity.source.value)
         self._choice = select_source(self._preference, self._clock, environ)
-        self._log.info("%s", self._choice.describe())
-        if self._choice.source is None and self._preference != "none":
+        fallback = self._choice.source is None and self._preference != "none"
+        self._log.log(logging.WARNING if fallback else logging.INFO, "%s", self._choice.describe())
+        if fallback:
             self._reprobe_at = self._clock() + self._reprobe_interval(REPROBE_NONE_FOUND)
         self._notify = select_notifier(str(config.notify.backend.value), environ, self._log)
         self._notify.notifier.on_action(self._on_action)
         self._suspend = SuspendDetector()
         self._suspend.observe(read_clocks())
         self._probes = build_probes(config.quiet, environ, self._log)
-        self._start_store()
+        self._start_recorder()
         self._start_sessions()
-        self._start_scheduler()
+        self._start_wakeups()
         self._start_control()
         if self._choice.source is not None:
             try:
@@ -193,16 +181,13 @@ class Daemon:
         self._notify_systemd("READY=1")
         self._log.info("version %s running (pid %d)", __version__, os.getpid())
 
-    def _start_store(self) -> None:
-        from ergod.store import DaemonEvent, StoreWriter
+    def _start_recorder(self) -> None:
+        from ergod.recorder import Recorder
 
         assert self._loaded is not None
-        config = self._loaded.config
-        self._store = StoreWriter(config.store.db_path(self._env), self._log)
-        self._store.start()
-        self._log.info("adherence log: %s (%s)", self._store.path, self._store.status)
-        self._store.daemon_event(DaemonEvent.START, self._local(self._clock()), __version__)
-        self._store.prune_older_than(config.store.retention)
+        store = self._loaded.config.store
+        self._recorder = Recorder(store.db_path(self._env), self._wakeups.local, self._log)
+        self._recorder.start(self._clock(), store.retention)
 
     def _start_sessions(self) -> None:
         from ergod.activity import logind, screensaver
@@ -219,28 +204,32 @@ class Daemon:
                 continue
             self._sessions.append(source)
 
-    def _start_scheduler(self) -> None:
-        from apscheduler.executors.pool import ThreadPoolExecutor
-        from apscheduler.schedulers.background import BackgroundScheduler
-
-        self._scheduler = BackgroundScheduler(
-            timezone=timezone.utc,
-            executors={"default": ThreadPoolExecutor(max_workers=1)},
-            job_defaults={"coalesce": True, "misfire_grace_time": None, "max_instances": 1},
-        )
-        self._scheduler.start()
-        self._scheduler.add_job(
-            self._post, "interval", hours=24, args=[self._prune], id="retention"
-        )
-        self._schedule_summary()
-        self._schedule_metrics()
+    def _start_wakeups(self) -> None:
+        self._wakeups.start()
+        self._wakeups.every("retention", 24 * 3600.0, lambda: self._post(self._prune))
+        self._schedule_config_jobs()
         watchdog = self._env.environ.get("WATCHDOG_USEC", "")
         if watchdog.isdigit() and int(watchdog) > 0:
             # From the scheduler's thread: proves the scheduler is alive too.
             seconds = int(watchdog) / 2e6
-            self._scheduler.add_job(
-                lambda: self._notify_systemd("WATCHDOG=1"), "interval", seconds=seconds
-            )
+            self._wakeups.every("watchdog", seconds, lambda: self._notify_systemd("WATCHDOG=1"))
+
+    def _schedule_config_jobs(self) -> None:
+        """The jobs the configuration sets: the weekly summary notice, and the
+        opt-in metrics textfile (on the scheduler thread: it only reads the store)."""
+        from ergod.metrics import TextfileRefresher
+
+        assert self._loaded is not None
+        config = self._loaded.config
+        notice = config.summary.notify
+        self._wakeups.weekly("summary", notice, lambda: self._post(self._weekly_notice))
+        interval = None
+        if config.metrics.textfile:
+            self._metrics = self._metrics or TextfileRefresher(self._env, self._log)
+            interval = config.metrics.interval
+        metrics = self._metrics
+        if metrics is not None:
+            self._wakeups.every("metrics", interval, lambda: metrics.refresh(config), now=True)
 
     def _start_control(self) -> None:
         from ergod.control import ControlServer, control_socket_path
@@ -279,55 +268,6 @@ class Daemon:
     def _request_stop(self) -> None:
         self._stopping = True
 
-    def _schedule_summary(self) -> None:
-        """The weekly summary notice, `[summary] notify`, as a cron job in local time."""
-        from apscheduler.triggers.cron import CronTrigger
-        from tzlocal import get_localzone
-
-        assert self._loaded is not None and self._scheduler is not None
-        if self._scheduler.get_job("summary"):
-            self._scheduler.remove_job("summary")
-        when = self._loaded.config.summary.notify
-        if when is None:
-            return
-        weekday, minute = when
-        trigger = CronTrigger(
-            day_of_week=("mon", "tue", "wed", "thu", "fri", "sat", "sun")[weekday],
-            hour=minute // 60,
-            minute=minute % 60,
-            timezone=get_localzone(),
-        )
-        self._scheduler.add_job(self._post, trigger, args=[self._weekly_notice], id="summary")
-
-    def _summary_next(self) -> str | None:
-        job = self._scheduler.get_job("summary") if self._scheduler else None
-        if job is None or job.next_run_time is None:
-            return None
-        moment: datetime = job.next_run_time
-        return moment.isoformat(timespec="minutes")
-
-    def _schedule_metrics(self) -> None:
-        """The opt-in Prometheus textfile, rewritten every `[metrics] interval`
-        on the scheduler's thread (it only reads the store)."""
-        from ergod.metrics import TextfileRefresher
-
-        assert self._loaded is not None and self._scheduler is not None
-        if self._scheduler.get_job("metrics"):
-            self._scheduler.remove_job("metrics")
-        config = self._loaded.config
-        if not config.metrics.textfile:
-            return
-        if self._metrics is None:
-            self._metrics = TextfileRefresher(self._env, self._log)
-        refresher = self._metrics
-        self._scheduler.add_job(
-            lambda: refresher.refresh(config),
-            "interval",
-            seconds=config.metrics.interval,
-            id="metrics",
-            next_run_time=datetime.now(timezone.utc),
-        )
-
     def _weekly_notice(self) -> None:
         """Show the week's headline numbers (engine thread)."""
         from ergod.notify.base import Message
@@ -337,7 +277,7 @@ class Daemon:
         assert self._loaded is not None and self._notify is not None
         path = self._loaded.config.store.db_path(self._env)
         try:
-            headline = headline_for(path, self._local_now().date())
+            headline = headline_for(path, self._wakeups.local_now().date())
         except StoreError as exc:
             self._log.warning("weekly summary skipped: %s", exc.message)
             return
@@ -350,29 +290,25 @@ class Daemon:
         )
 
     def _prune(self) -> None:
-        if self._store is not None and self._loaded is not None:
-            self._store.prune_older_than(self._loaded.config.store.retention)
+        if self._recorder is not None and self._loaded is not None:
+            self._recorder.prune(self._loaded.config.store.retention)
 
     def _shutdown(self) -> None:
-        from ergod.store import DaemonEvent
-
         self._notify_systemd("STOPPING=1")
-        if self._store is not None and self._presence is not None:
-            self._close_span()
-            self._store.daemon_event(DaemonEvent.STOP, self._local(self._clock()))
         source = self._choice.source if self._choice else None
         stops: list[Callable[[], object]] = [session.stop for session in self._sessions]
         stops += [probe.close for probe in self._probes]
         if self._control is not None:
             stops.append(self._control.stop)
-        if self._scheduler is not None:
-            stops.append(lambda: self._scheduler.shutdown(wait=False))
+        stops.append(self._wakeups.shutdown)
         if source is not None:
             stops.append(source.stop)
         if self._notify is not None:
             stops.append(self._notify.notifier.stop)
-        if self._store is not None:
-            stops.append(self._store.close)
+        recorder = self._recorder
+        if recorder is not None:
+            last = self._presence.engine.last_input if self._presence else None
+            stops.append(lambda: recorder.stop(self._clock(), last))
         if self._metrics is not None and self._loaded is not None:
             # After the store's last rows; says ergod_up 0.
             loaded = self._loaded
@@ -511,13 +447,13 @@ class Daemon:
         due = self._p.engine.next_wakeup()
         self._update_quiet(t, ask_probes=self._quiet.quiet or (due is not None and due <= t))
         self._effects(self._p.tick(t, self._idle()))
-        self._open_span()
+        self._activity_resumed()
 
     def _returned(self, t: float) -> None:
         self._armed = False
         self._distrust_idle = False
         self._effects(self._p.returned(t))
-        self._open_span()
+        self._activity_resumed()
 
     def _session(self, event: SessionEvent, t: float) -> None:
         kind = EventKind(event.value)
@@ -535,9 +471,8 @@ class Daemon:
                 self._show(effect)
             elif isinstance(effect, BreakResolved):
                 self._resolved(effect.record)
-            elif isinstance(effect, BoutEnded) and self._store is not None:
-                bout = effect.bout
-                self._store.bout(self._local(bout.start), self._local(bout.end))
+            elif isinstance(effect, BoutEnded) and self._recorder is not None:
+                self._recorder.bout(effect.bout)
 
     def _show(self, prompt: ShowPrompt) -> None:
         from ergod.exercises import render_card
@@ -567,8 +502,8 @@ class Daemon:
             self._log.warning("a prompt could not be delivered: %s", delivery.detail)
 
     def _resolved(self, record: BreakRecord) -> None:
-        if self._store is not None:
-            self._store.break_record(record, self._local)
+        if self._recorder is not None:
+            self._recorder.break_record(record)
         self._today.outcomes[(record.kind.value, record.outcome.value)] += 1
         self._today.last = record
         if record.first_prompt is not None and self._shown_kind == record.kind.value:
@@ -585,38 +520,18 @@ class Daemon:
         from ergod.schedule import inside
 
         assert self._loaded is not None
-        outside = not inside(self._loaded.config.schedule, self._local_now())
+        outside = not inside(self._loaded.config.schedule, self._wakeups.local_now())
         answers = ask(self._probes) if ask_probes else None
         change = self._quiet.update(t, answers, outside_schedule=outside)
         if change is not None:
             self._effects(self._p.event(t, change.event, self._idle()))
 
-    def _open_span(self) -> None:
-        """Activity resumed (a return, or input seen at start): a span begins."""
+    def _activity_resumed(self) -> None:
+        """A return, or input seen while not watching: activity is going on."""
         last = self._p.engine.last_input
         present = not self._p.wants_watch and not self._p.engine.blocked
-        if self._span_start is None and last is not None and present:
-            self._span_start = last
-
-    def _close_span(self) -> None:
-        """Record the activity since the last long absence (coarse, for replays)."""
-        last = self._p.engine.last_input
-        if self._span_start is not None and last is not None and self._store is not None:
-            self._store.activity(self._local(self._span_start), self._local(last))
-        self._span_start = None
-
-    def _local(self, t: float) -> datetime:
-        """A moment on the engine's clock as an aware local time."""
-        from tzlocal import get_localzone
-
-        wall = self._wall() + timedelta(seconds=t - self._clock())
-        return wall.astimezone(get_localzone())
-
-    def _local_now(self) -> datetime:
-        """Now in the local zone, as a zone (not a fixed offset), for DST."""
-        from tzlocal import get_localzone
-
-        return self._wall().astimezone(get_localzone())
+        if self._recorder is not None and last is not None and present:
+            self._recorder.activity_resumed(last)
 
     def _schedule_flip(self, now: float) -> float | None:
         """The next schedule boundary on the engine's clock. A one-shot placed
@@ -625,7 +540,7 @@ class Daemon:
         from ergod.schedule import next_boundary
 
         assert self._loaded is not None
-        local = self._local_now()
+        local = self._wakeups.local_now()
         flip = next_boundary(self._loaded.config.schedule, local)
         if flip is None:
             return None
@@ -664,8 +579,7 @@ class Daemon:
         for probe in self._probes:
             probe.close()
         self._probes = build_probes(loaded.config.quiet, self._env.environ, self._log)
-        self._schedule_summary()
-        self._schedule_metrics()
+        self._schedule_config_jobs()
         for warning in loaded.warnings:
             self._log.warning("%s", warning)
         self._effects(self._p.engine.reconfigure(self._clock(), rules))
@@ -693,7 +607,8 @@ class Daemon:
         if source is not None:
             want = self._p.wants_watch
             if want and not self._armed:
-                self._close_span()  # an absence of the threshold began
+                if self._recorder is not None:  # an absence of the threshold began
+                    self._recorder.absence_began(self._p.engine.last_input)
                 try:
                     source.watch_return(self._on_return)
                     self._armed = True
@@ -708,25 +623,7 @@ class Daemon:
         for check in (self._quiet.next_check(now), self._schedule_flip(now), self._reprobe_at):
             if check is not None:
                 wake = check if wake is None else min(wake, check)
-        self._schedule(wake)
-
-    def _schedule(self, wake: float | None) -> None:
-        if self._scheduler is None:
-            return
-        if wake is None:
-            if self._scheduler.get_job("wake"):
-                self._scheduler.remove_job("wake")
-            return
-        delay = min(max(0.0, wake - self._clock()), HORIZON)
-        run_at = self._wall() + timedelta(seconds=delay)
-        self._scheduler.add_job(
-            self._post,
-            "date",
-            run_date=run_at,
-            args=[self._tick],
-            id="wake",
-            replace_existing=True,
-        )
+        self._wakeups.place(wake)
 
     # ---- answers to the control socket --------------------------------------
 
@@ -795,8 +692,7 @@ class Daemon:
         if paused == float("inf"):
             paused_text = "indefinitely"
         elif paused is not None:
-            local = datetime.now().astimezone() + timedelta(seconds=paused - t)
-            paused_text = local.isoformat(timespec="minutes")
+            paused_text = self._wakeups.local(paused).isoformat(timespec="minutes")
         return {
             "pid": os.getpid(),
             "version": __version__,
@@ -824,9 +720,13 @@ class Daemon:
             "rss_bytes": me.memory_info().rss,
             "cpu_seconds": sum(me.cpu_times()[:2]),
             "config_files": [f.name for f in self._layer_files() if f.exists],
-            "store": self._store.status if self._store else "off",
+            "store": self._recorder.status if self._recorder else "off",
             "weekly_summary_at": self._summary_next(),
         }
+
+    def _summary_next(self) -> str | None:
+        moment = self._wakeups.next_run("summary")
+        return moment.isoformat(timespec="minutes") if moment else None
 
     def _mode(self) -> str:
         choice = self._choice
