@@ -69,7 +69,10 @@ def read_trace(path: Path) -> list[TraceEvent]:
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise UsageError(f"{path}:{line}: expected UTF-8 text") from None
-    return parse_trace(text.splitlines(), str(path))
+    # Lines end at "\n" only, as editors and the UTF-8 error above count them:
+    # str.splitlines() also breaks at form feeds, U+2028 or a lone "\r" inside a
+    # comment, and every later error would name the wrong line.
+    return parse_trace(text.split("\n"), str(path))
 
 
 def format_trace(events: Iterable[tuple[float, EventKind]]) -> str:
