@@ -191,7 +191,8 @@ documents = st.one_of(
 
 @pytest.fixture(scope="module")
 def private_layers() -> Iterator[Path]:
-    """Empty user and system layers, and bugs raised rather than turned into exit 1."""
+    """Empty user and system layers, and bugs raised rather than turned into exit 1
+    (also used by test_fuzz_trace.py)."""
     with tempfile.TemporaryDirectory() as root, pytest.MonkeyPatch.context() as mp:
         for name in ("XDG_CONFIG_HOME", "XDG_STATE_HOME", "XDG_RUNTIME_DIR"):
             directory = Path(root) / name.lower()
@@ -202,11 +203,24 @@ def private_layers() -> Iterator[Path]:
         yield Path(root)
 
 
-def check_in_process(path: Path) -> tuple[int, str, str]:
+def in_process(*argv: str) -> tuple[int, str, str]:
+    """`ergod ARGV` in this process: exit code, stdout, stderr."""
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main(["config", "check", str(path)])
+        code = main(list(argv))
     return code, out.getvalue(), err.getvalue()
+
+
+def installed(*argv: str) -> subprocess.CompletedProcess[str]:
+    """The installed `ergod ARGV` as a user runs it (no ERGOD_DEBUG)."""
+    env = {k: v for k, v in os.environ.items() if k != "ERGOD_DEBUG"}
+    return subprocess.run(
+        [str(ERGOD), *argv], env=env, capture_output=True, text=True, errors="replace", timeout=30
+    )
+
+
+def check_in_process(path: Path) -> tuple[int, str, str]:
+    return in_process("config", "check", str(path))
 
 
 def assert_clear_answer(doc: Doc, path: Path, code: int, out: str, err: str) -> None:
@@ -241,15 +255,7 @@ def test_config_check_answers_every_document_clearly(private_layers: Path, doc: 
 def test_the_installed_ergod_answers_them_too(private_layers: Path, doc: Doc) -> None:
     path = private_layers / "fuzz-installed.toml"
     path.write_bytes(doc.data)
-    env = {k: v for k, v in os.environ.items() if k != "ERGOD_DEBUG"}
-    done = subprocess.run(
-        [str(ERGOD), "config", "check", str(path)],
-        env=env,
-        capture_output=True,
-        text=True,
-        errors="replace",
-        timeout=30,
-    )
+    done = installed("config", "check", str(path))
     assert_clear_answer(doc, path, done.returncode, done.stdout, done.stderr)
 
 

@@ -10,24 +10,17 @@ no traceback, nothing simulated on stdout. Valid traces must simulate (exit 0).
 
 from __future__ import annotations
 
-import contextlib
-import io
-import os
-import subprocess
-import sys
-import tempfile
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_fuzz_config import in_process, installed, private_layers
 
-from ergod.cli import main
 from ergod.engine.model import EventKind
 
-ERGOD = Path(sys.executable).with_name("ergod")
+__all__ = ["private_layers"]  # the fixture, shared with test_fuzz_config.py
 EVENTS = [e.value for e in EventKind]
 
 
@@ -127,23 +120,8 @@ def valid_traces(draw: st.DrawFn) -> Trace:
     return Trace("\n".join(lines).encode(), None, "valid")
 
 
-@pytest.fixture(scope="module")
-def private_dirs() -> Iterator[Path]:
-    with tempfile.TemporaryDirectory() as root, pytest.MonkeyPatch.context() as mp:
-        for name in ("XDG_CONFIG_HOME", "XDG_STATE_HOME", "XDG_RUNTIME_DIR"):
-            directory = Path(root) / name.lower()
-            directory.mkdir(mode=0o700)
-            mp.setenv(name, str(directory))
-        mp.setenv("ERGOD_SYSTEM_DIR", str(Path(root) / "etc"))
-        mp.setenv("ERGOD_DEBUG", "1")  # a bug raises instead of becoming exit 1
-        yield Path(root)
-
-
 def simulate_in_process(path: Path) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main(["simulate", "--trace", str(path), "--json"])
-    return code, out.getvalue(), err.getvalue()
+    return in_process("simulate", "--trace", str(path), "--json")
 
 
 def assert_names_the_line(trace: Trace, path: Path, code: int, out: str, err: str) -> None:
@@ -156,8 +134,8 @@ def assert_names_the_line(trace: Trace, path: Path, code: int, out: str, err: st
 
 @settings(max_examples=300, deadline=None)
 @given(trace=malformed_traces())
-def test_the_first_bad_line_is_named(private_dirs: Path, trace: Trace) -> None:
-    path = private_dirs / "bad.trace"
+def test_the_first_bad_line_is_named(private_layers: Path, trace: Trace) -> None:
+    path = private_layers / "bad.trace"
     path.write_bytes(trace.data)
     code, out, err = simulate_in_process(path)
     assert_names_the_line(trace, path, code, out, err)
@@ -165,8 +143,8 @@ def test_the_first_bad_line_is_named(private_dirs: Path, trace: Trace) -> None:
 
 @settings(max_examples=100, deadline=None)
 @given(trace=valid_traces())
-def test_a_valid_trace_simulates(private_dirs: Path, trace: Trace) -> None:
-    path = private_dirs / "good.trace"
+def test_a_valid_trace_simulates(private_layers: Path, trace: Trace) -> None:
+    path = private_layers / "good.trace"
     path.write_bytes(trace.data)
     code, out, err = simulate_in_process(path)
     assert (code, err) == (0, ""), trace.data
@@ -175,25 +153,17 @@ def test_a_valid_trace_simulates(private_dirs: Path, trace: Trace) -> None:
 
 @settings(max_examples=10, deadline=None)
 @given(trace=malformed_traces())
-def test_the_installed_ergod_names_it_too(private_dirs: Path, trace: Trace) -> None:
-    path = private_dirs / "bad-installed.trace"
+def test_the_installed_ergod_names_it_too(private_layers: Path, trace: Trace) -> None:
+    path = private_layers / "bad-installed.trace"
     path.write_bytes(trace.data)
-    env = {k: v for k, v in os.environ.items() if k != "ERGOD_DEBUG"}
-    done = subprocess.run(
-        [str(ERGOD), "simulate", "--trace", str(path)],
-        env=env,
-        capture_output=True,
-        text=True,
-        errors="replace",
-        timeout=30,
-    )
+    done = installed("simulate", "--trace", str(path))
     assert_names_the_line(trace, path, done.returncode, done.stdout, done.stderr)
 
 
 @pytest.mark.parametrize("breaker", ["\r", "\x0c", "\x1c", "\x85", "\u2028"])
-def test_line_numbers_count_newlines_only(private_dirs: Path, breaker: str) -> None:
+def test_line_numbers_count_newlines_only(private_layers: Path, breaker: str) -> None:
     # Before: str.splitlines() broke the comment in two and refused its second half.
-    path = private_dirs / "comment.trace"
+    path = private_layers / "comment.trace"
     path.write_text(f"0,input\n# a{breaker}b\nsoon,input\n", encoding="utf-8")
     code, _, err = simulate_in_process(path)
     assert (code, err) == (2, f"ergod: {path}:3: expected a time in seconds, found 'soon'\n")
