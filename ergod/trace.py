@@ -76,5 +76,13 @@ def read_trace(path: Path) -> list[TraceEvent]:
 
 
 def format_trace(events: Iterable[tuple[float, EventKind]]) -> str:
-    """The text form of events, as `parse_trace` reads it back."""
-    return "".join(f"{t:g},{kind.value}\n" for t, kind in events)
+    """The text form of events, as `parse_trace` reads it back (times exactly: `:g`
+    kept six digits, so past 11.5 days a trace's inputs collapsed to 10 s steps)."""
+    return "".join(f"{_seconds(t)},{kind.value}\n" for t, kind in events)
+
+
+def _seconds(t: float) -> str:
+    # repr() is the shortest text that reads back as the same float; whole seconds
+    # stay "120", not "120.0".
+    t = float(t)
+    return f"{t:.0f}" if t.is_integer() and abs(t) < 1e15 else repr(t)

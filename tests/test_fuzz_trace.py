@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from test_fuzz_config import in_process, installed, private_layers
 
 from ergod.engine.model import EventKind
+from ergod.trace import format_trace, parse_trace
 
 __all__ = ["private_layers"]  # the fixture, shared with test_fuzz_config.py
 EVENTS = [e.value for e in EventKind]
@@ -167,3 +168,18 @@ def test_line_numbers_count_newlines_only(private_layers: Path, breaker: str) ->
     path.write_text(f"0,input\n# a{breaker}b\nsoon,input\n", encoding="utf-8")
     code, _, err = simulate_in_process(path)
     assert (code, err) == (2, f"ergod: {path}:3: expected a time in seconds, found 'soon'\n")
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.floats(0, 1e9, allow_nan=False).map(lambda t: round(t, 3)),
+            st.sampled_from(list(EventKind)),
+        ),
+        max_size=30,
+    ).map(sorted)
+)
+def test_format_trace_reads_back_exactly(pairs: list[tuple[float, EventKind]]) -> None:
+    # Before: `:g` kept six digits, so 30 days of workday() inputs came back in 10 s steps.
+    text = format_trace(pairs)
+    assert [(e.t, e.kind) for e in parse_trace(text.split("\n"))] == pairs
