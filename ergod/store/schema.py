@@ -18,6 +18,8 @@ Contract:
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sqlite3
 from datetime import datetime, timedelta, timezone
 from enum import Enum
@@ -227,6 +229,10 @@ def open_store(path: Path) -> sqlite3.Connection:
     and lets OSError / sqlite3.OperationalError (read-only, full disk) through.
     """
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    # Private from the first byte, whatever the umask or the directory's mode:
+    # SQLite gives the -wal and -shm files the database file's permissions.
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
     conn = sqlite3.connect(path, isolation_level=None, timeout=5.0, check_same_thread=False)
     try:
         version = check_readable(conn, path)
