@@ -14,18 +14,23 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import os
+import random
 import re
+import socket
 import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_e2e_daemon import Daemon, ergod, private_env, status, wait_for
 
 from ergod.cli import main
 from ergod.config.schema import KEYS
@@ -211,9 +216,10 @@ def in_process(*argv: str) -> tuple[int, str, str]:
     return code, out.getvalue(), err.getvalue()
 
 
-def installed(*argv: str) -> subprocess.CompletedProcess[str]:
-    """The installed `ergod ARGV` as a user runs it (no ERGOD_DEBUG)."""
-    env = {k: v for k, v in os.environ.items() if k != "ERGOD_DEBUG"}
+def installed(*argv: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """The installed `ergod ARGV` as a user runs it (no ERGOD_DEBUG), in `env`
+    (default: this process's environment)."""
+    env = {k: v for k, v in (env or os.environ).items() if k != "ERGOD_DEBUG"}
     return subprocess.run(
         [str(ERGOD), *argv], env=env, capture_output=True, text=True, errors="replace", timeout=30
     )
@@ -286,3 +292,115 @@ def test_a_long_notify_timeout_still_fits_the_wire() -> None:
 
     assert expire_timeout_ms(36500 * 86400.0) == 2**31 - 1
     assert expire_timeout_ms(30.0) == 30_000
+
+
+# ---- the running daemon: live reloads and the control socket ---------------------
+
+# The daemon's known good configuration, observable through `status`: the next
+# break is a stretch within 7 minutes (the defaults would say 20).
+GOOD = '[breaks.stretch]\nevery = "7m"\n\n[breaks.movement]\nenabled = false\n'
+GOOD_EVERY = 420.0
+
+
+@dataclass
+class Running:
+    env: dict[str, str]
+    user_file: Path
+    daemon: Daemon
+    pid: int
+
+
+@pytest.fixture(scope="module")
+def running_daemon() -> Iterator[Running]:
+    """One headless `ergod run` (schedule-only, console notices) with GOOD in force."""
+    with tempfile.TemporaryDirectory() as root:
+        env = private_env(Path(root))
+        user_file = Path(env["XDG_CONFIG_HOME"]) / "ergod" / "config.toml"
+        user_file.parent.mkdir(parents=True)
+        user_file.write_text(GOOD)
+        with Daemon(env) as daemon:
+            first = wait_for(lambda: status(env), 15, "the control socket")
+            yield Running(env, user_file, daemon, first["pid"])
+            assert daemon.stop() == 0, daemon.output
+
+
+def _good_still_in_force(running: Running) -> None:
+    now = status(running.env)
+    assert now is not None, "ergod status got no answer"
+    assert now["pid"] == running.pid
+    assert now["next"]["kind"] == "stretch", now["next"]
+    assert 0 <= now["next"]["in_seconds"] <= GOOD_EVERY, now["next"]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
+@given(doc=documents)
+def test_a_live_reload_refuses_each_broken_config(running_daemon: Running, doc: Doc) -> None:
+    running_daemon.user_file.write_bytes(doc.data)
+    checked = installed("config", "check", env=running_daemon.env)
+    if checked.returncode == 0:
+        running_daemon.user_file.write_text(GOOD)
+        return  # a harmless mutation: nothing to refuse
+    assert checked.returncode == 2, checked.stderr
+    problems = [line for line in checked.stdout.splitlines() if line]
+    refused = ergod(running_daemon.env, "reload")
+    assert refused.returncode == 1, (doc.what, refused.stdout, refused.stderr)
+    assert "Traceback" not in refused.stderr
+    assert "last good configuration" in refused.stderr
+    # The daemon names the same file, line and key as `ergod config check`.
+    for problem in problems:
+        assert problem in refused.stderr, (doc.what, problem, refused.stderr)
+    _good_still_in_force(running_daemon)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_a_burst_of_junk_on_the_control_socket(running_daemon: Running, seed: int) -> None:
+    """Random bytes, oversized lines, JSON of the wrong shape and half-sent requests
+    against the real daemon: each gets an error reply (or, if it left early, none),
+    and `ergod status` answers from the same process afterwards."""
+    rng = random.Random(seed)
+    path = Path(running_daemon.env["XDG_RUNTIME_DIR"]) / "ergod" / "control.sock"
+    for _ in range(40):
+        payload, complete = _junk(rng)
+        reply = _send(path, payload, complete)
+        if complete:
+            assert reply is not None, payload[:80]
+            assert reply["ok"] is False and reply["error"], (payload[:80], reply)
+    _good_still_in_force(running_daemon)
+    assert ergod(running_daemon.env, "status").returncode == 0
+
+
+def _junk(rng: random.Random) -> tuple[bytes, bool]:
+    """A request the daemon must refuse, and whether it is sent whole."""
+    shape = rng.choice(["bytes", "huge", "json", "command", "seconds", "half"])
+    if shape == "bytes":
+        return rng.randbytes(rng.randint(1, 4096)) + b"\n", True
+    if shape == "huge":
+        return b"{" + rng.randbytes(rng.randint(70_000, 2_000_000)), True
+    if shape == "json":
+        value = rng.choice(["[]", '"status"', "null", "1e999", '{"command": null}', "{}"])
+        return value.encode() + b"\n", True
+    if shape == "command":
+        name = rng.choice(["", "STATUS ", "stop", "shutdown", "reload\u0000", "st\u00e4tus"])
+        return json.dumps({"command": name}).encode() + b"\n", True
+    if shape == "seconds":
+        seconds = rng.choice([-1, 0, 1e308, "30", True, [1], 10**30])
+        return json.dumps({"command": "pause", "seconds": seconds}).encode() + b"\n", True
+    return b'{"command": "pau', False
+
+
+def _send(path: Path, payload: bytes, complete: bool) -> dict[str, Any] | None:
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+        sock.settimeout(10)
+        sock.connect(str(path))
+        try:
+            sock.sendall(payload)
+            sock.shutdown(socket.SHUT_WR)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the daemon answered "too large" and closed while we were sending
+        if not complete:
+            return None
+        reply = b""
+        while chunk := sock.recv(65536):
+            reply += chunk
+    decoded: dict[str, Any] = json.loads(reply)
+    return decoded
