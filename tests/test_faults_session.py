@@ -26,27 +26,11 @@ from typing import Any
 import pytest
 from conftest import _DBUS_CONFIG, require_tool, running_dunst, stop_process
 from test_e2e_daemon import Daemon, outcomes, private_env, status, wait_for
+from test_faults_store import fast_config
 
 pytestmark = pytest.mark.e2e
 
-CONFIG = """\
-[activity]
-source = "none"
-
-[breaks.stretch]
-every = "2s"
-duration = "1s"
-grace = "0.5s"
-repeat = "0.5s"
-max_prompts = 1
-
-[breaks.movement]
-enabled = false
-
-[notify]
-backend = "freedesktop"
-timeout = "60s"
-"""
+CONFIG = '[activity]\nsource = "none"\n\n' + fast_config(2, 1, 0.5, backend="freedesktop")
 
 # conftest's minimal bus, listening on a path instead of in a directory.
 BUS_CONFIG = _DBUS_CONFIG.replace("unix:dir={socket_dir}", "unix:path={path}")

@@ -37,20 +37,18 @@ from test_e2e_daemon import ERGOD, Daemon, outcomes, private_env, status, wait_f
 
 pytestmark = pytest.mark.e2e
 
-FAST = """\
-[breaks.stretch]
-every = "1s"
-duration = "0.5s"
-grace = "0.3s"
-repeat = "0.3s"
-max_prompts = 1
 
-[breaks.movement]
-enabled = false
+def fast_config(every: float, duration: float, grace: float, backend: str = "console") -> str:
+    """A seconds-scale configuration: stretch breaks only, one prompt each, so
+    breaks resolve (ignored, in schedule-only mode) every `every + grace` s."""
+    return (
+        f'[breaks.stretch]\nevery = "{every:g}s"\nduration = "{duration:g}s"\n'
+        f'grace = "{grace:g}s"\nrepeat = "{grace:g}s"\nmax_prompts = 1\n\n'
+        f'[breaks.movement]\nenabled = false\n\n[notify]\nbackend = "{backend}"\ntimeout = "60s"\n'
+    )
 
-[notify]
-backend = "console"
-"""
+
+FAST = fast_config(1, 0.5, 0.3)
 
 TABLES = ("breaks", "bouts", "activity", "daemon_events")
 ROUNDS = 50
