@@ -5,9 +5,14 @@ numbers, "1e999", empty strings, near-miss key names, a deleted quote or bracket
 random and invalid UTF-8 bytes, very long lines) and runs `ergod config check FILE`
 in-process (hundreds of examples) and, for fewer examples, as the installed
 `ergod` would be run. For every document: exit 0 or 2, never a traceback, no
-exception escaping; on 2, each problem line names the file and the stderr count
-matches them. Mutations that are wrong for every key (a table, an array, `inf`,
-a value beyond any bound) must be refused on their own line, naming their key.
+exception escaping; on 2, each problem line (stdout) names the file and stderr's
+one line counts them. Mutations that are wrong for every key (a table, an array,
+`inf`, a duration beyond 100 years) must be refused on their line, naming their key.
+
+Then against one running headless `ergod run`: broken user configs through
+`ergod reload` (exit 1 with config check's own problem lines, the last good
+config still in force as `status` shows), and bursts of junk on the control socket
+(error replies; the same daemon answers `status` afterwards).
 """
 
 from __future__ import annotations
