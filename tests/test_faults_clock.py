@@ -14,9 +14,12 @@ clocks it injects (CHILD below):
   SuspendDetector watches), and to the wall clock, as a real suspend does;
 * a zone change sets TZ and calls `time.tzset()`, as a process sees it.
 
+The daemon runs in schedule-only mode (no display), and for the suspend also
+idle-first on Xvfb with xdotool playing a user who keeps working.
+
 The child counts resolved breaks (the daemon's own "today" counts) before and
 after the fault and prints one JSON line; prompts come every 2 s of engine time
-(schedule-only mode, stretch every 2 s, one prompt per break). "Lost" means no
+(stretch every 2 s, one prompt per break). "Lost" means no
 two more breaks within a 15 s safety timeout; "burst" means more breaks than
 the engine time since the fault allows. Neither is a speed measurement.
 """
@@ -34,6 +37,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from conftest import require_tool
 from test_e2e_daemon import ERGOD, private_env
 from test_faults_store import fast_config
 
@@ -43,7 +47,7 @@ EVERY = 2.0
 CONFIG = fast_config(EVERY, 1, 0.5)
 
 CHILD = r"""
-import json, logging, os, sys, threading, time
+import json, logging, os, subprocess, sys, threading, time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -120,11 +124,23 @@ def scenario():
         e1, r1 = engine_clock(), resolved()
         result["breaks_after"] = r1 - r0
         result["allowed_after"] = int((e1 - e0) / EVERY) + 2
+        result["mode"] = daemon._mode()
     finally:
         print(json.dumps(result), flush=True)
         daemon.stop()
 
 
+def wiggle():
+    # A user at the desk throughout (the x11 variant): xdotool moves the pointer.
+    x = 0
+    while True:
+        x = (x + 7) % 500
+        subprocess.run(["xdotool", "mousemove", str(100 + x), "200"], check=False)
+        time.sleep(0.25)
+
+
+if os.environ.get("FAULT_MOUSE"):
+    threading.Thread(target=wiggle, daemon=True).start()
 threading.Thread(target=scenario, daemon=True).start()
 sys.exit(daemon.run())
 """
@@ -133,10 +149,11 @@ BERLIN = "Europe/Berlin"
 NEW_YORK = "America/New_York"
 
 
-def run_child(tmp_path: Path, fault: str) -> tuple[dict[str, Any], str, Path]:
-    env = private_env(tmp_path, TZ=BERLIN)
+def run_child(tmp_path: Path, fault: str, **extra_env: str) -> tuple[dict[str, Any], str, Path]:
+    env = private_env(tmp_path, TZ=BERLIN, **extra_env)
     config = tmp_path / "clock.toml"
-    config.write_text(CONFIG)
+    source = extra_env.get("FAULT_SOURCE", "none")
+    config.write_text(f'[activity]\nsource = "{source}"\n\n' + CONFIG)
     done = subprocess.run(
         [sys.executable, "-c", CHILD, str(config), fault, str(EVERY)],
         env=env,
@@ -222,12 +239,28 @@ def test_a_time_zone_change_is_followed_by_the_stored_local_times(tmp_path: Path
     )
 
 
-@pytest.mark.xfail(strict=True, reason=SUSPEND_BUG)
-def test_a_suspend_neither_bursts_nor_loses_prompts(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "mode",
+    [
+        pytest.param("schedule-only", marks=pytest.mark.xfail(strict=True, reason=SUSPEND_BUG)),
+        pytest.param("idle-first", marks=pytest.mark.x11),
+    ],
+)
+def test_a_suspend_neither_bursts_nor_loses_prompts(
+    tmp_path: Path, mode: str, request: pytest.FixtureRequest
+) -> None:
     """An hour asleep (BOOTTIME and the wall clock jump, MONOTONIC does not): the
     daemon notices the sleep, prompts resume at the usual pace, and the summary
-    counts every stored break in the weeks of its local time."""
-    result, output, db = run_child(tmp_path, "suspend")
+    counts every stored break in the weeks of its local time. In `idle-first` the
+    daemon watches a real X server (Xvfb) where xdotool plays a user who keeps
+    working; in `schedule-only` it has no activity source."""
+    extra: dict[str, str] = {}
+    if mode == "idle-first":
+        require_tool("xdotool")
+        display = request.getfixturevalue("xvfb")
+        extra = {"DISPLAY": display, "FAULT_MOUSE": "1", "FAULT_SOURCE": "x11"}
+    result, output, db = run_child(tmp_path, "suspend", **extra)
+    assert result.get("mode") == mode, result
     check_prompts(result, output)
     assert "resumed after 3600 s asleep" in output, output
     stored = breaks(db)
