@@ -38,25 +38,34 @@ def parse_trace(lines: Iterable[str], source: str = "<trace>") -> list[TraceEven
         where = f"{source}:{number}"
         parts = [p.strip() for p in text.split(",")]
         if len(parts) != 2:
-            raise UsageError(f"{where}: expected SECONDS,EVENT, found {text!r}")
+            raise UsageError(f"{where}: expected SECONDS,EVENT, found {_shown(text)}")
         stamp, name = parts
         try:
             t = float(stamp)
         except ValueError:
-            raise UsageError(f"{where}: expected a time in seconds, found {stamp!r}") from None
+            raise UsageError(
+                f"{where}: expected a time in seconds, found {_shown(stamp)}"
+            ) from None
         if not math.isfinite(t):
-            raise UsageError(f"{where}: expected a finite time in seconds, found {stamp!r}")
+            raise UsageError(f"{where}: expected a finite time in seconds, found {_shown(stamp)}")
         kind = _NAMES.get(name.lower())
         if kind is None:
             hint = difflib.get_close_matches(name.lower(), list(_NAMES), n=1)
             known = ", ".join(_NAMES)
             tip = f" (did you mean {hint[0]!r}?)" if hint else f"; known events: {known}"
-            raise UsageError(f"{where}: unknown event {name!r}{tip}")
+            raise UsageError(f"{where}: unknown event {_shown(name)}{tip}")
         if t < last:
             raise UsageError(f"{where}: time goes backwards ({stamp} after {last:g})")
         last = t
         events.append(TraceEvent(t, kind, number))
     return events
+
+
+def _shown(text: str, limit: int = 60) -> str:
+    # A 300 kB line should not come back as a 300 kB error message.
+    if len(text) <= limit:
+        return repr(text)
+    return f"{text[:limit]!r}... ({len(text)} characters)"
 
 
 def read_trace(path: Path) -> list[TraceEvent]:

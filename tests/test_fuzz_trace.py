@@ -3,9 +3,10 @@
 Hypothesis writes a valid trace (events, comments with any text, blank lines,
 CRLF endings) and spoils one line: no comma, too many fields, a time that is not
 a finite number, an unknown event, a time going backwards, bytes that are not
-UTF-8. The test computes that line's number as an editor shows it (counting
-newlines) and expects exactly one stderr line `ergod: FILE:LINE: ...`, exit 2,
-no traceback, nothing simulated on stdout. Valid traces must simulate (exit 0).
+UTF-8, a line of up to 300 kB. The test computes that line's number as an editor
+shows it (counting newlines) and expects exactly one stderr line
+`ergod: FILE:LINE: ...` of a few hundred characters at most, exit 2, no
+traceback, nothing simulated on stdout. Valid traces must simulate (exit 0).
 """
 
 from __future__ import annotations
@@ -70,7 +71,7 @@ def _last_time(lines: list[str]) -> float | None:
 
 @st.composite
 def spoiled_lines(draw: st.DrawFn, before: float | None) -> tuple[str | bytes, str]:
-    kinds = ["no comma", "fields", "time", "inf", "event", "utf8"]
+    kinds = ["no comma", "fields", "time", "inf", "event", "utf8", "long"]
     if before is not None and before > 0:
         kinds.append("backwards")
     kind = draw(st.sampled_from(kinds))
@@ -88,6 +89,11 @@ def spoiled_lines(draw: st.DrawFn, before: float | None) -> tuple[str | bytes, s
     if kind == "event":
         name = draw(st.sampled_from(["typing", "inputs", "lockk", "", "resume", "\u00e9vent"]))
         return f"{t!r},{name}", kind
+    if kind == "long":
+        filler = draw(st.sampled_from(["x", "9", " ", "\u00e9"])) * draw(
+            st.integers(1_000, 300_000)
+        )
+        return draw(st.sampled_from([f"{t!r},{filler}", f"{filler},{event}"])), kind
     if kind == "backwards":
         assert before is not None
         return f"{before - draw(st.sampled_from([0.001, 1.0, before]))!r},{event}", kind
@@ -131,6 +137,7 @@ def assert_names_the_line(trace: Trace, path: Path, code: int, out: str, err: st
     assert out == "", trace.what
     assert err.startswith(f"ergod: {path}:{trace.bad_line}: "), (trace.what, err)
     assert err.count("\n") == 1 and err.endswith("\n"), err
+    assert len(err) < len(str(path)) + 300, "a long line is echoed whole"
 
 
 @settings(max_examples=300, deadline=None)
