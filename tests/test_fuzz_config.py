@@ -245,6 +245,7 @@ def assert_clear_answer(doc: Doc, path: Path, code: int, out: str, err: str) -> 
     assert problems, doc.what
     for problem in problems:
         assert problem.startswith(f"{path}:") or problem.startswith(f"{path} "), (doc.what, problem)
+        assert len(problem) < len(str(path)) + 500, f"{doc.what}: a long value echoed whole"
     count = len(problems)
     assert err == f"ergod: {count} problem{'s' if count != 1 else ''} found\n", (doc.what, err)
     if doc.key is not None:
@@ -409,3 +410,12 @@ def _send(path: Path, payload: bytes, complete: bool) -> dict[str, Any] | None:
             reply += chunk
     decoded: dict[str, Any] = json.loads(reply)
     return decoded
+
+
+def test_a_long_value_is_shown_shortened(private_layers: Path) -> None:
+    path = private_layers / "long.toml"
+    path.write_text(f'[sitting]\nbreak_after = "{"x" * 300_000}"\n')
+    code, out, _ = check_in_process(path)
+    assert code == 2
+    assert out.startswith(f"{path}:2:1: sitting.break_after: expected a duration")
+    assert out.endswith(f'found "{"x" * 199}... (300002 characters)\n')

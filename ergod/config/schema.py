@@ -86,13 +86,20 @@ def toml_literal(value: object) -> str:
     return str(isoformat()) if callable(isoformat) else type(value).__name__
 
 
+_SHOWN_LIMIT = 200
+
+
 def show_value(value: object) -> str:
     """A value found in a file, for messages: as TOML, but a table is "a table"."""
     if isinstance(value, dict):
         return "a table"
     if isinstance(value, list) and any(isinstance(v, dict) for v in value):
         return "a list of tables"
-    return toml_literal(value)
+    text = toml_literal(value)
+    # A 300 kB string in a file should not come back as a 300 kB message.
+    if len(text) > _SHOWN_LIMIT:
+        return f"{text[:_SHOWN_LIMIT]}... ({len(text)} characters)"
+    return text
 
 
 @dataclass(frozen=True)
