@@ -46,7 +46,7 @@ from ergod.engine import (
 from ergod.engine.presence import Presence
 from ergod.environment import Environment
 from ergod.quiet import QuietProbe, QuietState
-from ergod.wakeups import Wakeups, WallClock, utc_now
+from ergod.wakeups import RECHECK, Wakeups, WallClock, utc_now
 
 if TYPE_CHECKING:
     from ergod.activity import SourceChoice
@@ -72,6 +72,14 @@ class _Today:
 
     outcomes: Counter[tuple[str, str]] = field(default_factory=Counter)
     last: BreakRecord | None = None
+
+
+def _seconds(env: Environment, name: str, default: float) -> float:
+    """A test's override of a wait (`ERGOD_*_SECONDS`); `default` otherwise."""
+    try:
+        return max(0.1, float(env.environ.get(name, "") or default))
+    except ValueError:
+        return default
 
 
 class Daemon:
@@ -113,7 +121,8 @@ class Daemon:
         self._choice: SourceChoice | None = None
         self._notify: NotifierChoice | None = None
         self._sessions: list[Any] = []
-        self._wakeups = Wakeups(self._clock, wall, lambda: self._post(self._tick))
+        recheck = _seconds(env, "ERGOD_RECHECK_SECONDS", RECHECK)
+        self._wakeups = Wakeups(self._clock, wall, lambda: self._post(self._tick), recheck)
         self._control: Any = None
         self._lock: Any = None
         self._suspend: Any = None
@@ -407,11 +416,7 @@ class Daemon:
         self._reprobe_at = self._clock() + self._reprobe_interval(REPROBE_AFTER_FAILURE)
 
     def _reprobe_interval(self, default: float) -> float:
-        text = self._env.environ.get("ERGOD_REPROBE_SECONDS", "")
-        try:
-            return max(0.1, float(text)) if text else default
-        except ValueError:
-            return default
+        return _seconds(self._env, "ERGOD_REPROBE_SECONDS", default)
 
     def _reprobe(self, t: float) -> None:
         """Schedule-only by necessity: is the configured source back?"""
@@ -604,6 +609,10 @@ class Daemon:
     def _sync(self) -> None:
         """After every job: arm or cancel the return watch, place the one-shot."""
         source = self._choice.source if self._choice else None
+        if source is None and self._p.wants_watch:
+            # Schedule-only mode has no return watch to wait for (after a
+            # wake, an unlock, at start): the user counts as back now.
+            self._effects(self._p.returned(self._clock()))
         if source is not None:
             want = self._p.wants_watch
             if want and not self._armed:

@@ -12,7 +12,14 @@ the two:
   backward wall-clock jump can make it.
 * `weekly(...)` and `every(...)` hold the fixed-time and periodic jobs.
 * `local(t)` / `local_now()` turn engine moments into aware local times in the
-  local zone (a zone, not a fixed offset, so DST is right).
+  local zone (a zone, not a fixed offset, so DST is right), read afresh each
+  time so a time-zone change is followed.
+
+APScheduler sleeps on the monotonic clock until a wall-clock moment: after the
+wall clock steps back an hour, a placed job would sit an hour too far ahead.
+So while a job is pending the scheduler never sleeps longer than `RECHECK`,
+and each time it looks it places the one-shot again if `wall - boottime` has
+moved (a clock step). With no job pending it sleeps until woken.
 
 Threading contract: `place`, `weekly`, `every`, `remove` are called from the
 engine thread; the jobs run on the scheduler's thread. A job that touches
@@ -30,6 +37,10 @@ from ergod.activity.base import Clock
 
 HORIZON = 600.0
 """The furthest ahead (s) a one-shot job is placed; see the module docstring."""
+RECHECK = 60.0
+"""Longest scheduler sleep (s) while a job is pending; `ERGOD_RECHECK_SECONDS` for tests."""
+STEP = 1.0
+"""A change of `wall - boottime` larger than this (s) is a clock step."""
 
 WallClock = Callable[[], datetime]
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -42,17 +53,34 @@ def utc_now() -> datetime:
 class Wakeups:
     """The daemon's scheduler; `fire` is called (on the scheduler thread) at each one-shot."""
 
-    def __init__(self, clock: Clock, wall: WallClock, fire: Callable[[], None]) -> None:
+    def __init__(
+        self,
+        clock: Clock,
+        wall: WallClock,
+        fire: Callable[[], None],
+        recheck: float = RECHECK,
+    ) -> None:
         self._clock = clock
         self._wall = wall
         self._fire = fire
+        self._recheck = recheck
         self._scheduler: Any = None
+        self._moment: float | None = None  # what `place` was last asked for
+        self._offset = 0.0  # wall - boottime when it was placed
 
     def start(self) -> None:
         from apscheduler.executors.pool import ThreadPoolExecutor
         from apscheduler.schedulers.background import BackgroundScheduler
 
-        self._scheduler = BackgroundScheduler(
+        wakeups = self
+
+        class Scheduler(BackgroundScheduler):  # type: ignore[misc]
+            def _process_jobs(self) -> float | None:
+                wait: float | None = super()._process_jobs()
+                wakeups._follow_clock_steps()
+                return wait if wait is None else min(wait, wakeups._recheck)
+
+        self._scheduler = Scheduler(
             timezone=timezone.utc,
             executors={"default": ThreadPoolExecutor(max_workers=1)},
             job_defaults={"coalesce": True, "misfire_grace_time": None, "max_instances": 1},
@@ -67,15 +95,23 @@ class Wakeups:
 
     def local(self, t: float) -> datetime:
         """A moment on the engine's clock as an aware local time."""
-        from tzlocal import get_localzone
+        from tzlocal import reload_localzone
 
         wall = self._wall() + timedelta(seconds=t - self._clock())
-        return wall.astimezone(get_localzone())
+        return wall.astimezone(reload_localzone())
 
     def local_now(self) -> datetime:
-        from tzlocal import get_localzone
+        from tzlocal import reload_localzone
 
-        return self._wall().astimezone(get_localzone())
+        return self._wall().astimezone(reload_localzone())
+
+    def _wall_offset(self) -> float:
+        return self._wall().timestamp() - self._clock()
+
+    def _follow_clock_steps(self) -> None:
+        """Scheduler thread: after a wall-clock step, place the one-shot again."""
+        if self._moment is not None and abs(self._wall_offset() - self._offset) > STEP:
+            self.place(self._moment)
 
     # ---- jobs --------------------------------------------------------------
 
@@ -83,9 +119,11 @@ class Wakeups:
         """The one one-shot: at `moment` on the engine's clock, or none."""
         if self._scheduler is None:
             return
+        self._moment = moment
         if moment is None:
             self.remove("wake")
             return
+        self._offset = self._wall_offset()
         delay = min(max(0.0, moment - self._clock()), HORIZON)
         self._scheduler.add_job(
             self._fire,
