@@ -166,10 +166,58 @@ def toml_value(text: str) -> object:
         raise ValueError("expected a TOML value") from None
 
 
+MAX_BYTES = 1 << 20
+"""A configuration file larger than this is refused, not read."""
+PIPE_WAIT = 2.0
+"""How long (s) a pipe (`--config <(...)`) may take to deliver its text."""
+
+
+class _Unreadable(OSError):
+    """Reading stopped for a reason of ours (too large, a silent pipe)."""
+
+
+def _read_bytes(path: Path) -> bytes:
+    """At most MAX_BYTES from `path`, waiting at most PIPE_WAIT on a pipe or device.
+
+    A FIFO with no writer, or /dev/zero, must not hang `config check` or a
+    running daemon's reload; a process substitution still works.
+    """
+    import os
+    import select
+    import stat
+    import time
+
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        regular = stat.S_ISREG(os.fstat(fd).st_mode)
+        deadline = time.monotonic() + PIPE_WAIT
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            if not regular:
+                left = deadline - time.monotonic()
+                if left <= 0 or not select.select([fd], [], [], left)[0]:
+                    raise _Unreadable(0, f"nothing arrived within {PIPE_WAIT:g} s (a pipe?)")
+            try:
+                chunk = os.read(fd, 65536)
+            except BlockingIOError:
+                continue
+            if not chunk:
+                return b"".join(chunks)
+            size += len(chunk)
+            if size > MAX_BYTES:
+                raise _Unreadable(0, f"more than {MAX_BYTES // 1024} KiB")
+            chunks.append(chunk)
+    finally:
+        os.close(fd)
+
+
 def read_document(path: Path) -> Document | Problem:
     """The document in the file at `path`, or the Problem that stops reading it."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = _read_bytes(path).decode("utf-8")
+    except _Unreadable as exc:
+        return Problem(path, "", None, None, "a readable file", exc.strerror or str(exc))
     except (FileNotFoundError, NotADirectoryError):
         return Problem(path, "", None, None, "a readable file", NO_SUCH_FILE)
     except IsADirectoryError:
