@@ -157,15 +157,26 @@ class Worker:
 
 
 class Flood:
-    """One xdotool process moving the pointer `rate` times a second.
+    """One xdotool process moving the pointer (or, with `keys`, typing) `rate` times a second.
 
     xdotool runs each line of its stdin as it arrives, so a thread here
-    writes a batch of relative moves every BATCH_PERIOD on an absolute
-    schedule: the rate holds however long xdotool takes per batch.
+    writes a batch of relative moves every BATCH_PERIOD (or one key every
+    1/rate s) on an absolute schedule: the rate holds however long xdotool
+    takes per batch.
     """
 
-    def __init__(self, env: dict[str, str], rate: int) -> None:
-        self.per_batch = max(1, round(rate * BATCH_PERIOD))
+    def __init__(self, env: dict[str, str], rate: float, keys: bool = False) -> None:
+        self.per_batch = 1 if keys else max(1, round(rate * BATCH_PERIOD))
+        self._period = 1.0 / rate if keys else BATCH_PERIOD
+        # Moves to and fro: each one is a real motion event.
+        self._batch = (
+            "key --delay 0 x\n"
+            if keys
+            else "".join(
+                f"mousemove_relative -- {1 if i % 2 == 0 else -1} 0\n"
+                for i in range(self.per_batch)
+            )
+        )
         self.sent = 0
         self._proc = subprocess.Popen(["xdotool", "-"], stdin=subprocess.PIPE, env=env, text=True)
         self._stop = threading.Event()
@@ -174,16 +185,12 @@ class Flood:
 
     def _feed(self) -> None:
         assert self._proc.stdin is not None
-        # Moves to and fro: each one is a real motion event.
-        batch = "".join(
-            f"mousemove_relative -- {1 if i % 2 == 0 else -1} 0\n" for i in range(self.per_batch)
-        )
         due = time.monotonic()
         while not self._stop.is_set():
-            self._proc.stdin.write(batch)
+            self._proc.stdin.write(self._batch)
             self._proc.stdin.flush()
             self.sent += self.per_batch
-            due += BATCH_PERIOD
+            due += self._period
             self._stop.wait(max(0.0, due - time.monotonic()))
 
     def close(self) -> None:

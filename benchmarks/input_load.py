@@ -10,7 +10,7 @@ temporary HOME). Two windows of `--seconds` each feed the same input to all:
 
 * mouse: one `xdotool -` process fed `--rate` relative moves a second
   (input_cost.Flood's paced batches);
-* typing: one `xdotool -` process fed `key` commands at `--keys` a second.
+* typing: the same with `key` commands at `--keys` a second.
 
 Each process's CPU share is the delta of its user+system time (its children
 included, for Workrave) over the window, in % of one core, printed next to the
@@ -27,7 +27,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,42 +36,13 @@ import psutil
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from conftest import running_dbus_session, running_dunst, running_xvfb, stop_process
+from conftest import stop_process
 from input_cost import Flood, Worker
-from startup import daemon_env, record, started_daemon
+from startup import daemon_on_display, record
 
 WORKRAVE_SETTLE = 5.0  # seconds for Workrave to map its windows and start its timers
 CORE_TARGET = 0.5  # % of one core
 WORKRAVE_TARGET = 0.25
-
-
-class Typist:
-    """One xdotool process typing a key `rate` times a second, on an absolute schedule."""
-
-    def __init__(self, env: dict[str, str], rate: float) -> None:
-        self.sent = 0
-        self._period = 1.0 / rate
-        self._proc = subprocess.Popen(["xdotool", "-"], stdin=subprocess.PIPE, env=env, text=True)
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._feed, daemon=True)
-        self._thread.start()
-
-    def _feed(self) -> None:
-        assert self._proc.stdin is not None
-        due = time.monotonic()
-        while not self._stop.is_set():
-            self._proc.stdin.write("key --delay 0 x\n")
-            self._proc.stdin.flush()
-            self.sent += 1
-            due += self._period
-            self._stop.wait(max(0.0, due - time.monotonic()))
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=5)
-        assert self._proc.stdin is not None
-        self._proc.stdin.close()
-        self._proc.wait(timeout=30)
 
 
 @dataclass(frozen=True)
@@ -117,7 +87,7 @@ def start_workrave(env: dict[str, str], home: Path) -> tuple[subprocess.Popen[by
 
 
 def measure_window(
-    name: str, procs: dict[str, psutil.Process], bare: Worker, feed: Flood | Typist, seconds: float
+    name: str, procs: dict[str, psutil.Process], bare: Worker, feed: Flood, seconds: float
 ) -> Window:
     time.sleep(1.0)  # let the feed reach its pace
     first_seen, first_sent = bare.count(), feed.sent
@@ -141,10 +111,7 @@ def main() -> int:
     windows: list[Window] = []
     with (
         tempfile.TemporaryDirectory(prefix="ergod-bench-") as tmp,
-        running_xvfb() as display,
-        running_dbus_session() as bus,
-        running_dunst(display, bus),
-        started_daemon(daemon_env(Path(tmp), display, bus)) as (daemon, _ready),
+        daemon_on_display(Path(tmp)) as (display, bus, daemon),
     ):
         env = dict(os.environ, DISPLAY=display, DBUS_SESSION_BUS_ADDRESS=bus)
         env.pop("WAYLAND_DISPLAY", None)
@@ -159,7 +126,7 @@ def main() -> int:
                 windows.append(measure_window("mouse", procs, bare, flood, args.seconds))
             finally:
                 flood.close()
-            typist = Typist(env, args.keys)
+            typist = Flood(env, args.keys, keys=True)
             try:
                 windows.append(measure_window("typing", procs, bare, typist, args.seconds))
             finally:

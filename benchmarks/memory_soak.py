@@ -43,9 +43,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from conftest import running_dbus_session, running_dunst, running_xvfb
 from input_cost import Flood
-from startup import daemon_env, record, started_daemon
+from startup import daemon_on_display, record
 
 MIB = 2**20
 RSS_TARGET = 35.0  # MiB
@@ -196,10 +195,7 @@ def daemon(flood_seconds: float) -> tuple[tuple[float, float], tuple[float, floa
     """The running daemon's (RSS, USS) after READY=1 and after the flood; achieved rate."""
     with (
         tempfile.TemporaryDirectory(prefix="ergod-bench-") as tmp,
-        running_xvfb() as display,
-        running_dbus_session() as bus,
-        running_dunst(display, bus),
-        started_daemon(daemon_env(Path(tmp), display, bus)) as (proc, _ready),
+        daemon_on_display(Path(tmp)) as (display, _bus, proc),
     ):
         ps = psutil.Process(proc.pid)
         time.sleep(1.0)  # READY=1 comes before the first idle query settles

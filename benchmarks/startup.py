@@ -14,7 +14,8 @@ Targets (issue 7): `--help` and `status` under 150 ms wall; READY=1 under 0.6 s.
 
 This module also holds what the other benchmarks share about a running daemon:
 `daemon_env` (private dirs), `start_daemon` (spawn, wait for READY=1) and
-`record` (one line of run_all's closing table).
+`daemon_on_display` (all that on Xvfb + D-Bus + dunst) and `record` (one line
+of run_all's closing table).
 """
 
 from __future__ import annotations
@@ -87,6 +88,19 @@ def started_daemon(env: dict[str, str]) -> Iterator[tuple[subprocess.Popen[bytes
                 yield proc, ready
             finally:
                 stop_process(proc)
+
+
+@contextlib.contextmanager
+def daemon_on_display(tmp: Path) -> Iterator[tuple[str, str, subprocess.Popen[bytes]]]:
+    """Xvfb, a private D-Bus session, dunst, and `ergod run` on them (private dirs under
+    `tmp`), READY=1 received; yield (display, bus address, daemon process)."""
+    with (
+        running_xvfb() as display,
+        running_dbus_session() as bus,
+        running_dunst(display, bus),
+        started_daemon(daemon_env(tmp, display, bus)) as (proc, _ready),
+    ):
+        yield display, bus, proc
 
 
 def _wait_ready(sock: socket.socket, proc: subprocess.Popen[bytes]) -> float:
