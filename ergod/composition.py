@@ -27,6 +27,18 @@ def load(env: Environment, extra_files: Sequence[Path] = ()) -> LoadedConfig:
     return load_config(env, extra_files)
 
 
+def load_for_command(extra_files: Sequence[Path] = ()) -> tuple[Environment, LoadedConfig]:
+    """This process's environment and configuration, for a one-shot command:
+    problems raise ConfigError (exit 2); warnings (a locked key set) go to stderr."""
+    import sys
+
+    env = Environment.from_os()
+    loaded = load(env, extra_files)
+    for warning in loaded.warnings:
+        sys.stderr.write(f"ergod: warning: {warning}\n")
+    return env, loaded
+
+
 def engine_rules(config: Config) -> Rules:
     """The engine's rules from a configuration, exercise rotation included."""
     from ergod.exercises import load_library, rotations

@@ -28,7 +28,6 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -64,14 +63,6 @@ REPROBE_NONE_FOUND = 300.0
 """With no source found at start (e.g. started before the desktop), how often to look."""
 
 Job = Callable[[], None]
-
-
-@dataclass
-class _Today:
-    """Outcome counts since start, for `ergod status` (the store keeps history)."""
-
-    outcomes: Counter[tuple[str, str]] = field(default_factory=Counter)
-    last: BreakRecord | None = None
 
 
 def _seconds(env: Environment, name: str, default: float) -> float:
@@ -112,7 +103,8 @@ class Daemon:
         self._distrust_idle = False
         self._quiet = QuietState()
         self._probes: list[QuietProbe] = []
-        self._today = _Today()
+        # Outcome counts since start, for `ergod status` (the store keeps history).
+        self._outcomes: Counter[tuple[str, str]] = Counter()
         self._started = self._clock()
         self._loaded: LoadedConfig | None = None
         self._library: Library | None = None
@@ -509,8 +501,7 @@ class Daemon:
     def _resolved(self, record: BreakRecord) -> None:
         if self._recorder is not None:
             self._recorder.break_record(record)
-        self._today.outcomes[(record.kind.value, record.outcome.value)] += 1
-        self._today.last = record
+        self._outcomes[(record.kind.value, record.outcome.value)] += 1
         if record.first_prompt is not None and self._shown_kind == record.kind.value:
             assert self._notify is not None
             self._notify.notifier.close()
@@ -724,7 +715,7 @@ class Daemon:
             else None,
             "today": [
                 {"kind": kind, "outcome": outcome, "count": n}
-                for (kind, outcome), n in sorted(self._today.outcomes.items())
+                for (kind, outcome), n in sorted(self._outcomes.items())
             ],
             "rss_bytes": me.memory_info().rss,
             "cpu_seconds": sum(me.cpu_times()[:2]),

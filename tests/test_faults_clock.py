@@ -85,7 +85,7 @@ daemon = Daemon(Environment.from_os(), [Path(sys.argv[1])], clock=engine_clock, 
 
 
 def resolved():
-    return sum(daemon._today.outcomes.values())
+    return sum(daemon._outcomes.values())
 
 
 def wait_breaks(n, timeout=15.0):

@@ -63,13 +63,9 @@ def register(sub: Any) -> None:
 
 
 def _db_path(args: argparse.Namespace) -> Path:
-    from ergod.composition import load
-    from ergod.environment import Environment
+    from ergod.composition import load_for_command
 
-    env = Environment.from_os()
-    loaded = load(env, args.config)
-    for warning in loaded.warnings:
-        sys.stderr.write(f"ergod: warning: {warning}\n")
+    env, loaded = load_for_command(args.config)
     return loaded.config.store.db_path(env)
 
 

@@ -46,15 +46,11 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ergod.composition import engine_rules, load
-    from ergod.environment import Environment
+    from ergod.composition import engine_rules, load_for_command
     from ergod.simulation import simulate, timeline, to_json
     from ergod.trace import read_trace
 
-    env = Environment.from_os()
-    loaded = load(env, args.config)
-    for warning in loaded.warnings:
-        sys.stderr.write(f"ergod: warning: {warning}\n")
+    env, loaded = load_for_command(args.config)
     from ergod.summary.replay import check_arguments
 
     check_arguments(args)

@@ -57,15 +57,11 @@ def run(args: argparse.Namespace) -> int:
         current = IsoWeek.containing(date.today())
         weeks = [current.shifted(-i) for i in reversed(range(count))]
 
-    from ergod.composition import load
-    from ergod.environment import Environment
+    from ergod.composition import load_for_command
     from ergod.store import open_reader
     from ergod.summary.query import load_week
 
-    env = Environment.from_os()
-    loaded = load(env, args.config)
-    for warning in loaded.warnings:
-        sys.stderr.write(f"ergod: warning: {warning}\n")
+    env, loaded = load_for_command(args.config)
     with open_reader(loaded.config.store.db_path(env)) as reader:
         summaries = [load_week(reader, week) for week in weeks]
 
