@@ -18,14 +18,14 @@ import time
 from collections.abc import Callable, Iterator
 
 import pytest
-from conftest import require_tool, running_dbus_session
 from dbus_services import FakeLogind, FakeMutter, FakeScreenSaver
 from jeepney.bus_messages import message_bus
+from servers import require_tool, running_dbus_session
 
 from ergod.activity import gnome, logind, screensaver, select_source
 from ergod.activity.base import SessionEvent, SourceUnavailable
 from ergod.activity.suspend import ClockReading, Suspend, SuspendDetector, read_clocks
-from ergod.clock import now
+from ergod.daemon.clock import now
 from ergod.dbus import BusLink
 
 pytestmark = [

@@ -12,7 +12,7 @@ from config_support import World
 from ergod.config import ConfigError, Layer, Problem, check_files, load_config
 from ergod.config.layers import builtin_text, evaluate
 from ergod.config.schema import KEYS, Config
-from ergod.engine.rules import Rules
+from ergod.core.rules import Rules
 from ergod.environment import Environment, ensure_private_dir
 
 REPO = Path(__file__).resolve().parent.parent

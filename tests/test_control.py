@@ -34,7 +34,7 @@ from hypothesis import strategies as st
 
 from ergod.cli import main
 from ergod.cli.control import render_status, seconds_until
-from ergod.control import (
+from ergod.daemon.control import (
     MAX_REQUEST_BYTES,
     Command,
     ControlError,

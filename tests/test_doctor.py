@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import NotificationServer, stop_process
+from servers import NotificationServer, stop_process
 from test_service_support import ERGOD, ergod, private_env, wait_for_daemon
 
 CHECKS = ["config", "activity", "notifications", "store", "service", "daemon", "metrics"]

@@ -19,8 +19,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_fuzz_config import in_process, installed, private_layers
 
-from ergod.engine.model import EventKind
-from ergod.trace import format_trace, parse_trace
+from ergod.core.model import EventKind
+from ergod.replay.trace import format_trace, parse_trace
 
 __all__ = ["private_layers"]  # the fixture, shared with test_fuzz_config.py
 EVENTS = [e.value for e in EventKind]

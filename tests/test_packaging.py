@@ -20,7 +20,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import in_ci
+from servers import in_ci
 from test_service_support import REPO, private_env
 
 

@@ -33,8 +33,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from ergod.engine.model import BreakRecord, Outcome
-from ergod.engine.rules import Kind
+from ergod.core.model import BreakRecord, Outcome
+from ergod.core.rules import Kind
 from ergod.store import DaemonEvent, StoreWriter
 
 berlin = ZoneInfo("Europe/Berlin")

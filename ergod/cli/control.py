@@ -7,7 +7,7 @@
     ergod skip
     ergod reload
 
-Each sends one request over the control socket (`ergod.control`) and prints
+Each sends one request over the control socket (`ergod.daemon.control`) and prints
 the reply: `status` a short summary (or the result object with `--json`), the
 others the one-line confirmation the daemon sends back. Exit codes: 0 done,
 1 the daemon refused, 2 bad arguments, 3 no daemon running. `--until` is
@@ -77,7 +77,7 @@ def register(sub: Any) -> None:
 
 
 def _send(request: dict[str, object]) -> dict[str, Any]:
-    from ergod.control import send_request
+    from ergod.daemon.control import send_request
     from ergod.environment import Environment
 
     return send_request(Environment.from_os(), request)

@@ -23,6 +23,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from ergod.core.rules import Kind, KindRules, Rules
 from ergod.durations import (
     format_days,
     format_duration,
@@ -33,7 +34,6 @@ from ergod.durations import (
     parse_duration,
     parse_weekly_time,
 )
-from ergod.engine.rules import Kind, KindRules, Rules
 from ergod.environment import Environment
 
 
@@ -201,7 +201,7 @@ WEEKLY = ValueType(_parse_weekly, _write_weekly, _write_weekly, text=True)
 
 
 # Field types of an [[exercises.custom]] table. Checked here, with lines, so
-# `config check` points at the field; ergod.exercises checks the content again
+# `config check` points at the field; ergod.exercises.library checks the content again
 # (ids, built-in collisions, non-empty text) when it builds the cards.
 _EXERCISE_FIELDS: dict[str, str] = {
     "id": "a string",
@@ -396,7 +396,7 @@ class NotifyConfig:
 @dataclass(frozen=True)
 class ExercisesConfig:
     disabled: tuple[str, ...]  # exercise ids or focus areas
-    # [[exercises.custom]] tables, field types checked: ergod.exercises.load_library
+    # [[exercises.custom]] tables, field types checked: ergod.exercises.library.load_library
     # turns them into cards.
     custom: tuple[Mapping[str, Any], ...]
 

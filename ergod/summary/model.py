@@ -23,8 +23,8 @@ from datetime import date, datetime, timedelta
 from statistics import median
 from typing import Protocol
 
-from ergod.engine.model import Outcome
-from ergod.engine.rules import Kind
+from ergod.core.model import Outcome
+from ergod.core.rules import Kind
 from ergod.errors import UsageError
 
 KINDS: tuple[Kind, ...] = (Kind.STRETCH, Kind.MOVEMENT)

@@ -35,7 +35,7 @@ _CHART_W, _CHART_H, _TOP, _BOTTOM = 340, 220, 24, 34
 
 
 def render_html(summaries: Sequence[WeekSummary]) -> str:
-    from ergod.exercises import DISCLAIMER, RED_FLAGS
+    from ergod.exercises.library import DISCLAIMER, RED_FLAGS
 
     if not summaries:
         raise ValueError("no week to render")

@@ -179,6 +179,6 @@ def _table(rows: Sequence[Sequence[str]], widths: Sequence[int]) -> list[str]:
 
 
 def _disclaimer() -> list[str]:
-    from ergod.exercises import DISCLAIMER, RED_FLAGS
+    from ergod.exercises.library import DISCLAIMER, RED_FLAGS
 
     return [*textwrap.wrap(DISCLAIMER, WIDTH), *textwrap.wrap(RED_FLAGS, WIDTH)]

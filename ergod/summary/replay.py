@@ -27,17 +27,17 @@ from dataclasses import dataclass, fields
 from datetime import datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
 
-from ergod.engine.model import EventKind, Outcome
-from ergod.engine.rules import Kind, Rules
+from ergod.core.model import EventKind, Outcome
+from ergod.core.rules import Kind, Rules
 from ergod.summary.model import KINDS, IsoWeek
 
 if TYPE_CHECKING:
     from ergod.config import LoadedConfig
     from ergod.environment import Environment
-    from ergod.simulation import SimulationResult
+    from ergod.replay.simulation import SimulationResult
+    from ergod.replay.trace import TraceEvent
     from ergod.store import ActivitySpan, StoreReader
     from ergod.store.writer import StoreWriter
-    from ergod.trace import TraceEvent
 
 
 # Below the writer's backlog limit (10,000), so a long trace drops nothing.
@@ -185,7 +185,7 @@ def compare_week(
     reader: StoreReader, week: IsoWeek, zone: tzinfo, current: Rules, candidate: Rules
 ) -> dict[str, Any]:
     """Replay `week`'s recorded activity under both rules; the `--from-history` object."""
-    from ergod.simulation import simulate_pairs
+    from ergod.replay.simulation import simulate_pairs
 
     start, end = week_bounds(week, zone)
     pairs = history_inputs(reader.activity_between(start, end), start)
@@ -306,7 +306,7 @@ def from_history(args: argparse.Namespace, env: Environment, loaded: LoadedConfi
     import json
     from datetime import date
 
-    from ergod.composition import engine_rules, load
+    from ergod.config.compose import engine_rules, load
     from ergod.store import open_reader
 
     if args.week is not None:

@@ -82,7 +82,7 @@ class Report:
 
 
 def _quiet_log() -> logging.Logger:
-    log = logging.getLogger("ergod.doctor.probe")
+    log = logging.getLogger("ergod.fleet.doctor.probe")
     log.propagate = False
     log.handlers[:] = [logging.NullHandler()]
     return log
@@ -116,7 +116,7 @@ def check_config(env: Environment) -> tuple[Check, Config | None]:
 def check_activity(env: Environment, config: Config | None) -> Check:
     from ergod.activity import select_source
     from ergod.activity.base import SourceUnavailable
-    from ergod.clock import now
+    from ergod.daemon.clock import now
 
     preference = "auto" if config is None else str(config.activity.source.value)
     try:
@@ -174,7 +174,7 @@ def check_store(env: Environment, config: Config | None) -> Check:
 
 
 def check_service(env: Environment, runner: Callable[..., Any] | None = None) -> Check:
-    from ergod import service
+    from ergod.fleet import service
 
     try:
         executable: Path | None = service.ergod_executable()
@@ -202,7 +202,7 @@ def check_service(env: Environment, runner: Callable[..., Any] | None = None) ->
 
 
 def check_daemon(env: Environment) -> Check:
-    from ergod.control import send_request
+    from ergod.daemon.control import send_request
     from ergod.errors import NoDaemonError
 
     try:
@@ -231,7 +231,7 @@ def check_daemon(env: Environment) -> Check:
 
 
 def check_metrics(env: Environment, config: Config | None) -> Check:
-    from ergod.metrics import textfile_path
+    from ergod.fleet.metrics import textfile_path
 
     path = None if config is None else textfile_path(env, config)
     if path is None:

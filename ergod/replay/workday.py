@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import random
 
-from ergod.engine.model import EventKind
+from ergod.core.model import EventKind
 
 Pair = tuple[float, EventKind]
 DAY = 86400.0
