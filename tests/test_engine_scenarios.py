@@ -107,6 +107,19 @@ def test_reload_keeps_running_clocks_with_new_lengths() -> None:
     assert engine.view(170.0).kinds[1].next_due == 600.0
 
 
+@pytest.mark.parametrize(("length", "again"), [(None, 1210.0 + 300.0), (30.0, 1240.0)])
+def test_a_snooze_takes_its_own_length_or_the_kinds(length: float | None, again: float) -> None:
+    """`ergod snooze 30s` snoozes for 30 s; a plain snooze for the kind's `snooze` (5 min)."""
+    rules = replace(Rules(), movement=replace(Rules().movement, enabled=False))
+    engine = Engine(rules)
+    for t in range(0, 1201, 10):
+        engine.handle(float(t), [EventKind.INPUT])
+    assert engine.open_kind() is Kind.STRETCH
+    engine.handle(1210.0, [EventKind.INPUT, EventKind.SNOOZE], snooze=length)
+    stretch = engine.view(1210.0).kinds[1]
+    assert (stretch.snoozes, stretch.next_prompt) == (1, again)
+
+
 def test_outcome_values_are_the_spec_strings() -> None:
     assert {o.value for o in Outcome} >= {"taken", "skipped", "ignored", "merged", "pending"}
 

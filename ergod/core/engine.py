@@ -189,14 +189,17 @@ class Engine:
     def advance(self, t: float) -> list[Effect]:
         return self.handle(t, ())
 
-    def handle(self, t: float, events: Iterable[EventKind]) -> list[Effect]:
+    def handle(
+        self, t: float, events: Iterable[EventKind], *, snooze: float | None = None
+    ) -> list[Effect]:
+        """`snooze`: the length of a SNOOZE among `events` (None: the kind's rule)."""
         if self._now is not None and t < self._now:
             raise ValueError(f"time went backwards: {t} after {self._now}")
         out: list[Effect] = []
         self._run_moments(t, inclusive=False, out=out)
         self._now = t
         for event in events:
-            self._apply(t, event, out)
+            self._apply(t, event, out, snooze)
         self._run_moments(t, inclusive=True, out=out)
         return out
 
@@ -227,7 +230,9 @@ class Engine:
 
     # ---- events --------------------------------------------------------
 
-    def _apply(self, t: float, event: EventKind, out: list[Effect]) -> None:
+    def _apply(
+        self, t: float, event: EventKind, out: list[Effect], snooze: float | None = None
+    ) -> None:
         if event is EventKind.INPUT:
             if not self.blocked:
                 self._input(t, out)
@@ -240,7 +245,7 @@ class Engine:
         elif event is EventKind.WAKE:
             self._asleep = False
         elif event is EventKind.SNOOZE:
-            self._snooze(t)
+            self._snooze(t, snooze)
         elif event is EventKind.SKIP:
             kind = self.open_kind()
             if kind is not None:
@@ -301,7 +306,7 @@ class Engine:
             elif natural and st.halt is None:
                 self._restart(kind, t)
 
-    def _snooze(self, t: float) -> None:
+    def _snooze(self, t: float, length: float | None) -> None:
         kind = self.open_kind()
         if kind is None:
             return
@@ -311,7 +316,7 @@ class Engine:
         if brk.snoozes >= rules.max_snoozes:
             return
         brk.snoozes += 1
-        brk.next_prompt = t + rules.snooze
+        brk.next_prompt = t + (rules.snooze if length is None else length)
         brk.next_snoozed = True
         brk.prompt_waiting = False
         brk.deadline = None

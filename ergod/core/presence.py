@@ -99,13 +99,16 @@ class Presence:
         self._now = t
         return out
 
-    def event(self, t: float, kind: EventKind, idle: float | None) -> list[Effect]:
-        """A non-input event (lock, snooze, quiet_start, ...) at `t`."""
+    def event(
+        self, t: float, kind: EventKind, idle: float | None, *, snooze: float | None = None
+    ) -> list[Effect]:
+        """A non-input event (lock, snooze, quiet_start, ...) at `t`; `snooze` is
+        a SNOOZE's length (None: the kind's rule)."""
         t = self._not_before_now(t)
         out: list[Effect] = []
         if idle is not None:
             out += self._infer_input(t, idle)
-        out += self._engine.handle(t, (kind,))
+        out += self._engine.handle(t, (kind,), snooze=snooze)
         self._now = t
         return out
 
