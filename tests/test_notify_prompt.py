@@ -109,6 +109,48 @@ def test_chain_passes_a_failed_delivery_on_and_logs_it(
     assert len([r for r in caplog.records if "could not show" in r.getMessage()]) == 1
 
 
+class Raising:
+    """A backend that breaks its contract and raises (a stream gone bad)."""
+
+    name = "raising"
+    supports_actions = False
+
+    def show(self, message: Message) -> Delivery:
+        raise AttributeError("'NoneType' object has no attribute 'write'")
+
+    def close(self) -> None:
+        raise OSError("gone")
+
+    def on_action(self, callback: object) -> None:
+        return None
+
+    def stop(self) -> None:
+        return None
+
+
+def test_a_raising_backend_is_logged_once_and_the_chain_moves_on(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Issue 17 item 18: stderr closed or full made a backend raise out of the
+    chain (and the daemon's job); now it is a failed delivery, logged once."""
+    working = io.StringIO()
+    chain = FallbackNotifier([Raising(), ConsoleNotifier(working)], logging.getLogger("test"))
+    with caplog.at_level(logging.WARNING, logger="test"):
+        deliveries = [chain.show(Message("Stretch break", str(i), 30.0)) for i in range(3)]
+        chain.close()
+    assert all(d.ok and "raising failed" in d.detail for d in deliveries)
+    assert working.getvalue().count("ergod: Stretch break") == 3
+    assert len([r for r in caplog.records if "could not show" in r.getMessage()]) == 1
+
+
+def test_console_with_stderr_closed_is_a_failed_delivery(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A daemon started with fd 2 closed has sys.stderr None."""
+    monkeypatch.setattr(sys, "stderr", None)
+    delivery = ConsoleNotifier().show(Message("Stretch break", "x", 30.0))
+    assert not delivery.ok
+    assert "closed" in delivery.detail
+
+
 def test_chain_reports_failure_when_nothing_delivers() -> None:
     broken = io.StringIO()
     broken.close()

@@ -9,10 +9,12 @@ at startup, and reports what it chose and what is missing in one line:
   `ErgodError` (exit 1): an administrator who locked a backend wants to hear it.
 
 `FallbackNotifier` is the chain: a prompt goes to the first backend; a failed
-delivery is logged and the prompt goes to the next. It returns the `Delivery` of
-the backend that showed the prompt (its detail names the ones that failed), or a
-failed `Delivery` when none could. The daemon counts the prompt as shown either
-way. The chain's `show` can take the sum of its members' bounds.
+delivery (or a backend that raises, e.g. a console whose stderr is closed) is
+logged and the prompt goes to the next. A backend's failure is logged once,
+not at every prompt, until it works again. `show` returns the `Delivery` of
+the backend that showed the prompt (its detail names the ones that failed), or
+a failed `Delivery` when none could. The daemon counts the prompt as shown
+either way. The chain's `show` can take the sum of its members' bounds.
 
 This package imports only the standard library at import time; each backend's
 libraries load when it is opened.
@@ -51,6 +53,7 @@ class FallbackNotifier:
         self._notifiers = tuple(notifiers)
         self._log = log
         self.name = self._notifiers[0].name
+        self._failing: set[int] = set()  # members whose failure is logged already
 
     @property
     def members(self) -> tuple[Notifier, ...]:
@@ -63,22 +66,37 @@ class FallbackNotifier:
 
     def show(self, message: Message) -> Delivery:
         failures: list[str] = []
-        for notifier in self._notifiers:
-            delivery = notifier.show(message)
+        for index, notifier in enumerate(self._notifiers):
+            delivery = self._show_one(notifier, message)
             if delivery.ok:
+                if index in self._failing:
+                    self._failing.discard(index)
+                    self._log.info("notify: %s shows prompts again", notifier.name)
                 if failures:
                     detail = f"{delivery.detail}; after {'; '.join(failures)}"
                     return Delivery(True, delivery.backend, detail)
                 return delivery
-            self._log.warning(
-                "notify: %s could not show the prompt: %s", notifier.name, delivery.detail
-            )
+            if index not in self._failing:
+                self._failing.add(index)
+                self._log.warning(
+                    "notify: %s could not show the prompt: %s", notifier.name, delivery.detail
+                )
             failures.append(f"{notifier.name} failed: {delivery.detail}")
         return Delivery(False, self._notifiers[-1].name, "; ".join(failures))
 
+    @staticmethod
+    def _show_one(notifier: Notifier, message: Message) -> Delivery:
+        try:
+            return notifier.show(message)
+        except Exception as exc:  # the contract says never raise; a broken stream can
+            return Delivery(False, notifier.name, f"{type(exc).__name__}: {exc}")
+
     def close(self) -> None:
         for notifier in self._notifiers:
-            notifier.close()
+            try:
+                notifier.close()
+            except Exception as exc:
+                self._log.debug("notify: %s could not withdraw its prompt: %s", notifier.name, exc)
 
     def on_action(self, callback: ActionCallback) -> None:
         for notifier in self._notifiers:

@@ -37,12 +37,14 @@ class ConsoleNotifier:
 
     def show(self, message: Message) -> Delivery:
         stream = self._stream if self._stream is not None else sys.stderr
+        if stream is None:  # started with stderr closed: Python has none
+            return Delivery(False, NAME, "cannot write to stderr: it is closed")
         try:
             bell = "\a" if stream.isatty() else ""
             stream.write(format_line(message) + bell + "\n")
             stream.flush()
         except (OSError, ValueError) as exc:
-            # A closed or broken stderr (daemon detached badly): say so, do not raise.
+            # A closed, full or broken stderr (daemon detached badly): say so, do not raise.
             return Delivery(False, NAME, f"cannot write to stderr: {exc}")
         return Delivery(True, NAME, "stderr")
 
