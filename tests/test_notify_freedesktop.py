@@ -31,7 +31,9 @@ WAIT = 10.0  # safety net for a broken run, not a speed assertion
 
 
 def stretch(title: str = "Shoulder circles (30 s)", timeout: float = 30.0) -> Message:
-    return prompt_message("stretch", title, "1. Roll your shoulders back.", None, 5, timeout, True)
+    return prompt_message(
+        "stretch", title, "1. Roll your shoulders back.", None, 300.0, timeout, True
+    )
 
 
 @pytest.fixture

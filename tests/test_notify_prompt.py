@@ -19,7 +19,7 @@ from ergod.notify.prompt import prompt_message, sitting_text
 
 
 def test_movement_prompt_says_how_long_the_user_has_sat() -> None:
-    message = prompt_message("movement", "Walk (3 min)", "1. Stand up.", 2070.0, 5, 30.0, True)
+    message = prompt_message("movement", "Walk (3 min)", "1. Stand up.", 2070.0, 300.0, 30.0, True)
 
     assert message.title == "Time to stand up and move"
     assert message.body.splitlines() == ["Sitting for 34 min", "Walk (3 min)", "1. Stand up."]
@@ -31,11 +31,21 @@ def test_movement_prompt_says_how_long_the_user_has_sat() -> None:
 
 
 def test_stretch_prompt_has_no_sitting_line_and_no_buttons_when_unsupported() -> None:
-    message = prompt_message("stretch", "Neck tilt (20 s)", "1. Tilt.", 2070.0, 5, 30.0, False)
+    message = prompt_message("stretch", "Neck tilt (20 s)", "1. Tilt.", 2070.0, 300.0, 30.0, False)
 
     assert message.title == "Stretch break"
     assert message.body == "Neck tilt (20 s)\n1. Tilt."
     assert message.actions == ()
+
+
+@pytest.mark.parametrize(
+    ("seconds", "label"),
+    [(300.0, "Snooze 5 min"), (60.0, "Snooze 1 min"), (30.0, "Snooze 30 s"), (90.0, "Snooze 90 s")],
+)
+def test_the_snooze_button_stays_for_any_snooze_length(seconds: float, label: str) -> None:
+    """A snooze shorter than a minute used to lose its button ("Snooze 0 min" was dropped)."""
+    message = prompt_message("stretch", "Neck tilt", "", None, seconds, 30.0, True)
+    assert [(a.key, a.label) for a in message.actions] == [("snooze", label), ("skip", "Skip")]
 
 
 def test_no_snooze_button_when_snoozing_is_off() -> None:
@@ -58,7 +68,7 @@ def test_sitting_text(seconds: float, text: str) -> None:
 
 def test_unknown_kind_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown break kind"):
-        prompt_message("nap", "x", "y", None, 5, 30.0, True)
+        prompt_message("nap", "x", "y", None, 300.0, 30.0, True)
 
 
 def test_console_writes_one_line_without_bell_when_not_a_terminal() -> None:

@@ -77,7 +77,7 @@ def register(sub: Any) -> None:
 
 
 def _send(request: dict[str, object]) -> dict[str, Any]:
-    from ergod.daemon.control import send_request
+    from ergod.daemon.protocol import send_request
     from ergod.environment import Environment
 
     return send_request(Environment.from_os(), request)

@@ -2,10 +2,14 @@
 
 `Recorder` sits between the engine's effects (times on the engine's clock)
 and the SQLite `StoreWriter` (aware local times): sitting bouts, resolved
-breaks, daemon start and stop, and coarse activity spans. A span opens when
+breaks, daemon start and stop, the day's daily-limit notice, and coarse
+activity spans. A span opens when
 activity resumes (a return, or input seen at start) and closes when an absence
 reaches the engine's watch threshold, so a past week can be replayed against
 another configuration (`ergod simulate --from-history`).
+
+Retention (`[store] retention`) is the writer's: it prunes with its first
+batch and once a day after; a reload hands it the new length.
 
 Threading contract: called from the engine thread only; every call returns at
 once (the writer batches on its own thread and reports problems itself).
@@ -14,6 +18,7 @@ once (the writer batches on its own thread and reports problems itself).
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -26,8 +31,14 @@ from ergod.store import DaemonEvent, StoreWriter
 class Recorder:
     """The daemon's side of the store."""
 
-    def __init__(self, path: Path, local: Callable[[float], datetime], log: logging.Logger) -> None:
-        self._writer = StoreWriter(path, log)
+    def __init__(
+        self,
+        path: Path,
+        local: Callable[[float], datetime],
+        log: logging.Logger,
+        retention: float | None = None,
+    ) -> None:
+        self._writer = StoreWriter(path, log, retention=retention)
         self._local = local
         self._log = log
         self._span_start: float | None = None
@@ -36,14 +47,18 @@ class Recorder:
     def status(self) -> str:
         return self._writer.status
 
-    def start(self, now: float, retention: float) -> None:
+    @property
+    def path(self) -> Path:
+        return self._writer.path
+
+    def start(self, now: float) -> None:
         self._writer.start()
         self._log.info("adherence log: %s (%s)", self._writer.path, self._writer.status)
         self._writer.daemon_event(DaemonEvent.START, self._local(now), __version__)
-        self.prune(retention)
 
-    def prune(self, retention: float) -> None:
-        self._writer.prune_older_than(retention)
+    def set_retention(self, retention: float | None) -> None:
+        """A reload's `[store] retention`; the writer prunes by it from now on."""
+        self._writer.retention = retention
 
     def bout(self, bout: Bout) -> None:
         self._writer.bout(self._local(bout.start), self._local(bout.end))
@@ -60,6 +75,24 @@ class Recorder:
         if self._span_start is not None and last_input is not None:
             self._writer.activity(self._local(self._span_start), self._local(last_input))
         self._span_start = None
+
+    def daily_limit(self, now: float, active: float) -> None:
+        """The daily-limit notice was shown at `now`, after `active` s of activity."""
+        self._writer.daemon_event(DaemonEvent.DAILY_LIMIT, self._local(now), f"{active:.0f}")
+
+    def earlier(self, start: datetime, end: datetime) -> tuple[float, bool]:
+        """Stored before this run, between two local times: (active seconds,
+        whether the daily-limit notice was shown). Nothing when unreadable."""
+        from ergod.store import StoreError
+        from ergod.store.reader import open_reader
+
+        try:
+            with open_reader(self._writer.path) as reader:
+                active = sum(span.length for span in reader.activity_between(start, end))
+                events = reader.daemon_events_between(start, end)
+        except (StoreError, sqlite3.Error, ValueError):
+            return 0.0, False
+        return active, any(e.event is DaemonEvent.DAILY_LIMIT for e in events)
 
     def stop(self, now: float, last_input: float | None) -> None:
         """Record the open span and the stop, write what is left, close."""

@@ -6,10 +6,9 @@ the two:
 
 * `place(moment)` keeps exactly one one-shot job, at the engine moment given
   (or none), placed in UTC at `wall now + (moment - boot now)` with no misfire
-  limit and coalescing, never more than `HORIZON` ahead. A suspend or a clock
-  jump makes the job late or early, never lost or replayed; an early job only
-  makes the daemon look and place it again; the horizon bounds how late a
-  backward wall-clock jump can make it.
+  limit and coalescing. A suspend or a clock jump makes the job late or early,
+  never lost or replayed; an early job only makes the daemon look and place
+  it again.
 * `weekly(...)` and `every(...)` hold the fixed-time and periodic jobs.
 * `local(t)` / `local_now()` turn engine moments into aware local times in the
   local zone (a zone, not a fixed offset, so DST is right), read afresh each
@@ -17,9 +16,9 @@ the two:
 
 APScheduler sleeps on the monotonic clock until a wall-clock moment: after the
 wall clock steps back an hour, a placed job would sit an hour too far ahead.
-So while a job is pending the scheduler never sleeps longer than `RECHECK`,
-and each time it looks it places the one-shot again if `wall - boottime` has
-moved (a clock step). With no job pending it sleeps until woken.
+`ergod.daemon.steps` tells the daemon when the wall clock is set (a Linux
+timerfd, no polling), and the daemon then places the one-shot again. So the
+scheduler sleeps until its next job, however far ahead.
 
 Threading contract: `place`, `weekly`, `every`, `remove` are called from the
 engine thread; the jobs run on the scheduler's thread. A job that touches
@@ -35,14 +34,8 @@ from typing import Any
 
 from ergod.activity.base import Clock
 
-HORIZON = 600.0
-"""The furthest ahead (s) a one-shot job is placed; see the module docstring."""
-RECHECK = 60.0
-"""Longest scheduler sleep (s) while a job is pending; `ERGOD_RECHECK_SECONDS` for tests."""
-STEP = 1.0
-"""A change of `wall - boottime` larger than this (s) is a clock step."""
-
 WallClock = Callable[[], datetime]
+_SAME = timedelta(milliseconds=1)
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
@@ -51,36 +44,22 @@ def utc_now() -> datetime:
 
 
 class Wakeups:
-    """The daemon's scheduler; `fire` is called (on the scheduler thread) at each one-shot."""
+    """The daemon's scheduler, and its engine-clock / local-time bridge."""
 
-    def __init__(
-        self,
-        clock: Clock,
-        wall: WallClock,
-        fire: Callable[[], None],
-        recheck: float = RECHECK,
-    ) -> None:
+    def __init__(self, clock: Clock, wall: WallClock) -> None:
         self._clock = clock
         self._wall = wall
-        self._fire = fire
-        self._recheck = recheck
+        self._fire: Callable[[], None] = lambda: None
         self._scheduler: Any = None
-        self._moment: float | None = None  # what `place` was last asked for
-        self._offset = 0.0  # wall - boottime when it was placed
+        self._placed: tuple[float, datetime] | None = None  # engine moment, wall run date
 
-    def start(self) -> None:
+    def start(self, fire: Callable[[], None]) -> None:
+        """Start the scheduler; `fire` runs (on its thread) at each one-shot."""
         from apscheduler.executors.pool import ThreadPoolExecutor
         from apscheduler.schedulers.background import BackgroundScheduler
 
-        wakeups = self
-
-        class Scheduler(BackgroundScheduler):  # type: ignore[misc]
-            def _process_jobs(self) -> float | None:
-                wait: float | None = super()._process_jobs()
-                wakeups._follow_clock_steps()
-                return wait if wait is None else min(wait, wakeups._recheck)
-
-        self._scheduler = Scheduler(
+        self._fire = fire
+        self._scheduler = BackgroundScheduler(
             timezone=timezone.utc,
             executors={"default": ThreadPoolExecutor(max_workers=1)},
             job_defaults={"coalesce": True, "misfire_grace_time": None, "max_instances": 1},
@@ -105,33 +84,30 @@ class Wakeups:
 
         return self._wall().astimezone(reload_localzone())
 
-    def _wall_offset(self) -> float:
-        return self._wall().timestamp() - self._clock()
-
-    def _follow_clock_steps(self) -> None:
-        """Scheduler thread: after a wall-clock step, place the one-shot again."""
-        if self._moment is not None and abs(self._wall_offset() - self._offset) > STEP:
-            self.place(self._moment)
-
     # ---- jobs --------------------------------------------------------------
 
     def place(self, moment: float | None) -> None:
         """The one one-shot: at `moment` on the engine's clock, or none."""
         if self._scheduler is None:
             return
-        self._moment = moment
         if moment is None:
+            self._placed = None
             self.remove("wake")
             return
-        self._offset = self._wall_offset()
-        delay = min(max(0.0, moment - self._clock()), HORIZON)
+        run_date = self._wall() + timedelta(seconds=max(0.0, moment - self._clock()))
+        placed = self._placed
+        # The same moment at (within a millisecond) the same wall time: leave
+        # the job alone, so a job placed again after every job costs nothing.
+        if placed is not None and placed[0] == moment and abs(placed[1] - run_date) < _SAME:
+            return
+        self._placed = (moment, run_date)
         self._scheduler.add_job(
-            self._fire,
-            "date",
-            run_date=self._wall() + timedelta(seconds=delay),
-            id="wake",
-            replace_existing=True,
+            self._fired, "date", run_date=run_date, id="wake", replace_existing=True
         )
+
+    def _fired(self) -> None:
+        self._placed = None  # gone from the scheduler: the next `place` must add it
+        self._fire()
 
     def weekly(self, job_id: str, when: tuple[int, int] | None, func: Callable[[], None]) -> None:
         """`func` every week at (weekday, minute of day) local time; None removes it.

@@ -24,9 +24,15 @@ def sitting_text(seconds: float) -> str:
     return f"Sitting for {hours} h {minutes} min" if minutes else f"Sitting for {hours} h"
 
 
-def prompt_actions(snooze_minutes: int) -> tuple[Action, ...]:
-    """The buttons: "Snooze N min" (when snoozing is possible) and "Skip"."""
-    snooze = (Action(SNOOZE, f"Snooze {snooze_minutes} min"),) if snooze_minutes > 0 else ()
+def snooze_label(seconds: float) -> str:
+    """`Snooze 5 min`, `Snooze 30 s`, `Snooze 90 s`: whole minutes when it is some."""
+    whole = max(1, round(seconds))
+    return f"Snooze {whole // 60} min" if whole % 60 == 0 else f"Snooze {whole} s"
+
+
+def prompt_actions(snooze_seconds: float) -> tuple[Action, ...]:
+    """The buttons: "Snooze ..." (when snoozing is possible, any length) and "Skip"."""
+    snooze = (Action(SNOOZE, snooze_label(snooze_seconds)),) if snooze_seconds > 0 else ()
     return (*snooze, Action(SKIP, "Skip"))
 
 
@@ -35,7 +41,7 @@ def prompt_message(
     title_name: str,
     steps_text: str,
     sitting_seconds: float | None,
-    snooze_minutes: int,
+    snooze_seconds: float,
     timeout: float,
     actions: bool,
 ) -> Message:
@@ -57,6 +63,6 @@ def prompt_message(
         title=TITLES[kind],
         body="\n".join(lines),
         timeout=timeout,
-        actions=prompt_actions(snooze_minutes) if actions else (),
+        actions=prompt_actions(snooze_seconds) if actions else (),
         urgency=Urgency.NORMAL,
     )

@@ -93,6 +93,7 @@ class DaemonEvent(str, Enum):
     START = "start"
     STOP = "stop"
     RELOAD = "reload"
+    DAILY_LIMIT = "daily_limit"  # the day's active time reached `sitting.daily_limit`
 
 
 class StoreError(ErgodError):
