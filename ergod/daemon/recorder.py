@@ -2,7 +2,7 @@
 
 `Recorder` sits between the engine's effects (times on the engine's clock)
 and the SQLite `StoreWriter` (aware local times): sitting bouts, resolved
-breaks, daemon start and stop, the day's daily-limit notice, and coarse
+breaks, daemon start, stop and reloads, the day's daily-limit notice, and coarse
 activity spans. A span opens when
 activity resumes (a return, or input seen at start) and closes when an absence
 reaches the engine's watch threshold, so a past week can be replayed against
@@ -75,6 +75,10 @@ class Recorder:
         if self._span_start is not None and last_input is not None:
             self._writer.activity(self._local(self._span_start), self._local(last_input))
         self._span_start = None
+
+    def reloaded(self, now: float) -> None:
+        """The configuration was read again (as docs/privacy.md says is stored)."""
+        self._writer.daemon_event(DaemonEvent.RELOAD, self._local(now))
 
     def daily_limit(self, now: float, active: float) -> None:
         """The daily-limit notice was shown at `now`, after `active` s of activity."""

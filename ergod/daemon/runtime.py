@@ -116,6 +116,7 @@ class Runtime:
         p.daily.limit = config.sitting.daily_limit
         self._schedule_config_jobs()
         self.apply(p.link.engine.reconfigure(self._clock(), rules))
+        p.recorder.reloaded(self._clock())
         p.log.info("configuration reloaded")
         return "configuration reloaded"
 
