@@ -65,6 +65,7 @@ STATUS: dict[str, Any] = {
     "quiet": ["paused", "zoom running"],
     "open_break": {"kind": "movement", "since_seconds": 130.0, "prompts": 2, "snoozes": 0},
     "next": {"kind": "stretch", "in_seconds": 361.0},
+    "daily_limit": {"limit_seconds": 14400.0, "active_seconds": 5220.0, "reached_at": None},
     "rss_bytes": int(28.4 * 1048576),
     "cpu_seconds": 3.2,
     "config_files": ["/etc/ergod/config.toml", "/home/u/.config/ergod/config.toml"],
@@ -178,9 +179,24 @@ def test_status_rendering_of_every_key() -> None:
         "open: movement break for 2 min, 2 prompts, 0 snoozes",
         "next: stretch in 6 min",
         "quiet: paused until 14:30, zoom running",
+        "today: active 1 h 27 min of the daily limit 4 h 00 min",
         "memory 28.4 MiB, CPU 3.2 s",
         "config: /etc/ergod/config.toml, /home/u/.config/ergod/config.toml",
         "store: ok",
+    ]
+    reached = {
+        "daily_limit": {
+            "limit_seconds": 14400.0,
+            "active_seconds": 14500.0,
+            "reached_at": "2026-11-22T12:58",
+        }
+    }
+    assert render_status(reached, now)[1:] == [
+        "today: active 4 h 02 min; daily limit 4 h 00 min reached at 12:58"
+    ]
+    unmeasured = {"daily_limit": {"limit_seconds": 3600.0, "active_seconds": None}}
+    assert render_status(unmeasured, now)[1:] == [
+        "today: active time not measured (daily limit 1 h 00 min)"
     ]
 
 
@@ -377,6 +393,8 @@ def test_status_loads_no_heavy_library(env: Environment) -> None:
         (b'{"command": "pause", "seconds": -5}\n', "must be more than 0"),
         (b'{"command": "snooze", "seconds": 1e308}\n', "must be more than 0"),
         (b'{"command": "pause", "seconds": NaN}\n', "must be more than 0"),
+        # Issue 17 item 8: float() of this integer overflowed into an internal error.
+        (b'{"command": "pause", "seconds": ' + b"9" * 4000 + b"}\n", "at most 31622400"),
         (b'{"command": "status", "seconds": 5}\n', "status does not take seconds"),
         (b'{"command": "pause", "until": "14:00"}\n', "pause does not take until"),
         (b"[" * 100000 + b"\n", "request too large"),
@@ -424,6 +442,43 @@ def test_a_client_that_leaves_without_reading_the_reply(
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
             sock.connect(str(server.path))
             sock.sendall(b'{"command": "status"}\n')
+    _still_serves(env)
+
+
+def test_idle_connections_do_not_hold_up_concurrent_clients(
+    server: ControlServer, env: Environment, daemon: ScriptedDaemon
+) -> None:
+    """Issue 17 item 5: 17 connections that send nothing made every CLI command
+    fail ("Resource temporarily unavailable"); 60 concurrent `status` calls had
+    36 failures. Now each connection has its own thread and timeout."""
+    idle = [socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) for _ in range(17)]
+    try:
+        for sock in idle:
+            sock.connect(str(server.path))
+        failures: list[str] = []
+        answers: list[dict[str, Any]] = []
+        lock = threading.Lock()
+
+        def status() -> None:
+            try:
+                answer = send_request(env, {"command": "status"}, timeout=10)
+            except ErgodError as exc:
+                with lock:
+                    failures.append(exc.message)
+                return
+            with lock:
+                answers.append(answer)
+
+        threads = [threading.Thread(target=status) for _ in range(60)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+        assert failures == []
+        assert len(answers) == 60 and all(a == STATUS for a in answers)
+    finally:
+        for sock in idle:
+            sock.close()
     _still_serves(env)
 
 

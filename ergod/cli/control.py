@@ -177,14 +177,7 @@ def _paused_text(paused_until: object, now: datetime) -> str:
         return "paused until resume"
     if not isinstance(paused_until, str):
         return "paused"
-    try:
-        when = datetime.fromisoformat(paused_until)
-    except ValueError:
-        return f"paused until {paused_until}"
-    if when.tzinfo is not None:
-        when = when.astimezone().replace(tzinfo=None)
-    shown = when.strftime("%H:%M") if when.date() == now.date() else when.strftime("%a %H:%M")
-    return f"paused until {shown}"
+    return f"paused until {_clock_text(paused_until, now)}"
 
 
 def _headline(result: Mapping[str, Any]) -> str:
@@ -254,6 +247,33 @@ def _quiet_line(result: Mapping[str, Any], now: datetime) -> str | None:
     return "quiet: " + ", ".join(shown) if shown else None
 
 
+def _daily_line(result: Mapping[str, Any], now: datetime) -> str | None:
+    block = result.get("daily_limit")
+    if not isinstance(block, Mapping):
+        return None
+    limit = _number(block.get("limit_seconds"))
+    active = _number(block.get("active_seconds"))
+    shown = "?" if limit is None else _human(limit)
+    if active is None:
+        return f"today: active time not measured (daily limit {shown})"
+    reached = block.get("reached_at")
+    if isinstance(reached, str):
+        when = _clock_text(reached, now)
+        return f"today: active {_human(active)}; daily limit {shown} reached at {when}"
+    return f"today: active {_human(active)} of the daily limit {shown}"
+
+
+def _clock_text(iso: str, now: datetime) -> str:
+    """`14:30` today, `Mon 09:00` another day, for a local ISO time."""
+    try:
+        when = datetime.fromisoformat(iso)
+    except ValueError:
+        return iso
+    if when.tzinfo is not None:
+        when = when.astimezone().replace(tzinfo=None)
+    return when.strftime("%H:%M") if when.date() == now.date() else when.strftime("%a %H:%M")
+
+
 def _resources_line(result: Mapping[str, Any]) -> str | None:
     parts = []
     uptime = _number(result.get("uptime_seconds"))
@@ -279,6 +299,7 @@ def render_status(result: Mapping[str, Any], now: datetime) -> list[str]:
         _open_line(result),
         _next_line(result),
         _quiet_line(result, now),
+        _daily_line(result, now),
         _resources_line(result),
     ):
         if line is not None:
