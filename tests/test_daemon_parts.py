@@ -634,3 +634,21 @@ def test_a_reload_is_recorded_and_a_broken_one_keeps_the_running_rules(
     with sqlite3.connect(world.recorder.path) as conn:
         events = [r[0] for r in conn.execute("SELECT event FROM daemon_events ORDER BY id")]
     assert events == ["start", "reload"]
+
+
+def test_a_catch_up_batch_shows_only_the_prompts_still_open(world: World) -> None:
+    """After a stall the engine returns several moments at once; a prompt that a
+    later effect of the batch ends or replaces is not flashed on screen."""
+    from ergod.core import BreakRecord, BreakResolved, Kind, Outcome, ShowPrompt
+
+    def show(at: float) -> ShowPrompt:
+        return ShowPrompt(Kind.STRETCH, at, at, None, 1, False, None)
+
+    def resolved(at: float) -> BreakResolved:
+        record = BreakRecord(Kind.STRETCH, at, at, 1, 0, Outcome.IGNORED, at + 1, None, None)
+        return BreakResolved(record)
+
+    batch = [show(10.0), resolved(10.0), show(20.0), resolved(20.0), show(30.0)]
+    world.runtime.apply(batch)
+    assert len(world.notifier.shown) == 1
+    assert world.api.status().today[0].count == 2

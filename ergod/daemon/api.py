@@ -138,8 +138,8 @@ class ControlApi:
         bound = self._parts.settings.loaded.bounds.get(key)
         if seconds is not None and bound is not None and not bound.allows(seconds):
             raise ControlError(
-                f"a snooze of {seconds:g} s is outside {bound.text}, the bounds "
-                f"policy {bound.file} sets on {key}"
+                f"a snooze of {format_duration(seconds)} is outside the bounds {bound.text} "
+                f"that policy {bound.file} sets on {key}"
             )
         before = self._snoozes()
         self._runtime.user_event(EventKind.SNOOZE, self._clock(), snooze=seconds)

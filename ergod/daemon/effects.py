@@ -4,7 +4,8 @@
 
 * `ShowPrompt`: the prompt's words (`ergod.notify.prompt`, the exercise card)
   go to the notifier chain; a failed delivery still counts as shown (the chain
-  logged why);
+  logged why); a prompt that a later effect of the same batch ends or replaces
+  is not shown at all;
 * `BreakResolved`: the record goes to the adherence log, today's outcome
   counts (for `ergod status`) go up, and the prompt on screen is withdrawn;
 * `BoutEnded`: the bout goes to the adherence log.
@@ -47,6 +48,22 @@ class Wording:
     library: Library
     timeout: float
     actions: bool
+
+
+def _stale(prompt: ShowPrompt, later: list[Effect]) -> bool:
+    """A prompt that a later effect of the same batch already ended or replaced.
+
+    After a stall (a suspend, a notifier that took its full timeout) the engine
+    catches up on several moments at once; showing each of their prompts in turn
+    would only flash them, and on a slow notifier make the next catch-up longer.
+    The engine still counts them as shown, as it would on a hidden screen.
+    """
+    for effect in later:
+        if isinstance(effect, ShowPrompt) and effect.kind is prompt.kind:
+            return True
+        if isinstance(effect, BreakResolved) and effect.record.kind is prompt.kind:
+            return True
+    return False
 
 
 class MetricsFile:
@@ -116,9 +133,11 @@ class EffectSink:
         return [(kind, outcome, n) for (kind, outcome), n in sorted(self._counts.items())]
 
     def apply(self, effects: Iterable[Effect], wording: Wording) -> None:
-        for effect in effects:
+        batch = list(effects)
+        for index, effect in enumerate(batch):
             if isinstance(effect, ShowPrompt):
-                self._show(effect, wording)
+                if not _stale(effect, batch[index + 1 :]):
+                    self._show(effect, wording)
             elif isinstance(effect, BreakResolved):
                 self._resolved(effect.record)
             elif isinstance(effect, BoutEnded):

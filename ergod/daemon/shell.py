@@ -87,7 +87,12 @@ class Daemon:
     def _start(self, stack: contextlib.ExitStack) -> Runtime:
         from ergod.daemon.api import ControlApi
         from ergod.daemon.compose import compose, real_clocks
-        from ergod.daemon.control import ControlServer, control_socket_path
+        from ergod.daemon.control import (
+            ControlError,
+            ControlServer,
+            Request,
+            control_socket_path,
+        )
         from ergod.daemon.instance import acquire_instance_lock
         from ergod.daemon.runtime import Runtime
 
@@ -101,11 +106,15 @@ class Daemon:
         runtime.start()
         self._loop.set_handler(signal.SIGHUP, runtime.reload_quietly)
         api = ControlApi(runtime)
-        server = ControlServer(
-            control_socket_path(self._env),
-            lambda request: self._loop.call(lambda: api.answer(request), REQUEST_TIMEOUT),
-            self._log,
-        )
+
+        def handler(request: Request) -> dict[str, object]:
+            """On a connection's thread: the engine thread answers, or time runs out."""
+            try:
+                return self._loop.call(lambda: api.answer(request), REQUEST_TIMEOUT)
+            except TimeoutError:
+                raise ControlError("the daemon is busy; try again") from None
+
+        server = ControlServer(control_socket_path(self._env), handler, self._log)
         stack.callback(server.stop)
         server.start()
         self._notify_systemd("READY=1")

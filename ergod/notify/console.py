@@ -4,14 +4,23 @@ Used when no desktop notifier can run (a bare terminal, a broken session bus) an
 as the end of every fallback chain, so a prompt is never lost silently. It rings
 the terminal bell when its stream is a terminal. It has no buttons: the user
 snoozes or skips with the `ergod` command instead.
+
+A stream with a file descriptor (stderr) is written with one `write(2)` of at
+most `PIPE_BUF` bytes once `select` says it can take it, so a pipe nobody reads
+costs at most `SHOW_TIMEOUT`, never a hung daemon.
 """
 
 from __future__ import annotations
 
+import io
+import os
+import select
 import sys
 from typing import TextIO
 
-from ergod.notify.base import ActionCallback, Delivery, Message
+from ergod.notify.base import SHOW_TIMEOUT, ActionCallback, Delivery, Message
+
+_ATOMIC = 4096  # PIPE_BUF on Linux: a write this small to a writable pipe never blocks
 
 NAME = "console"
 
@@ -41,8 +50,13 @@ class ConsoleNotifier:
             return Delivery(False, NAME, "cannot write to stderr: it is closed")
         try:
             bell = "\a" if stream.isatty() else ""
-            stream.write(format_line(message) + bell + "\n")
-            stream.flush()
+            text = format_line(message) + bell + "\n"
+            fd = _fileno(stream)
+            if fd is None:
+                stream.write(text)
+                stream.flush()
+            elif not _write_fd(fd, text):
+                return Delivery(False, NAME, f"stderr took nothing within {SHOW_TIMEOUT:g} s")
         except (OSError, ValueError) as exc:
             # A closed, full or broken stderr (daemon detached badly): say so, do not raise.
             return Delivery(False, NAME, f"cannot write to stderr: {exc}")
@@ -57,3 +71,21 @@ class ConsoleNotifier:
 
     def stop(self) -> None:
         return None
+
+
+def _fileno(stream: TextIO) -> int | None:
+    try:
+        return stream.fileno()
+    except (OSError, ValueError, io.UnsupportedOperation):
+        return None
+
+
+def _write_fd(fd: int, text: str) -> bool:
+    """One write of the line (cut to PIPE_BUF) once `fd` takes it; False on timeout."""
+    if not select.select([], [fd], [], SHOW_TIMEOUT)[1]:
+        return False
+    data = text.encode("utf-8", "replace")
+    if len(data) > _ATOMIC:
+        data = data[: _ATOMIC - 4] + b"...\n"
+    os.write(fd, data)
+    return True
