@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from control_support import crowd
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -451,34 +452,9 @@ def test_idle_connections_do_not_hold_up_concurrent_clients(
     """Issue 17 item 5: 17 connections that send nothing made every CLI command
     fail ("Resource temporarily unavailable"); 60 concurrent `status` calls had
     36 failures. Now each connection has its own thread and timeout."""
-    idle = [socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) for _ in range(17)]
-    try:
-        for sock in idle:
-            sock.connect(str(server.path))
-        failures: list[str] = []
-        answers: list[dict[str, Any]] = []
-        lock = threading.Lock()
-
-        def status() -> None:
-            try:
-                answer = send_request(env, {"command": "status"}, timeout=10)
-            except ErgodError as exc:
-                with lock:
-                    failures.append(exc.message)
-                return
-            with lock:
-                answers.append(answer)
-
-        threads = [threading.Thread(target=status) for _ in range(60)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(30)
-        assert failures == []
-        assert len(answers) == 60 and all(a == STATUS for a in answers)
-    finally:
-        for sock in idle:
-            sock.close()
+    answers, failures = crowd(env, timeout=10)
+    assert failures == []
+    assert len(answers) == 60 and all(a == STATUS for a in answers)
     _still_serves(env)
 
 

@@ -37,14 +37,13 @@ from dataclasses import fields
 from pathlib import Path
 
 import pytest
+from control_support import crowd
 from test_e2e_daemon import ERGOD, ergod, outcomes, private_env, status, wait_for
 from test_e2e_daemon import Daemon as _Daemon
 from test_faults_session import FixedBus, fixed_bus  # noqa: F401 - a fixture
 from test_faults_store import fast_config
 
-from ergod.daemon.control import send_request
 from ergod.environment import Environment
-from ergod.errors import ErgodError
 
 pytestmark = pytest.mark.e2e
 
@@ -163,38 +162,11 @@ def test_idle_connections_and_a_crowd_of_status_calls(tmp_path: Path) -> None:
     """Issue 17 item 5, against the real daemon: every one of 60 concurrent
     `status` calls is answered while 17 connections sit idle."""
     env = private_env(tmp_path)
-    environment = Environment.from_os(env)
     with Daemon(env, "--config", str(config_file(tmp_path, OPEN_LONG))) as daemon:
         wait_for(lambda: status(env), 15, "the control socket")
-        path = Path(env["XDG_RUNTIME_DIR"]) / "ergod" / "control.sock"
-        idle = [socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) for _ in range(17)]
-        failures: list[str] = []
-        pids: list[int] = []
-        lock = threading.Lock()
-
-        def call() -> None:
-            try:
-                answer = send_request(environment, {"command": "status"}, timeout=20)
-            except ErgodError as exc:
-                with lock:
-                    failures.append(exc.message)
-                return
-            with lock:
-                pids.append(int(answer["pid"]))
-
-        try:
-            for sock in idle:
-                sock.connect(str(path))
-            threads = [threading.Thread(target=call) for _ in range(60)]
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join(60)
-        finally:
-            for sock in idle:
-                sock.close()
+        answers, failures = crowd(Environment.from_os(env))
         assert failures == []
-        assert pids == [daemon.proc.pid] * 60
+        assert [a["pid"] for a in answers] == [daemon.proc.pid] * 60
         assert daemon.stop() == 0
 
 
