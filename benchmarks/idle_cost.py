@@ -28,7 +28,7 @@ import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from conftest import running_dbus_session, running_dunst, running_xvfb
+from servers import running_dbus_session, running_dunst, running_xvfb
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 

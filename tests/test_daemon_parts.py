@@ -652,3 +652,82 @@ def test_a_catch_up_batch_shows_only_the_prompts_still_open(world: World) -> Non
     world.runtime.apply(batch)
     assert len(world.notifier.shown) == 1
     assert world.api.status().today[0].count == 2
+
+
+# ---- the scheduler -------------------------------------------------------------
+
+
+@pytest.fixture
+def wakeups() -> Iterator[tuple[Wakeups, list[str]]]:
+    fired: list[str] = []
+    lock = threading.Lock()
+
+    def note(name: str) -> None:
+        with lock:
+            fired.append(name)
+
+    scheduler = Wakeups(time.monotonic, utc_now_for_tests)
+    scheduler.start(lambda: note("wake"))
+    yield scheduler, fired
+    scheduler.shutdown()
+
+
+def utc_now_for_tests() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def test_the_one_shot_fires_once_at_its_moment_and_can_be_moved(
+    wakeups: tuple[Wakeups, list[str]],
+) -> None:
+    scheduler, fired = wakeups
+    scheduler.place(time.monotonic() + 3600)
+    scheduler.place(time.monotonic() + 0.05)  # replaces the first
+    eventually(lambda: fired == ["wake"], "the one-shot")
+    time.sleep(0.2)
+    assert fired == ["wake"]
+    scheduler.place(time.monotonic() + 0.05)
+    scheduler.place(None)
+    time.sleep(0.2)
+    assert fired == ["wake"]
+    scheduler.place(time.monotonic() - 10)  # already past: at once
+    eventually(lambda: fired == ["wake", "wake"], "a past one-shot")
+
+
+def test_a_periodic_job_repeats_and_a_late_one_runs_once(
+    wakeups: tuple[Wakeups, list[str]],
+) -> None:
+    scheduler, fired = wakeups
+    scheduler.every("metrics", 0.05, lambda: fired.append("metrics"), now=True)
+    eventually(lambda: fired.count("metrics") >= 3, "three runs")
+    scheduler.every("metrics", None, lambda: None)
+    count = fired.count("metrics")
+    time.sleep(0.2)
+    assert fired.count("metrics") == count
+    assert scheduler.next_run("metrics") is None
+
+
+def test_a_weekly_job_is_due_at_its_local_time_across_dst(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Sunday 02:30 in Berlin on the night clocks go forward (29 March 2026)
+    does not exist: the job is due at the same instant as 01:30 UTC."""
+    monkeypatch.setenv("TZ", "Europe/Berlin")
+    wall = datetime(2026, 3, 28, 12, 0, tzinfo=timezone.utc)  # Saturday
+    scheduler = Wakeups(lambda: 0.0, lambda: wall)
+    scheduler.weekly("summary", (6, 150), lambda: None)
+    due = scheduler.next_run("summary")
+    assert due is not None and due.weekday() == 6
+    assert due.astimezone(timezone.utc) == datetime(2026, 3, 29, 1, 30, tzinfo=timezone.utc)
+    scheduler.weekly("summary", None, lambda: None)
+    assert scheduler.next_run("summary") is None
+
+
+def test_a_weekly_job_follows_a_wall_clock_step(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TZ", "UTC")
+    shift = [0.0]
+    base = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)  # Monday 09:00
+    scheduler = Wakeups(lambda: 100.0, lambda: base + timedelta(seconds=shift[0]))
+    scheduler.weekly("summary", (0, 10 * 60), lambda: None)  # Monday 10:00
+    engine_due = scheduler._jobs["summary"].due
+    assert engine_due == 100.0 + 3600
+    shift[0] = 1800.0  # the wall clock was set 30 min ahead
+    scheduler.clock_stepped()
+    assert scheduler._jobs["summary"].due == 100.0 + 1800

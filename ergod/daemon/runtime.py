@@ -46,12 +46,17 @@ class Runtime:
         p.recorder.start(self._clock())
         p.sessions.start(lambda event, t: post(lambda: self.session(event, t)))
         p.wakeups.start(lambda: post(self.tick))
-        # After a wall-clock step, any job re-places the one-shot (in `sync`).
-        p.clocks.steps.start(lambda: post(lambda: None))
+        p.clocks.steps.start(self._clock_stepped)
         self._schedule_config_jobs()
         p.link.start(lambda t: post(lambda: self.returned(t)))
         p.sink.on_action(self._on_button)
         post(self.tick)
+
+    def _clock_stepped(self) -> None:
+        """The wall clock was set (the step watch's thread): local-time jobs move,
+        and any job makes `sync` place the one-shot from the new local time."""
+        self.parts.wakeups.clock_stepped()
+        self.parts.loop.post(lambda: None)
 
     def _on_button(self, key: str) -> None:
         """A notifier button (the notifier's thread)."""
