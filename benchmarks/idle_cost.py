@@ -5,7 +5,11 @@
 Starts Xvfb, a private D-Bus session and dunst, then the installed `ergod run`
 with its defaults. Over the same windows it measures, with psutil, the CPU
 time and voluntary context switches of ergod and of a baseline process that
-only sleeps: first with no input at all, then with xdotool typing 15 keys/s.
+only sleeps: first with no input at all, then with xdotool typing 15 keys/s,
+then away again with wake-ups pending (the sitting clocks run since the typing:
+the bout's end is due 3 min after the last key, the stretch prompt at 20 min;
+this window starts 40 s after the last key, when the return watch is armed, and
+lasts at most 120 s, so no engine moment falls inside it).
 Context switches are summed over all of a process's threads (/proc/PID/task):
 psutil's per-process count is the main thread's only, and the daemon's work
 happens on other threads. A voluntary switch is a wake-up (or a blocking call).
@@ -16,6 +20,7 @@ second while away and under 0.2% CPU while typing (issue 7).
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -83,6 +88,22 @@ def typist(stop: threading.Event, display: str) -> None:
     feed.wait(timeout=5)
 
 
+def pending_job(env: dict[str, str]) -> str:
+    """What the daemon has pending, from `ergod status` (asked before the window)."""
+    done = subprocess.run(
+        [str(ERGOD), "status", "--json"], env=env, capture_output=True, text=True, timeout=30
+    )
+    if done.returncode != 0:
+        return "status unknown"
+    data = json.loads(done.stdout)
+    upcoming = data.get("next") or {}
+    sitting = data.get("sitting_seconds")
+    return (
+        f"the {upcoming.get('kind', '?')} prompt due in {upcoming.get('in_seconds', 0):.0f} s, "
+        f"a sitting bout of {sitting or 0:.0f} s so far"
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=60.0)
@@ -118,6 +139,9 @@ def main() -> int:
             typing = measure(procs, args.seconds)
             stop.set()
             feeder.join()
+            time.sleep(40)  # past the presence check: away, the return watch armed
+            pending = pending_job(env)
+            away = measure(procs, min(args.seconds, 120.0))
             rss = procs["ergod run"].memory_info().rss
         finally:
             daemon.terminate()
@@ -137,6 +161,13 @@ def main() -> int:
             f"{100 * cpu_typing / args.seconds:6.2f} {ctx_typing / args.seconds:10.2f} "
             f"{f'{churn_idle}/{churn_typing}':>11}"
         )
+    away_seconds = min(args.seconds, 120.0)
+    cpu_away, ctx_away, churn_away = away["ergod run"]
+    print(
+        f"away with {pending}: {ctx_away} wake-ups in {away_seconds:.0f} s "
+        f"({ctx_away / away_seconds:.3f}/s), CPU {cpu_away:.3f} s, "
+        f"{churn_away} threads started/ended; baseline {away['baseline (sleep)'][1]} wake-ups"
+    )
     verdict = "met" if idle["ergod run"][0] < 0.05 * args.seconds / 60 else "NOT met"
     print(f"target < 0.05 s CPU per 60 s without input: {verdict}")
     cpu_idle, ctx_idle, churn_idle = idle["ergod run"]
@@ -147,6 +178,13 @@ def main() -> int:
         f"{ctx_idle / args.seconds:.3f}/s ({ctx_idle} in {args.seconds:g} s, "
         f"{churn_idle} threads started/ended), CPU {cpu_idle:.2f} s",
         ctx_idle == 0 and churn_idle == 0,
+    )
+    record(
+        args.results,
+        f"idle: 0 wake-ups/s while away with wake-ups pending ({away_seconds:g} s)",
+        f"{ctx_away / away_seconds:.3f}/s ({ctx_away} in {away_seconds:g} s, "
+        f"{churn_away} threads started/ended; {pending})",
+        ctx_away == 0 and churn_away == 0,
     )
     record(
         args.results,

@@ -36,8 +36,8 @@ import psutil
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from servers import stop_process
 from input_cost import Flood, Worker
+from servers import stop_process
 from startup import daemon_on_display, record
 
 WORKRAVE_SETTLE = 5.0  # seconds for Workrave to map its windows and start its timers

@@ -17,8 +17,8 @@ RSS and USS (psutil memory_full_info) in three settings, each in its own process
 For week and soak it reports min, max, final and the spread (max - min) from the
 first sample. Their absolute RSS is not the daemon's: that process also holds
 psutil and the whole generated trace (built before the first sample, so it
-does not move the spread). Targets (issue 7): the daemon's RSS under 35 MiB
-(Workrave measured 96 MiB here); flat within 2 MiB.
+does not move the spread). Targets: the daemon's RSS under 30 MiB (issue 10;
+issue 7 asked for 35; Workrave measured 96 MiB here); flat within 2 MiB.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ from input_cost import Flood
 from startup import daemon_on_display, record
 
 MIB = 2**20
-RSS_TARGET = 35.0  # MiB
+RSS_TARGET = 30.0  # MiB (issue 10; issue 7 asked for 35)
 FLAT_TARGET = 2.0  # MiB
 HOUR = 3600.0
 ZONE = ZoneInfo("Europe/Berlin")
@@ -260,7 +260,7 @@ def main() -> int:
     peak = max(d_start[0], d_flood[0])
     record(
         args.results,
-        "memory: ergod run RSS < 35 MiB",
+        f"memory: ergod run RSS < {RSS_TARGET:g} MiB",
         f"{d_start[0]:.1f} MiB after start, {d_flood[0]:.1f} after flood "
         f"(USS {d_start[1]:.1f}/{d_flood[1]:.1f})",
         peak < RSS_TARGET,
