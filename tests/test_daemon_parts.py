@@ -319,7 +319,7 @@ def test_a_session_source_whose_bus_went_away_is_probed_again_until_it_works(
     heard: list[tuple[SessionEvent, float]] = []
     link = SessionLink([("logind", absent), ("screensaver", probe)], LOG, first_wait=5.0)
     link.start(lambda event, t: heard.append((event, t)))
-    assert link.names == ("screensaver",)
+    assert len(made) == 1 and made[0].callback is not None
     made[0].emit(SessionEvent.LOCK, 1.0)
     link.check(10.0)
     assert link.retry_at is None
@@ -327,13 +327,13 @@ def test_a_session_source_whose_bus_went_away_is_probed_again_until_it_works(
     made[0].alive = False
     failing[0] = True
     link.check(20.0)
-    assert made[0].stopped and link.names == () and link.retry_at == 25.0
+    assert made[0].stopped and link.retry_at == 25.0
     assert "lock/suspend signals from screensaver lost" in caplog.text
     link.check(25.0)  # still no bus: wait twice as long
     assert link.retry_at == 35.0
     failing[0] = False
     link.check(35.0)
-    assert link.names == ("screensaver",) and link.retry_at is None
+    assert len(made) == 2 and not made[1].stopped and link.retry_at is None
     made[1].emit(SessionEvent.UNLOCK, 36.0)
     assert heard == [(SessionEvent.LOCK, 1.0), (SessionEvent.UNLOCK, 36.0)]
     assert "are back" in caplog.text
@@ -593,12 +593,11 @@ def test_the_daily_limit_counts_from_local_midnight_and_reads_the_morning(
 ) -> None:
     clock = VirtualClock(start=0.0, wall=datetime(2026, 11, 23, 23, 50, tzinfo=timezone.utc))
     notices: list[float] = []
-    stored = {"active": 100.0, "shown": False}
     asked: list[tuple[datetime, datetime]] = []
 
-    def earlier(start: datetime, end: datetime) -> tuple[float, bool]:
+    def earlier(start: datetime, end: datetime) -> tuple[float, datetime | None]:
         asked.append((start, end))
-        return float(stored["active"]), bool(stored["shown"])
+        return 100.0, None
 
     wakeups = Wakeups(clock, clock.wall)
     daily = DailyLimit(200.0, wakeups.local, lambda t, a: notices.append(a), earlier)
@@ -731,3 +730,19 @@ def test_a_weekly_job_follows_a_wall_clock_step(monkeypatch: pytest.MonkeyPatch)
     shift[0] = 1800.0  # the wall clock was set 30 min ahead
     scheduler.clock_stepped()
     assert scheduler._jobs["summary"].due == 100.0 + 1800
+
+
+def test_a_notice_shown_earlier_today_is_not_shown_again(utc: None) -> None:
+    clock = VirtualClock(start=0.0, wall=datetime(2026, 11, 23, 15, 0, tzinfo=timezone.utc))
+    shown_at = datetime(2026, 11, 23, 14, 30, tzinfo=timezone.utc)
+    notices: list[float] = []
+    wakeups = Wakeups(clock, clock.wall)
+    daily = DailyLimit(
+        200.0, wakeups.local, lambda t, a: notices.append(a), lambda s, e: (300.0, shown_at)
+    )
+    daily.activity_resumed(0.0)
+    daily.check(50.0, 50.0)
+    view = daily.view(50.0, 50.0, measuring=True)
+    assert notices == [] and view is not None
+    assert view.active == pytest.approx(350.0)
+    assert view.reached_at is not None and wakeups.local(view.reached_at) == shown_at

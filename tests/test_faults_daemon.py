@@ -15,7 +15,9 @@ log. Timeouts are safety nets, never speed assertions.
 * with stdout and stderr closed, or on a full device, prompts go on and a
   requested stop exits 0 with the stop recorded;
 * a lock/suspend source whose session bus died is reconnected when the bus
-  is back, and its lock signals count again.
+  is back, and its lock signals count again;
+* `sitting.daily_limit` on Xvfb with xdotool at the mouse: one notice in dunst,
+  stored, shown in status, not shown again after a restart the same day.
 """
 
 from __future__ import annotations
@@ -35,10 +37,12 @@ import time
 from collections.abc import Iterator
 from dataclasses import fields
 from pathlib import Path
+from typing import Any
 
 import pytest
 from control_support import crowd
-from test_e2e_daemon import ERGOD, ergod, outcomes, private_env, status, wait_for
+from servers import NotificationServer, require_tool
+from test_e2e_daemon import ERGOD, Mouse, ergod, outcomes, private_env, status, wait_for
 from test_e2e_daemon import Daemon as _Daemon
 from test_faults_session import FixedBus, fixed_bus  # noqa: F401 - a fixture
 from test_faults_store import fast_config
@@ -337,3 +341,66 @@ def test_a_lock_source_whose_bus_died_is_reconnected(
             assert daemon.stop() == 0
     finally:
         saver.close()
+
+
+DAILY = """\
+[activity]
+source = "x11"
+presence = "3s"
+
+[sitting]
+daily_limit = "4s"
+
+[breaks.stretch]
+enabled = false
+
+[breaks.movement]
+enabled = false
+
+[notify]
+backend = "freedesktop"
+timeout = "60s"
+"""
+
+
+def test_the_daily_limit_notice_comes_once_a_day_across_a_restart(
+    tmp_path: Path, notification_server: NotificationServer
+) -> None:
+    """`sitting.daily_limit` on a real X server with a user at the mouse: the
+    notice reaches dunst once the day's active time passes the limit, is
+    stored, is shown by status, and a restart the same day neither forgets it
+    nor shows it again."""
+    require_tool("xdotool")
+    env = private_env(
+        tmp_path,
+        DISPLAY=os.environ["DISPLAY"],
+        DBUS_SESSION_BUS_ADDRESS=os.environ["DBUS_SESSION_BUS_ADDRESS"],
+    )
+    config = config_file(tmp_path, DAILY)
+
+    def notices(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [n for n in items if n["summary"] == "Daily limit reached"]
+
+    mouse = Mouse()
+    try:
+        with Daemon(env, "--config", str(config)) as daemon:
+            wait_for(lambda: status(env), 15, "the control socket")
+            mouse.moving.set()
+            shown = notification_server.wait_for(notices, timeout=30)
+            assert "daily limit" in shown[0]["body"]
+            reached = (status(env) or {})["daily_limit"]
+            assert reached["limit_seconds"] == 4.0 and reached["reached_at"]
+            assert reached["active_seconds"] >= 4.0
+            assert daemon.stop() == 0
+        with Daemon(env, "--config", str(config)) as daemon:
+            again = wait_for(lambda: status(env), 15, "the control socket")
+            assert (
+                again["daily_limit"]["reached_at"] == reached["reached_at"][:16]
+                or (again["daily_limit"]["reached_at"])
+            )
+            time.sleep(8)  # still at the mouse, past the limit again
+            assert len(notices(notification_server.history())) == 1
+            assert daemon.stop() == 0
+    finally:
+        mouse.close()
+    assert stored_events(env).count("daily_limit") == 1

@@ -42,8 +42,9 @@ def daily_notice(active: float, timeout: float) -> Message:
 
 Notice = Callable[[float, float], None]
 """Shows and records the notice: (now, active seconds)."""
-Earlier = Callable[[datetime, datetime], tuple[float, bool]]
-"""(active seconds, notice shown) stored between two local times, before this run."""
+Earlier = Callable[[datetime, datetime], tuple[float, datetime | None]]
+"""(active seconds, when the notice was shown or None), stored between two
+local times before this run."""
 
 
 @dataclass(frozen=True)
@@ -128,9 +129,9 @@ class DailyLimit:
         self._day_start = t - (local.timestamp() - midnight.timestamp())
         # Only before this run's own spans: later days start from nothing.
         self._closed, shown = (
-            self._earlier(midnight, midnight + timedelta(days=1)) if first else (0.0, False)
+            self._earlier(midnight, midnight + timedelta(days=1)) if first else (0.0, None)
         )
-        self._reached = t if shown else None
+        self._reached = None if shown is None else t - (local.timestamp() - shown.timestamp())
 
     def _today_part(self, start: float, end: float) -> float:
         return max(0.0, end - max(start, self._day_start))

@@ -72,10 +72,6 @@ class JobLoop:
         self._signals = False
         self._handlers: dict[int, Job] = {}
 
-    @property
-    def stopping(self) -> bool:
-        return self._stopping
-
     def post(self, job: Job) -> None:
         """Queue `job` for the loop's thread (any thread, or a signal handler)."""
         self._jobs.put(job)

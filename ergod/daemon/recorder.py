@@ -84,9 +84,9 @@ class Recorder:
         """The daily-limit notice was shown at `now`, after `active` s of activity."""
         self._writer.daemon_event(DaemonEvent.DAILY_LIMIT, self._local(now), f"{active:.0f}")
 
-    def earlier(self, start: datetime, end: datetime) -> tuple[float, bool]:
+    def earlier(self, start: datetime, end: datetime) -> tuple[float, datetime | None]:
         """Stored before this run, between two local times: (active seconds,
-        whether the daily-limit notice was shown). Nothing when unreadable."""
+        when the daily-limit notice was shown). Nothing when unreadable."""
         from ergod.store import StoreError
         from ergod.store.reader import open_reader
 
@@ -95,8 +95,9 @@ class Recorder:
                 active = sum(span.length for span in reader.activity_between(start, end))
                 events = reader.daemon_events_between(start, end)
         except (StoreError, sqlite3.Error, ValueError):
-            return 0.0, False
-        return active, any(e.event is DaemonEvent.DAILY_LIMIT for e in events)
+            return 0.0, None
+        shown = [e.at for e in events if e.event is DaemonEvent.DAILY_LIMIT]
+        return active, shown[0] if shown else None
 
     def stop(self, now: float, last_input: float | None) -> None:
         """Record the open span and the stop, write what is left, close."""

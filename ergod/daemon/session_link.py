@@ -58,11 +58,6 @@ class SessionLink:
         self._slots: list[_Slot] = []
 
     @property
-    def names(self) -> tuple[str, ...]:
-        """The sources listening now."""
-        return tuple(slot.name for slot in self._slots if slot.source is not None)
-
-    @property
     def retry_at(self) -> float | None:
         """The earliest moment a lost source is probed again."""
         moments = [slot.retry.due for slot in self._slots if slot.retry.due is not None]
