@@ -139,7 +139,7 @@ def compose(
     recorder = _recorder(env, config, wakeups, log)
     notify = _notifier(config, env, log, stack)
     sink = EffectSink(notify, recorder, lambda: wakeups.local_now().date(), log)
-    daily = _daily(config, wakeups, sink, recorder)
+    daily = _daily(settings, wakeups, sink, recorder)
     link = _activity(settings, env, clocks, Spans((recorder, daily)), log)
     # Stopped in reverse: the source, then the store's last rows (the open span).
     stack.callback(_quietly, log, lambda: recorder.stop(clocks.engine(), link.engine.last_input))
@@ -193,14 +193,17 @@ def _notifier(
     return notify
 
 
-def _daily(config: Config, wakeups: Wakeups, sink: EffectSink, recorder: Recorder) -> DailyLimit:
+def _daily(
+    settings: Settings, wakeups: Wakeups, sink: EffectSink, recorder: Recorder
+) -> DailyLimit:
     from ergod.daemon.daily import DailyLimit, daily_notice
 
     def notice(t: float, active: float) -> None:
-        sink.notice(daily_notice(active, config.notify.timeout))
+        sink.notice(daily_notice(active, settings.config.notify.timeout))
         recorder.daily_limit(t, active)
 
-    return DailyLimit(config.sitting.daily_limit, wakeups.local, notice, recorder.earlier)
+    limit = settings.config.sitting.daily_limit
+    return DailyLimit(limit, wakeups.local, notice, recorder.earlier)
 
 
 def _activity(
