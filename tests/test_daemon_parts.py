@@ -622,9 +622,12 @@ def test_a_reload_is_recorded_and_a_broken_one_keeps_the_running_rules(
     world: World, tmp_path: Path
 ) -> None:
     user = tmp_path / "config" / "ergod" / "config.toml"
-    user.write_text(FAST.format(limit="0").replace('every = "60s"', 'every = "90s"'))
+    faster = FAST.format(limit="0").replace('every = "60s"', 'every = "90s"')
+    user.write_text(faster + '[store]\nretention = "30d"\n')
     assert world.api.answer(Request(Command.RELOAD)) == {"message": "configuration reloaded"}
     assert world.runtime.parts.link.engine.rules.stretch.every == 90.0
+    # Retention is the store writer's alone; a reload hands it the new length.
+    assert world.recorder._writer.retention == 30 * 86400
     user.write_text('[breaks.stretch]\nevery = "soon"\n')
     with pytest.raises(ControlError, match="last good configuration stays"):
         world.api.answer(Request(Command.RELOAD))
