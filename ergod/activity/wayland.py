@@ -71,7 +71,6 @@ STOP_TIMEOUT = 2.0
 _log = logging.getLogger(__name__)
 
 
-
 @dataclass(frozen=True)
 class IdleProtocol:
     """Which idle global to use, at what version, and whether it ignores inhibitors."""

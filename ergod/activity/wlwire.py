@@ -282,7 +282,15 @@ class Connection:
 
     def roundtrip(self, timeout: float = 2.0) -> list[Event]:
         """Every event the compositor sends before it answers a sync, in order."""
-        callback = self.sync()
+        try:
+            callback = self.sync()
+        except Closed:
+            # A compositor that reported an error closes at once; the error may
+            # be waiting unread and says more than the broken pipe.
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline:
+                self.read(0.05)  # raises ProtocolError, or Closed at the end
+            raise
         collected: list[Event] = []
         deadline = time.monotonic() + timeout
         while True:
