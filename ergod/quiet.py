@@ -223,6 +223,22 @@ def probe_fullscreen(
     return FullscreenProbe(environ["DISPLAY"], log)
 
 
+def fullscreen_probe(
+    environ: Mapping[str, str], log: logging.Logger | None = None
+) -> tuple[QuietProbe | None, str]:
+    """The best full-screen probe here (Wayland's foreign-toplevel list, else X11), with
+    what it reads; or None and why full-screen detection is off."""
+    from ergod.activity.toplevels import MANAGER, probe_wayland_fullscreen
+
+    wayland, wayland_why = probe_wayland_fullscreen(environ, log)
+    if wayland is not None:
+        return wayland, f"Wayland {MANAGER}"
+    why = fullscreen_unavailable(environ)
+    if why is None:
+        return FullscreenProbe(environ["DISPLAY"], log), "X11 _NET_WM_STATE"
+    return None, f"Wayland: {wayland_why}; X11: {why}"
+
+
 class FullscreenProbe(_HeldConnectionProbe):
     """Quiet while a window is fullscreen on an X11 display (EWMH).
 
@@ -414,9 +430,9 @@ def build_probes(
     if config.processes:
         probes.append(ProcessProbe(config.processes, log))
     if config.fullscreen:
-        why = fullscreen_unavailable(environ)
-        if why is None:
-            probes.append(FullscreenProbe(environ["DISPLAY"], log))
+        fullscreen, why = fullscreen_probe(environ, log)
+        if fullscreen is not None:
+            probes.append(fullscreen)
         else:
             log.info("quiet.fullscreen: not watching fullscreen windows: %s", why)
     if config.dnd:

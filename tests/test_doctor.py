@@ -17,7 +17,7 @@ import pytest
 from conftest import NotificationServer, stop_process
 from test_service_support import ERGOD, ergod, private_env, wait_for_daemon
 
-CHECKS = ["config", "activity", "notifications", "store", "service", "daemon", "metrics"]
+CHECKS = ["config", "activity", "desktop", "notifications", "store", "service", "daemon", "metrics"]
 
 
 def doctor(env: dict[str, str]) -> tuple[int, dict[str, Any]]:
