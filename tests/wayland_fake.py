@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import socket
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from ergod.activity import wlwire
@@ -27,6 +28,8 @@ class FakeCompositor:
         self.requests: list[tuple[str, int, bytes]] = []
         self.bound: dict[str, tuple[int, int]] = {}  # interface -> (object id, version)
         self.objects: dict[int, str] = {1: "wl_display"}
+        # interface -> called with the new object id once the client binds it.
+        self.on_bind: dict[str, Callable[[int], None]] = {}
         self._server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self._server.bind(str(path))
         self._server.listen(4)
@@ -91,6 +94,9 @@ class FakeCompositor:
             name, iface, version, new = wlwire.decode("usun", body)
             self.objects[int(new)] = str(iface)  # type: ignore[call-overload]
             self.bound[str(iface)] = (int(new), int(version))  # type: ignore[call-overload]
+            hook = self.on_bind.get(str(iface))
+            if hook is not None:
+                hook(int(new))  # type: ignore[call-overload]
         elif interface == "ext_idle_notifier_v1" and opcode in (1, 2):
             (new,) = wlwire.decode("n", body[:4])
             self.objects[int(new)] = "ext_idle_notification_v1"  # type: ignore[call-overload]
