@@ -11,6 +11,10 @@ closes:
 
 Commands and their arguments (any other key is an error):
 * `status`, `resume`, `skip`, `reload`: none.
+* `follow`: none. The one request that keeps its connection: the server
+  hands it to the daemon's glance feed (`ergod.daemon.feed`), which sends
+  one reply line now and one more each time what a panel shows changes,
+  until either side hangs up. `follow_replies` is its client.
 * `pause`: `seconds` (number > 0), or null / absent for "until resume".
   The CLI turns `--until HH:MM` into seconds, so the daemon only sees seconds.
 * `snooze`: `seconds` (number > 0), or null / absent for the kind's own
@@ -38,7 +42,7 @@ import stat
 import struct
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -68,6 +72,7 @@ class Command(str, enum.Enum):
     SNOOZE = "snooze"
     SKIP = "skip"
     RELOAD = "reload"
+    FOLLOW = "follow"
 
 
 _TAKES_SECONDS = frozenset({Command.PAUSE, Command.SNOOZE})
@@ -155,6 +160,8 @@ def _error_reply(message: str) -> bytes:
 
 
 Handler = Callable[[Request], Mapping[str, object]]
+FollowHandler = Callable[[socket.socket], None]
+"""Takes over a `follow` connection (a duplicate the server no longer touches)."""
 
 
 class _RequestTooLarge(Exception):
@@ -170,9 +177,16 @@ class ControlServer:
     returns within about a second even with a client in mid-request.
     """
 
-    def __init__(self, path: Path, handler: Handler, log: logging.Logger) -> None:
+    def __init__(
+        self,
+        path: Path,
+        handler: Handler,
+        log: logging.Logger,
+        follow: FollowHandler | None = None,
+    ) -> None:
         self.path = path
         self._handler = handler
+        self._follow = follow
         self._log = log
         self._listener: socket.socket | None = None
         self._identity: tuple[int, int] | None = None
@@ -306,9 +320,24 @@ class ControlServer:
         else:
             if raw is None:  # stop() while reading
                 return
+            if self._hand_over(raw, conn):
+                return
             reply = self._answer(raw)
         self._reply(conn, reply)
         self._drain(conn)
+
+    def _hand_over(self, raw: bytes, conn: socket.socket) -> bool:
+        """A `follow` request: its connection goes to the follow handler, kept open."""
+        if self._follow is None:
+            return False
+        try:
+            request = parse_request(raw)
+        except ControlError:
+            return False
+        if request.command is not Command.FOLLOW:
+            return False
+        self._follow(conn.dup())
+        return True
 
     def _answer(self, raw: bytes) -> bytes:
         try:
@@ -429,6 +458,43 @@ def send_request(
         except OSError as exc:
             raise ErgodError(f"lost the connection to ergod: {exc.strerror or exc}") from None
     return _result(raw)
+
+
+def follow_replies(env: Environment, timeout: float = 5.0) -> Iterator[dict[str, Any]]:
+    """Send `follow` and yield each `result` the daemon pushes, until it hangs up.
+
+    The first reply must come within `timeout`; later ones may take as long
+    as nothing changes. Raises as `send_request` does; returns when the daemon
+    closes the connection (it stopped).
+    """
+    path = control_socket_path(env)
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM | socket.SOCK_CLOEXEC) as sock:
+        sock.settimeout(timeout)
+        try:
+            sock.connect(os.fspath(path))
+            sock.sendall(_encode({"command": Command.FOLLOW.value}))
+        except (FileNotFoundError, ConnectionRefusedError):
+            raise NoDaemonError(f"ergod is not running (no control socket at {path})") from None
+        except OSError as exc:
+            raise ErgodError(f"cannot reach ergod at {path}: {exc.strerror or exc}") from None
+        pending = bytearray()
+        while True:
+            try:
+                chunk = sock.recv(65536)
+            except TimeoutError:
+                raise ErgodError(f"ergod did not answer within {timeout:g} s") from None
+            except OSError as exc:
+                raise ErgodError(f"lost the connection to ergod: {exc.strerror or exc}") from None
+            if not chunk:
+                return
+            pending += chunk
+            if len(pending) > _MAX_REPLY_BYTES:
+                raise ErgodError("ergod sent a reply that is not understood")
+            while b"\n" in pending:
+                line, _, rest = bytes(pending).partition(b"\n")
+                pending = bytearray(rest)
+                yield _result(line)
+                sock.settimeout(None)
 
 
 def _read_reply(sock: socket.socket) -> bytes:
