@@ -16,6 +16,7 @@ because tests and demos need it.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import Enum
@@ -192,6 +193,23 @@ def _parse_path(value: object) -> str:
 
 PATH = ValueType(_parse_path, _same, _same, text=True)
 
+_SOUND_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+def _parse_sound(value: object) -> str:
+    """"" (off), a sound theme name ("message-new-instant") or a file path."""
+    if isinstance(value, str) and (
+        value == "" or _SOUND_NAME.match(value) or value.startswith(("/", "~/"))
+    ):
+        return value
+    raise ValueError(
+        'expected a sound name like "message-new-instant", an absolute or ~/ file path, '
+        'or "" for none'
+    )
+
+
+SOUND = ValueType(_parse_sound, _same, _same, text=True)
+
 
 def _parse_weekly(value: object) -> tuple[int, int] | None:
     if value == "":
@@ -297,6 +315,8 @@ KEYS: dict[str, ValueType] = {
     "notify.backend": choice(NotifyBackend),
     "notify.timeout": duration(),
     "notify.actions": BOOLEAN,
+    "notify.sound": SOUND,
+    "tray.enabled": BOOLEAN,
     "exercises.disabled": STRINGS,
     "exercises.custom": CUSTOM_EXERCISES,
     "store.path": PATH,
@@ -402,6 +422,12 @@ class NotifyConfig:
     backend: NotifyBackend
     timeout: float
     actions: bool
+    sound: str  # "" = none; a sound theme name, or a file path (~/ allowed)
+
+
+@dataclass(frozen=True)
+class TrayConfig:
+    enabled: bool  # show the tray icon where a StatusNotifierWatcher exists
 
 
 @dataclass(frozen=True)
@@ -450,6 +476,7 @@ class Config:
     schedule: ScheduleConfig
     quiet: QuietConfig
     notify: NotifyConfig
+    tray: TrayConfig
     exercises: ExercisesConfig
     store: StoreConfig
     metrics: MetricsConfig
@@ -474,6 +501,7 @@ class Config:
             schedule=section("schedule", ScheduleConfig),
             quiet=section("quiet", QuietConfig),
             notify=section("notify", NotifyConfig),
+            tray=section("tray", TrayConfig),
             exercises=section("exercises", ExercisesConfig),
             store=section("store", StoreConfig),
             metrics=section("metrics", MetricsConfig),

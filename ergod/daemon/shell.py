@@ -8,7 +8,12 @@ posting a job to that thread's queue:
   engine's next wake-up, the end of a pause or quiet recheck and the next
   schedule boundary, replaced after every job;
 * the activity source's return watch, the session sources (lock, suspend), the
-  notifier's buttons, the control socket and the signal handlers.
+  notifier's buttons, the control socket, the tray menu and the signal handlers.
+
+After every job the glance a panel shows (`ergod.daemon.barview`) goes to the
+feed (`ergod.daemon.feed`): `ergod status --follow` connections and the tray
+icon (`ergod.tray`) hear of it when it changed; while one of them watches,
+the one-shot also comes at the next minute of sitting time.
 
 Nothing polls: with the user away and nothing due, no job is scheduled and the
 engine thread sleeps on its queue until the return watch fires.
@@ -51,10 +56,13 @@ from ergod.quiet import QuietProbe
 if TYPE_CHECKING:
     from ergod.activity import SourceChoice
     from ergod.config import LoadedConfig
+    from ergod.daemon.barview import Reading
+    from ergod.daemon.feed import Feed
     from ergod.daemon.recorder import Recorder
     from ergod.exercises.library import Library
     from ergod.fleet.metrics import TextfileRefresher
     from ergod.notify import NotifierChoice
+    from ergod.tray.service import Tray
 
 REQUEST_TIMEOUT = 5.0
 
@@ -64,6 +72,10 @@ REPROBE_NONE_FOUND = 300.0
 """With no source found at start (e.g. started before the desktop), how often to look."""
 
 Job = Callable[[], None]
+
+
+def _nothing() -> None:
+    """A job that only makes the engine thread run `_sync` (and publish)."""
 
 
 def _seconds(env: Environment, name: str, default: float) -> float:
@@ -117,6 +129,8 @@ class Daemon:
         recheck = _seconds(env, "ERGOD_RECHECK_SECONDS", RECHECK)
         self._wakeups = Wakeups(self._clock, wall, lambda: self._post(self._tick), recheck)
         self._control: Any = None
+        self._feed: Feed | None = None
+        self._tray: Tray | None = None
         self._lock: Any = None
         self._suspend: Any = None
         self._shown_kind: str | None = None
@@ -175,7 +189,9 @@ class Daemon:
         self._start_recorder()
         self._start_sessions()
         self._start_wakeups()
+        self._start_feed()
         self._start_control()
+        self._configure_tray()
         if self._choice.source is not None:
             try:
                 self._choice.source.start()
@@ -241,8 +257,55 @@ class Daemon:
 
         path = control_socket_path(self._env)
         ensure_private_dir(path.parent)
-        self._control = ControlServer(path, self._on_request, self._log)
+        follow = self._feed.follow if self._feed is not None else None
+        self._control = ControlServer(path, self._on_request, self._log, follow=follow)
         self._control.start()
+
+    def _start_feed(self) -> None:
+        from ergod.daemon.feed import Feed
+
+        self._feed = Feed(lambda: self._post(_nothing), self._log)
+
+    def _configure_tray(self) -> None:
+        """`[tray] enabled`: start or stop the tray icon (at start and at reload)."""
+        assert self._loaded is not None and self._feed is not None
+        wanted = self._loaded.config.tray.enabled
+        if wanted and self._tray is None:
+            from ergod.tray.actions import TrayHost, open_week_summary
+            from ergod.tray.service import Tray
+
+            env, extra, log = self._env, self._extra, self._log
+            host = TrayHost(
+                request=self._on_request,
+                show_exercise=lambda ident: self._post(lambda: self._show_card(ident)),
+                open_summary=lambda: open_week_summary(env.daemon_dir, extra, env.environ, log),
+                refresh=lambda: self._post(_nothing),
+            )
+            tray = Tray(env.environ, host, log)
+            if tray.start():
+                self._tray = tray
+                self._feed.add_sink(tray)
+        elif not wanted and self._tray is not None:
+            self._feed.remove_sink(self._tray)
+            self._tray.stop()
+            self._tray = None
+        if self._tray is not None and self._library is not None:
+            names = [(e.id, e.name) for e in self._library.enabled()]
+            self._tray.configure(names, self._loaded.config.schedule.start)
+
+    def _show_card(self, ident: str) -> None:
+        """The tray's Exercises menu: one card as a notification (engine thread)."""
+        from ergod.exercises.library import UnknownExerciseError, render_card
+        from ergod.notify.base import Message
+
+        assert self._library is not None and self._notify is not None
+        assert self._loaded is not None
+        try:
+            title, body = render_card(self._library.get(ident))
+        except UnknownExerciseError:
+            return
+        timeout = self._loaded.config.notify.timeout
+        self._notify.notifier.show(Message(title=title, body=body, timeout=timeout))
 
     def _install_signals(self) -> None:
         if threading.current_thread() is not threading.main_thread():
@@ -304,6 +367,10 @@ class Daemon:
         stops += [probe.close for probe in self._probes]
         if self._control is not None:
             stops.append(self._control.stop)
+        if self._tray is not None:
+            stops.append(self._tray.stop)
+        if self._feed is not None:
+            stops.append(self._feed.stop)
         stops.append(self._wakeups.shutdown)
         if source is not None:
             stops.append(source.stop)
@@ -496,12 +563,19 @@ class Daemon:
             snooze_minutes=int(rules.snooze // 60) if rules.max_snoozes > 0 else 0,
             timeout=config.notify.timeout,
             actions=config.notify.actions and notifier.supports_actions,
+            sound=self._sound(),
         )
         delivery = notifier.show(message)
         self._shown_kind = prompt.kind.value
         if not delivery.ok:
             # The prompt still counts as shown; the chain has logged the failure.
             self._log.warning("a prompt could not be delivered: %s", delivery.detail)
+
+    def _sound(self) -> str:
+        """`[notify] sound` for the notifier: a name as is, a `~/` path made absolute."""
+        assert self._loaded is not None
+        sound = self._loaded.config.notify.sound
+        return str(self._env.expand_user(sound)) if sound.startswith("~/") else sound
 
     def _resolved(self, record: BreakRecord) -> None:
         if self._recorder is not None:
@@ -590,6 +664,7 @@ class Daemon:
             probe.close()
         self._probes = build_probes(loaded.config.quiet, self._env.environ, self._log)
         self._schedule_config_jobs()
+        self._configure_tray()
         for warning in loaded.warnings:
             self._log.warning("%s", warning)
         self._effects(self._p.engine.reconfigure(self._clock(), rules))
@@ -635,10 +710,38 @@ class Daemon:
                 self._armed = False
         wake = self._p.engine.next_wakeup() if source is None else self._p.wakeup_at()
         now = self._clock()
-        for check in (self._quiet.next_check(now), self._schedule_flip(now), self._reprobe_at):
+        minute = self._publish(now)
+        checks = (self._quiet.next_check(now), self._schedule_flip(now), self._reprobe_at, minute)
+        for check in checks:
             if check is not None:
                 wake = check if wake is None else min(wake, check)
         self._wakeups.place(wake)
+
+    def _publish(self, now: float) -> float | None:
+        """Give the feed the glance at `now`; the next minute its watchers need."""
+        if self._feed is None:
+            return None
+        self._feed.publish(self._reading(now))
+        return self._feed.wake_at()
+
+    def _reading(self, now: float) -> Reading:
+        from ergod.daemon.barview import glance_at
+
+        engine = self._p.engine
+        paused = self._quiet.paused_until
+        until = None
+        if paused is not None and paused != float("inf"):
+            local = self._wakeups.local(paused)
+            same_day = local.date() == self._wakeups.local_now().date()
+            until = local.strftime("%H:%M" if same_day else "%a %H:%M")
+        return glance_at(
+            engine.view(now),
+            engine.rules,
+            reasons=self._quiet.reasons(now),
+            paused_until=until,
+            mode=self._mode(),
+            source=self._choice.name if self._choice else "none",
+        )
 
     # ---- answers to the control socket --------------------------------------
 

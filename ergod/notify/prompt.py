@@ -38,6 +38,7 @@ def prompt_message(
     snooze_minutes: int,
     timeout: float,
     actions: bool,
+    sound: str = "",
 ) -> Message:
     """The prompt for a break of `kind` ("movement" or "stretch").
 
@@ -45,7 +46,8 @@ def prompt_message(
     a known bout, with how long the user has sat, then the exercise's name and
     steps. `actions` is whether the notifier can show buttons; without them the
     prompt carries none (the user answers with `ergod snooze` / `ergod skip`).
-    ValueError for an unknown kind.
+    `sound` goes to the notifier as is (see `Message.sound`). ValueError for
+    an unknown kind.
     """
     if kind not in TITLES:
         raise ValueError(f"unknown break kind {kind!r}; expected one of {', '.join(TITLES)}")
@@ -59,4 +61,5 @@ def prompt_message(
         timeout=timeout,
         actions=prompt_actions(snooze_minutes) if actions else (),
         urgency=Urgency.NORMAL,
+        sound=sound,
     )
