@@ -124,6 +124,9 @@ def test_a_break_waiting_for_the_return_is_due_now() -> None:
     assert (glance.next_kind, glance.next_minutes, glance.state) == ("stretch", 0, State.DUE)
     assert glance.percentage == 100  # stretch stands in for the movement clock
     assert barview.bar_text(glance) == "stretch break due"
+    away = read(engine, 801.0).glance  # the bout ended: the absence is a natural break
+    assert (away.state, away.next_kind, away.percentage) == (State.OK, None, 0)
+    assert barview.bar_text(away) == "not sitting"
 
 
 @given(

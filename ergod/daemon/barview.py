@@ -55,8 +55,9 @@ class State(str, Enum):
 class Glance:
     """The panel's view of the daemon. Minutes are whole; see the module doc.
 
-    `next_minutes` is 0 for a break that fell due while the user was away
-    (it waits for their return) and None when nothing runs or nobody sits.
+    `next_minutes` is 0 for a break that fell due during a short absence
+    (it waits for the return); both `next_*` are None when nothing runs or
+    nobody sits.
     `paused_until` is the local clock time a timed pause ends ("14:30", or
     "Tue 14:30" when not today); None with `paused` means until resumed.
     """
@@ -171,7 +172,7 @@ def glance_at(
         next_kind=next_kind,
         next_minutes=next_minutes,
         open_kind=open_kind,
-        percentage=_percentage(kinds, rules, at),
+        percentage=_percentage(kinds, rules, at, sitting is not None),
         paused=paused,
         paused_until=paused_until if paused else None,
         quiet=quiet,
@@ -182,7 +183,13 @@ def glance_at(
 
 
 def _next_break(kinds: list[KindView], at: float, sitting: bool) -> tuple[str | None, int | None]:
-    """The next break to fall due and its whole minutes away (rounded up)."""
+    """The next break to fall due and its whole minutes away (rounded up).
+
+    Nothing while nobody sits: the bout ended, so the absence is a natural
+    break, and a break waiting for the return will not be asked for.
+    """
+    if not sitting:
+        return None, None
     waiting = [kv for kv in kinds if kv.waiting_since is not None and kv.open_since is None]
     if waiting:
         return waiting[0].kind.value, 0
@@ -190,17 +197,16 @@ def _next_break(kinds: list[KindView], at: float, sitting: bool) -> tuple[str | 
     if not running:
         return None, None
     first = min(running, key=lambda kv: kv.next_due or 0.0)
-    if not sitting or first.next_due is None:
-        return first.kind.value, None
+    assert first.next_due is not None
     return first.kind.value, max(0, math.ceil((first.next_due - at) / 60 - 1e-9))
 
 
-def _percentage(kinds: list[KindView], rules: Rules, at: float) -> int:
+def _percentage(kinds: list[KindView], rules: Rules, at: float, sitting: bool) -> int:
     """How much of the movement interval is used (the stretch one if movement is off)."""
     if not kinds:
         return 0
     kv = next((k for k in kinds if k.kind.value == "movement"), kinds[0])
-    if kv.open_since is not None or kv.waiting_since is not None:
+    if kv.open_since is not None or (kv.waiting_since is not None and sitting):
         return 100
     if kv.next_due is None:
         return 0
