@@ -18,21 +18,21 @@ server's idle time, so a test can be away (nothing changes: no line) or sit
 from __future__ import annotations
 
 import json
-import os
 import queue
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import test_e2e_daemon
 from bus_monitor import BusMonitor
-from servers import NotificationServer, require_tool, stop_process
+from servers import NotificationServer, stop_process
 from test_e2e_daemon import ERGOD, Mouse, ergod, status, wait_for
 
 pytestmark = pytest.mark.e2e
+ergod_env = test_e2e_daemon.ergod_env  # the fixture: temporary XDG dirs beside dunst
 
 CONFIG = """\
 [activity]
@@ -98,18 +98,9 @@ class Follower:
 
 
 @pytest.fixture
-def env(tmp_path: Path, notification_server: NotificationServer) -> Iterator[dict[str, str]]:
-    require_tool("xdotool")
-    env = dict(os.environ)
-    for name in ("XDG_RUNTIME_DIR", "XDG_CONFIG_HOME", "XDG_STATE_HOME"):
-        directory = tmp_path / name.lower()
-        directory.mkdir(mode=0o700)
-        env[name] = str(directory)
-    env["ERGOD_SYSTEM_DIR"] = str(tmp_path / "etc")
-    env["ERGOD_FOLLOW_RETRY_SECONDS"] = "0.5"
-    env.pop("NOTIFY_SOCKET", None)
+def env(tmp_path: Path, ergod_env: dict[str, str]) -> dict[str, str]:
     (tmp_path / "follow.toml").write_text(CONFIG)
-    yield env
+    return {**ergod_env, "ERGOD_FOLLOW_RETRY_SECONDS": "0.5"}
 
 
 class Daemon:

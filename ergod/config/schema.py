@@ -197,7 +197,7 @@ _SOUND_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 
 def _parse_sound(value: object) -> str:
-    """"" (off), a sound theme name ("message-new-instant") or a file path."""
+    """Off (""), a sound theme name ("message-new-instant") or a file path."""
     if isinstance(value, str) and (
         value == "" or _SOUND_NAME.match(value) or value.startswith(("/", "~/"))
     ):
