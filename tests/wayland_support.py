@@ -5,6 +5,11 @@
   it): sway refuses to run as root. `Sway.run(argv)` runs a client as that uid
   in that session (`wtype`, `swaymsg`); `Sway.child(script)` starts a Python
   child there that imports the installed ergod and talks JSON lines.
+* `running_user_bus(sway)` starts a private session bus as that uid, open
+  to the tests' own uid too (root calls the tray as a host would);
+  `user_ergod(sway)` writes an `ergod` command that uid can run from any
+  shell (Waybar runs its modules through `sh`); `Sway.popen(argv, log)`
+  starts a long-lived client there (ergod, waybar).
 * `running_kwin()` starts `kwin_wayland --virtual` 5.27 (root is fine for
   KWin). Debian ships the binary with file capabilities, which this container
   may not grant, and KWin loads its own Qt platform only when its file name
@@ -30,7 +35,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from servers import require_tool, stop_process
+import pytest
+from servers import dbus_config, in_ci, require_tool, stop_process
 
 from ergod.activity import wlwire
 
@@ -124,6 +130,12 @@ class Sway:
             cwd=self.runtime,
         )
         return Child(proc)
+
+    def popen(self, argv: list[str], log: Path, **env: str) -> subprocess.Popen[bytes]:
+        with log.open("ab") as out:
+            return subprocess.Popen(
+                as_user(argv), env=self.env(**env), stdout=out, stderr=subprocess.STDOUT
+            )
 
 
 def as_user(argv: tuple[str, ...] | list[str]) -> list[str]:
@@ -225,3 +237,56 @@ def kwin_pointer_nudge(socket: Path) -> None:
         conn.roundtrip()
     finally:
         conn.close()
+
+
+@contextlib.contextmanager
+def running_user_bus(sway: Sway) -> Iterator[str]:
+    """A private session bus run by the test uid in its runtime dir; its address.
+
+    Without service directories, like tests/servers.py's; `allow user="*"`
+    lets the tests (root) connect too.
+    """
+    exe = require_tool("dbus-daemon")
+    config = sway.runtime / "bus.conf"
+    config.write_text(dbus_config(f"unix:path={sway.runtime / 'bus'}", any_user=True))
+    proc = subprocess.Popen(
+        as_user((exe, f"--config-file={config}", "--nofork", "--print-address")),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        address = proc.stdout.readline().strip()
+        if not address:
+            raise RuntimeError(f"dbus-daemon as uid {UID} did not start (exit {proc.poll()})")
+        yield address
+    finally:
+        stop_process(proc)
+
+
+def user_ergod(sway: Sway) -> Path:
+    """A bin directory with an `ergod` the test uid can run, also through `sh`.
+
+    The tests' interpreter may live where that uid cannot look (a pyenv under
+    /root: `setpriv` can still start it, a shell as that uid cannot). Then
+    the system python3 runs this tree, if it has ergod's dependencies.
+    """
+    repo = Path(__file__).resolve().parent.parent
+    bin_dir = sway.runtime / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    for python, path in ((sys.executable, ""), ("/usr/bin/python3", str(repo))):
+        probe = f'PYTHONPATH="{path}" exec "{python}" -c "import ergod.cli, jeepney, apscheduler"'
+        done = subprocess.run(
+            as_user(("sh", "-c", probe)), env=sway.env(), capture_output=True, timeout=60
+        )
+        if done.returncode == 0:
+            script = bin_dir / "ergod"
+            script.write_text(f'#!/bin/sh\nPYTHONPATH="{path}" exec "{python}" -m ergod "$@"\n')
+            script.chmod(0o755)
+            return bin_dir
+    message = f"no Python that uid {UID} can run has ergod's dependencies"
+    if in_ci():
+        pytest.fail(message, pytrace=False)
+    pytest.skip(message)
