@@ -106,7 +106,7 @@ class Sway:
 
     def env(self, **extra: str) -> dict[str, str]:
         return {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "PATH": f"{self.runtime / 'bin'}:{os.environ.get('PATH', '/usr/bin:/bin')}",
             "HOME": str(self.runtime),
             "XDG_RUNTIME_DIR": str(self.runtime),
             "WAYLAND_DISPLAY": self.display,
@@ -156,13 +156,15 @@ def user_runtime_dir() -> Iterator[Path]:
 
 
 @contextlib.contextmanager
-def running_sway() -> Iterator[Sway]:
+def running_sway(extra_config: str = "") -> Iterator[Sway]:
+    """sway with `SWAY_CONFIG` plus `extra_config`; `<runtime>/bin` (where
+    `user_ergod` puts its `ergod`) comes first on the PATH of what it execs."""
     sway = require_tool("sway")
     with user_runtime_dir() as runtime:
         config = runtime / "sway.config"
-        config.write_text(SWAY_CONFIG)
+        config.write_text(SWAY_CONFIG + extra_config)
         env = {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "PATH": f"{runtime / 'bin'}:{os.environ.get('PATH', '/usr/bin:/bin')}",
             "HOME": str(runtime),
             "XDG_RUNTIME_DIR": str(runtime),
             "WLR_BACKENDS": "headless",
