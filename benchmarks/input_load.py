@@ -36,7 +36,7 @@ import psutil
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from conftest import stop_process
+from servers import stop_process
 from input_cost import Flood, Worker
 from startup import daemon_on_display, record
 
