@@ -4,7 +4,8 @@
 
 Starts Xvfb, a private D-Bus session, dunst and a StatusNotifierWatcher (the
 tests' recording one, so the tray icon registers and counts as watched),
-then the installed `ergod run` with its defaults but `break_after = "30s"`.
+then the installed `ergod run` with its defaults but `break_after = "30s"`
+(a system config.toml in its private tree).
 Nobody types. Once the daemon says nobody sits (the X server's start may
 count as input: a bout of up to `break_after`, whose minutes are changes),
 it measures the daemon's wake-ups (voluntary context
@@ -23,7 +24,6 @@ import json
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -35,40 +35,11 @@ sys.path.insert(0, str(HERE))
 
 from dbus_services import StatusNotifierWatcher  # noqa: E402
 from idle_cost import measure  # noqa: E402
-from servers import running_dbus_session, running_dunst, running_xvfb  # noqa: E402
-from startup import daemon_env, record  # noqa: E402
+from startup import daemon_env, daemon_on_display, record  # noqa: E402
+from test_e2e_follow import ERGOD, Follower  # noqa: E402
 
-ERGOD = Path(sys.executable).with_name("ergod")
 SETTLE = 120.0  # at most, until the daemon says nobody sits
 CONFIG = '[sitting]\nbreak_after = "30s"\n'
-
-
-class Follower:
-    """One `ergod status --follow` with a count of the lines it printed."""
-
-    def __init__(self, env: dict[str, str]) -> None:
-        self.proc = subprocess.Popen(
-            [str(ERGOD), "status", "--follow", "--format", "waybar"],
-            env=env,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        self.lines = 0
-        self.first = threading.Event()
-        self.changed = threading.Event()
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self) -> None:
-        assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            self.lines += 1
-            (self.changed if self.first.is_set() else self.first).set()
-            if '"paused"' in line:
-                self.changed.set()
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        self.proc.wait(timeout=10)
 
 
 def settle(env: dict[str, str]) -> None:
@@ -91,44 +62,55 @@ def main() -> int:
     parser.add_argument("--followers", type=int, default=3)
     parser.add_argument("--results", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    with (
-        tempfile.TemporaryDirectory() as tmp,
-        running_xvfb() as display,
-        running_dbus_session() as bus,
-        running_dunst(display, bus),
-    ):
-        watcher = StatusNotifierWatcher(bus)
-        env = daemon_env(Path(tmp), display, bus)
-        config = Path(tmp, "follow.toml")
-        config.write_text(CONFIG)
-        daemon = subprocess.Popen(
-            [str(ERGOD), "run", "--config", str(config)], env=env, stderr=subprocess.DEVNULL
-        )
-        followers: list[Follower] = []
-        try:
-            settle(env)
-            ergod = psutil.Process(daemon.pid)
-            alone = measure({"ergod run": ergod}, args.seconds)["ergod run"]
-            followers = [Follower(env) for _ in range(args.followers)]
-            for follower in followers:
-                follower.first.wait(20)
-            time.sleep(1.0)
-            before = [f.lines for f in followers]
-            procs = {"ergod run": ergod}
-            procs.update(
-                {f"follower {i + 1}": psutil.Process(f.proc.pid) for i, f in enumerate(followers)}
-            )
-            watched = measure(procs, args.seconds)
-            printed = sum(f.lines - b for f, b in zip(followers, before, strict=True))
-            subprocess.run([str(ERGOD), "pause", "1m"], env=env, capture_output=True, check=True)
-            alive = sum(f.changed.wait(10) for f in followers)
-            registered = len(watcher.items)
-        finally:
-            for follower in followers:
-                follower.stop()
-            daemon.terminate()
-            daemon.wait(timeout=10)
-            watcher.close()
+    with tempfile.TemporaryDirectory() as name:
+        tmp = Path(name)
+        (tmp / "etc").mkdir()
+        (tmp / "etc" / "config.toml").write_text(CONFIG)  # daemon_env's ERGOD_SYSTEM_DIR
+        with daemon_on_display(tmp) as (display, bus, daemon):
+            watcher = StatusNotifierWatcher(bus)  # the tray registers when it appears
+            env = daemon_env(tmp, display, bus)
+            followers: list[Follower] = []
+            try:
+                settle(env)
+                ergod = psutil.Process(daemon.pid)
+                alone = measure({"ergod run": ergod}, args.seconds)["ergod run"]
+                followers = [Follower(env) for _ in range(args.followers)]
+                for follower in followers:
+                    follower.next()
+                procs = {"ergod run": ergod}
+                for i, follower in enumerate(followers):
+                    procs[f"follower {i + 1}"] = psutil.Process(follower.proc.pid)
+                watched = measure(procs, args.seconds)
+                printed = sum(f.lines.qsize() for f in followers)
+                subprocess.run(
+                    [str(ERGOD), "pause", "1m"], env=env, capture_output=True, check=True
+                )
+                alive = sum(_saw_pause(f) for f in followers)
+                registered = len(watcher.items)
+            finally:
+                for follower in followers:
+                    follower.close()
+                watcher.close()
+    report(args, alone, watched, printed, alive, registered)
+    return 0
+
+
+def _saw_pause(follower: Follower) -> bool:
+    try:
+        follower.until("paused", timeout=10)
+    except AssertionError:
+        return False
+    return True
+
+
+def report(
+    args: argparse.Namespace,
+    alone: tuple[float, int, int],
+    watched: dict[str, tuple[float, int, int]],
+    printed: int,
+    alive: int,
+    registered: int,
+) -> None:
     print(f"window {args.seconds:.0f} s each, nobody typing; tray registered: {registered}")
     print(f"{'process':22} {'CPU s':>7} {'wakeups/s':>10} {'threads +/-':>11}")
     print(f"{'ergod run, alone':22} {alone[0]:7.3f} {alone[1] / args.seconds:10.3f} {alone[2]:>11}")
@@ -144,7 +126,6 @@ def main() -> int:
         f"{alone[1]}), {printed} lines, {alive}/{args.followers} saw the pause",
         woken == 0 and printed == 0 and alive == args.followers and registered > 0,
     )
-    return 0
 
 
 if __name__ == "__main__":
