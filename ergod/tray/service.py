@@ -7,9 +7,10 @@ name `org.kde.StatusNotifierItem-<pid>-1`:
   (`IconPixmap`, drawn by `ergod.tray.icons` for the glance's state), the
   tooltip (sitting time, next break), `Status` (`NeedsAttention` while a
   break is open), `ItemIsMenu` and `Menu`;
-* `/MenuBar`, interface `com.canonical.dbusmenu` (version 3): the menu of
-  `ergod.tray.menu`; a host's `Event(id, "clicked", ...)` runs the entry's
-  action through `ergod.tray.actions.perform` on a thread of its own.
+* `/MenuBar`, interface `com.canonical.dbusmenu` (`ergod.tray.dbusmenu`):
+  the menu of `ergod.tray.menu`; a host's `Event(id, "clicked", ...)` runs
+  the entry's action through `ergod.tray.actions.perform` on a thread of its
+  own.
 
 Both answer `org.freedesktop.DBus.Properties` and `Introspectable`.
 
@@ -30,12 +31,24 @@ import html
 import logging
 import os
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from ergod.daemon.barview import Glance, State, tooltip
 from ergod.tray import actions, icons, menu
+from ergod.tray.dbusmenu import (
+    INTROSPECT_IFACE,
+    METHODS_XML,
+    PROPS_IFACE,
+    UNKNOWN_PROPERTY,
+    Handler,
+    MenuObject,
+    Props,
+    Refused,
+    Reply,
+    introspection,
+)
 
 if TYPE_CHECKING:
     from jeepney import Message
@@ -46,16 +59,10 @@ ITEM_PATH = "/StatusNotifierItem"
 MENU_PATH = "/MenuBar"
 ITEM_IFACE = "org.kde.StatusNotifierItem"
 MENU_IFACE = "com.canonical.dbusmenu"
-PROPS_IFACE = "org.freedesktop.DBus.Properties"
-INTROSPECT_IFACE = "org.freedesktop.DBus.Introspectable"
 WATCHER = "org.kde.StatusNotifierWatcher"
 WATCHER_PATH = "/StatusNotifierWatcher"
 UNKNOWN_METHOD = "org.freedesktop.DBus.Error.UnknownMethod"
-UNKNOWN_PROPERTY = "org.freedesktop.DBus.Error.UnknownProperty"
 _DO_NOT_QUEUE = 4
-
-Props = dict[str, tuple[str, Any]]
-Reply = tuple[str, tuple[Any, ...]]
 
 
 class Tray:
@@ -69,10 +76,7 @@ class Tray:
         self._link: BusLink | None = None
         self._registered = False
         self._glance: Glance | None = None
-        self._exercises: tuple[tuple[str, str], ...] = ()
-        self._resume_minute = 0
-        self._menu = menu.build(None, ())
-        self._revision = 1
+        self._menu = MenuObject(self._clicked)
         self.name = f"org.kde.StatusNotifierItem-{os.getpid()}-1"
 
     # ---- main thread ---------------------------------------------------------
@@ -129,10 +133,7 @@ class Tray:
 
     def configure(self, exercises: Sequence[tuple[str, str]], resume_minute: int) -> None:
         """The Exercises submenu's (id, name) pairs and when "until tomorrow" ends."""
-        with self._lock:
-            self._exercises = tuple(exercises)
-            self._resume_minute = resume_minute
-        self._rebuild_menu()
+        self._layout_updated(self._menu.configure(exercises, resume_minute))
 
     def show(self, glance: Glance) -> None:
         with self._lock:
@@ -142,17 +143,11 @@ class Tray:
             self._signal(ITEM_PATH, ITEM_IFACE, "NewStatus", "s", (self._status(glance),))
         if before is None or tooltip(before) != tooltip(glance):
             self._signal(ITEM_PATH, ITEM_IFACE, "NewToolTip")
-        self._rebuild_menu()
+        self._layout_updated(self._menu.update(glance))
 
-    def _rebuild_menu(self) -> None:
-        with self._lock:
-            built = menu.build(self._glance, self._exercises)
-            if built == self._menu:
-                return
-            self._menu = built
-            self._revision += 1
-            revision = self._revision
-        self._signal(MENU_PATH, MENU_IFACE, "LayoutUpdated", "ui", (revision, 0))
+    def _layout_updated(self, revision: int | None) -> None:
+        if revision is not None:
+            self._signal(MENU_PATH, MENU_IFACE, "LayoutUpdated", "ui", (revision, 0))
 
     def _signal(
         self, path: str, iface: str, member: str, sig: str | None = None, body: tuple[Any, ...] = ()
@@ -198,15 +193,6 @@ class Tray:
             "ToolTip": ("(sa(iiay)ss)", ("", [], "ergod", text)),
             "ItemIsMenu": ("b", True),
             "Menu": ("o", MENU_PATH),
-        }
-
-    @staticmethod
-    def menu_properties() -> Props:
-        return {
-            "Version": ("u", 3),
-            "TextDirection": ("s", "ltr"),
-            "Status": ("s", "normal"),
-            "IconThemePath": ("as", []),
         }
 
     # ---- the bus thread ---------------------------------------------------------
@@ -265,7 +251,7 @@ class Tray:
             try:
                 sig, body = handler(msg.body)
                 reply = new_method_return(msg, sig or None, body)
-            except _Refused as exc:
+            except Refused as exc:
                 reply = new_error(msg, exc.name, "s", (exc.detail,))
         link = self._link
         if link is not None:
@@ -274,81 +260,27 @@ class Tray:
             except BusError as exc:
                 self._log.debug("tray reply: %s", exc)
 
-    def _handlers(self, path: str) -> dict[str, Callable[[tuple[Any, ...]], Reply]]:
+    def _handlers(self, path: str) -> dict[str, Handler]:
         if path == ITEM_PATH:
-            table: dict[str, Callable[[tuple[Any, ...]], Reply]] = {
+            table: dict[str, Handler] = {
                 "Activate": _nothing,
                 "SecondaryActivate": _nothing,
                 "ContextMenu": _nothing,
                 "Scroll": _nothing,
             }
-            props = self.item_properties
+            props, iface, methods = self.item_properties, ITEM_IFACE, _ITEM_METHODS_XML
         elif path == MENU_PATH:
-            table = {
-                "GetLayout": self._get_layout,
-                "GetGroupProperties": self._group_properties,
-                "GetProperty": self._get_property,
-                "Event": self._event,
-                "EventGroup": self._event_group,
-                "AboutToShow": lambda body: ("b", (False,)),
-                "AboutToShowGroup": lambda body: ("aiai", ([], [])),
-            }
-            props = self.menu_properties
+            table = self._menu.handlers()
+            props, iface, methods = MenuObject.properties, MENU_IFACE, METHODS_XML
         else:
             return {}
         table["Get"] = lambda body: _get(props(), body)
         table["GetAll"] = lambda body: ("a{sv}", (props(),))
-        table["Introspect"] = lambda body: ("s", (_introspection(path, props()),))
+        table["Introspect"] = lambda body: ("s", (introspection(iface, props(), methods),))
         return table
 
-    def _get_layout(self, body: tuple[Any, ...]) -> Reply:
-        parent, depth, names = int(body[0]), int(body[1]), list(body[2])
-        with self._lock:
-            root, revision = self._menu, self._revision
-        item = menu.find(root, parent)
-        if item is None:
-            raise _Refused("org.freedesktop.DBus.Error.InvalidArgs", f"no menu item {parent}")
-        return "u" + menu.ITEM_SIGNATURE, (revision, menu.layout(item, depth, names))
-
-    def _group_properties(self, body: tuple[Any, ...]) -> Reply:
-        ids, names = list(body[0]), list(body[1])
-        with self._lock:
-            root = self._menu
-        items = [menu.find(root, int(i)) for i in ids] if ids else list(menu.walk(root))
-        found = [(item.id, menu.properties(item, names)) for item in items if item is not None]
-        return "a(ia{sv})", (found,)
-
-    def _get_property(self, body: tuple[Any, ...]) -> Reply:
-        with self._lock:
-            item = menu.find(self._menu, int(body[0]))
-        props = menu.properties(item) if item is not None else {}
-        if str(body[1]) not in props:
-            raise _Refused(UNKNOWN_PROPERTY, f"no property {body[1]} on item {body[0]}")
-        return "v", (props[str(body[1])],)
-
-    def _event(self, body: tuple[Any, ...]) -> Reply:
-        if str(body[1]) == "clicked":
-            self._clicked(int(body[0]))
-        return "", ()
-
-    def _event_group(self, body: tuple[Any, ...]) -> Reply:
-        missing = []
-        for id_, event, _data, _stamp in body[0]:
-            with self._lock:
-                known = menu.find(self._menu, int(id_)) is not None
-            if not known:
-                missing.append(int(id_))
-            elif str(event) == "clicked":
-                self._clicked(int(id_))
-        return "ai", (missing,)
-
-    def _clicked(self, id_: int) -> None:
-        with self._lock:
-            item = menu.find(self._menu, id_)
-            resume = self._resume_minute
-        if item is None or item.choice is None or not item.enabled:
-            return
-        choice = item.choice
+    def _clicked(self, choice: menu.Choice) -> None:
+        resume = self._menu.resume_minute
 
         def run() -> None:
             try:
@@ -360,13 +292,6 @@ class Tray:
         threading.Thread(target=run, name="ergod-tray-action", daemon=True).start()
 
 
-class _Refused(Exception):
-    def __init__(self, name: str, detail: str) -> None:
-        super().__init__(detail)
-        self.name = name
-        self.detail = detail
-
-
 def _nothing(body: tuple[Any, ...]) -> Reply:
     return "", ()
 
@@ -374,7 +299,7 @@ def _nothing(body: tuple[Any, ...]) -> Reply:
 def _get(props: Props, body: tuple[Any, ...]) -> Reply:
     name = str(body[1])
     if name not in props:
-        raise _Refused(UNKNOWN_PROPERTY, f"no property {name}")
+        raise Refused(UNKNOWN_PROPERTY, f"no property {name}")
     return "v", (props[name],)
 
 
@@ -384,50 +309,11 @@ _INTERFACE_OF = {
     "Introspect": (INTROSPECT_IFACE,),
 }
 
-_METHODS = {
-    ITEM_IFACE: """
+_ITEM_METHODS_XML = """
     <method name="Activate"><arg type="i" direction="in"/><arg type="i" direction="in"/></method>
     <method name="SecondaryActivate"><arg type="i" direction="in"/><arg type="i" direction="in"/>
     </method>
     <method name="ContextMenu"><arg type="i" direction="in"/><arg type="i" direction="in"/></method>
     <method name="Scroll"><arg type="i" direction="in"/><arg type="s" direction="in"/></method>
     <signal name="NewIcon"/><signal name="NewToolTip"/>
-    <signal name="NewStatus"><arg type="s"/></signal>""",
-    MENU_IFACE: """
-    <method name="GetLayout"><arg type="i" direction="in"/><arg type="i" direction="in"/>
-      <arg type="as" direction="in"/><arg type="u" direction="out"/>
-      <arg type="(ia{sv}av)" direction="out"/></method>
-    <method name="GetGroupProperties"><arg type="ai" direction="in"/><arg type="as" direction="in"/>
-      <arg type="a(ia{sv})" direction="out"/></method>
-    <method name="GetProperty"><arg type="i" direction="in"/><arg type="s" direction="in"/>
-      <arg type="v" direction="out"/></method>
-    <method name="Event"><arg type="i" direction="in"/><arg type="s" direction="in"/>
-      <arg type="v" direction="in"/><arg type="u" direction="in"/></method>
-    <method name="EventGroup"><arg type="a(isvu)" direction="in"/>
-      <arg type="ai" direction="out"/></method>
-    <method name="AboutToShow"><arg type="i" direction="in"/><arg type="b" direction="out"/>
-    </method>
-    <method name="AboutToShowGroup"><arg type="ai" direction="in"/><arg type="ai" direction="out"/>
-      <arg type="ai" direction="out"/></method>
-    <signal name="LayoutUpdated"><arg type="u"/><arg type="i"/></signal>""",
-}
-
-
-def _introspection(path: str, props: Props) -> str:
-    """The introspection XML of one of the two objects, properties typed as served."""
-    iface = ITEM_IFACE if path == ITEM_PATH else MENU_IFACE
-    typed = "".join(
-        f'<property name="{name}" type="{sig}" access="read"/>'
-        for name, (sig, _value) in props.items()
-    )
-    return (
-        '<!DOCTYPE node PUBLIC "-//freedesktop//DTD D-BUS Object Introspection 1.0//EN"\n'
-        '"http://www.freedesktop.org/standards/dbus/1.0/introspect.dtd">\n'
-        f'<node><interface name="{iface}">{typed}{_METHODS[iface]}</interface>'
-        f'<interface name="{PROPS_IFACE}"><method name="Get"><arg type="s" direction="in"/>'
-        '<arg type="s" direction="in"/><arg type="v" direction="out"/></method>'
-        '<method name="GetAll"><arg type="s" direction="in"/>'
-        '<arg type="a{sv}" direction="out"/></method></interface>'
-        f'<interface name="{INTROSPECT_IFACE}"><method name="Introspect">'
-        '<arg type="s" direction="out"/></method></interface></node>'
-    )
+    <signal name="NewStatus"><arg type="s"/></signal>"""
