@@ -23,26 +23,12 @@ from typing import Any
 import pytest
 from doc_blocks import blocks
 from servers import require_tool, stop_process
+from test_faults_store import fast_config
 from wayland_support import GID, UID, as_user, running_sway, user_ergod
 
 COMMANDS = {"ergod snooze", "ergod skip", "ergod pause 30m", "ergod resume"}
 WAIT = 30.0
-ERGOD_CONFIG = """\
-[activity]
-source = "none"
-
-[breaks.stretch]
-every = "3s"
-duration = "2s"
-grace = "60s"
-repeat = "60s"
-
-[breaks.movement]
-enabled = false
-
-[notify]
-backend = "console"
-"""
+ERGOD_CONFIG = '[activity]\nsource = "none"\n\n' + fast_config(3, 2, 60)  # a prompt every 3 s
 
 
 def section(heading: str, language: str = "") -> str:

@@ -362,13 +362,30 @@ def test_perform_pauses_until_the_schedule_start() -> None:
     assert refused == "nothing to skip: no break is open"
 
 
-def test_the_summary_is_written_and_opened_with_xdg_open(tmp_path: Path) -> None:
-    """The installed `ergod summary` writes it; xdg-open hands it to $BROWSER."""
-    require_tool("xdg-open")
-    opened = tmp_path / "opened.txt"
-    browser = tmp_path / "browser"
+def recording_browser(home: Path, config_home: Path) -> Path:
+    """Make a recorder the desktop's HTML application, the way a desktop does
+    (a .desktop file and mimeapps.list); the file it writes the opened path to."""
+    opened = home / "opened.txt"
+    browser = home / "browser"
     browser.write_text(f'#!/bin/sh\necho "$1" > {opened}\n')
     browser.chmod(0o755)
+    applications = home / ".local" / "share" / "applications"
+    applications.mkdir(parents=True, exist_ok=True)
+    (applications / "recorder.desktop").write_text(
+        f"[Desktop Entry]\nType=Application\nName=Recorder\nExec={browser} %f\n"
+        "MimeType=text/html;\n"
+    )
+    config_home.mkdir(parents=True, exist_ok=True)
+    (config_home / "mimeapps.list").write_text(
+        "[Default Applications]\ntext/html=recorder.desktop\n"
+    )
+    return opened
+
+
+def test_the_summary_is_written_and_opened_with_xdg_open(tmp_path: Path) -> None:
+    """The installed `ergod summary` writes it; xdg-open hands it to the HTML application."""
+    require_tool("xdg-open")
+    opened = recording_browser(tmp_path, tmp_path / "config")
     runtime = tmp_path / "run"
     runtime.mkdir(mode=0o700)
     open_store(tmp_path / "state" / "ergod" / "ergod.db").close()  # the daemon made it
@@ -378,7 +395,7 @@ def test_the_summary_is_written_and_opened_with_xdg_open(tmp_path: Path) -> None
         "XDG_STATE_HOME": str(tmp_path / "state"),
         "XDG_CONFIG_HOME": str(tmp_path / "config"),
         "ERGOD_SYSTEM_DIR": str(tmp_path / "etc"),
-        "BROWSER": str(browser),
+        "DISPLAY": ":99",  # xdg-open asks the desktop's choice only in a graphical session
     }
     actions.open_week_summary(runtime, (), environ, _log())
     wait_until(opened.exists, "xdg-open to call the browser")
