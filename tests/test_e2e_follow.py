@@ -28,8 +28,8 @@ from typing import Any
 import pytest
 import test_e2e_daemon
 from bus_monitor import BusMonitor
-from servers import NotificationServer, stop_process
-from test_e2e_daemon import ERGOD, Mouse, ergod, status, wait_for
+from servers import NotificationServer, running_xvfb_process, stop_process
+from test_e2e_daemon import ERGOD, Mouse, ergod, private_env, status, wait_for
 
 pytestmark = pytest.mark.e2e
 ergod_env = test_e2e_daemon.ergod_env  # the fixture: temporary XDG dirs beside dunst
@@ -199,3 +199,37 @@ def test_nothing_changes_nothing_printed_and_the_follower_outlives_a_restart(
     finally:
         follower.close()
         daemon.stop()
+
+
+def test_a_lost_source_reaches_the_follower(tmp_path: Path, dbus_session: str) -> None:
+    """X dies: at the daemon's next question to the source (here the one a pause
+    makes) it falls back to the clock, and the follower hears of it at once.
+
+    The daemon learns of the loss only when it next asks the source (X sends
+    nothing when it dies); `status` is not used, so no one else asks."""
+    config = tmp_path / "follow.toml"
+    slow = CONFIG.replace('every = "8s"', 'every = "10m"')  # nothing due soon
+    config.write_text(slow.replace('backend = "freedesktop"', 'backend = "console"'))
+    with running_xvfb_process() as (display, xvfb):
+        env = private_env(
+            tmp_path,
+            DISPLAY=display,
+            DBUS_SESSION_BUS_ADDRESS=dbus_session,
+            ERGOD_REPROBE_SECONDS="600",
+            ERGOD_FOLLOW_RETRY_SECONDS="0.5",
+        )
+        daemon = Daemon(env, config, tmp_path / "ergod.log")
+        follower = Follower(env)
+        try:
+            _stamp, first = follower.next()
+            assert first["class"] != "schedule-only"
+            stop_process(xvfb)
+            run_ok(env, "pause")
+            _stamp, lost = follower.until("paused")
+            assert "no activity source" in lost["tooltip"]
+            run_ok(env, "resume")
+            _stamp, line = follower.next()
+            assert line["class"] == "schedule-only"
+        finally:
+            follower.close()
+            daemon.stop()
