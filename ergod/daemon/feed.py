@@ -122,9 +122,9 @@ class Feed:
         """Tell every watcher about `reading` if its glance changed (new followers always)."""
         changed = self._last is None or self._last.glance != reading.glance
         self._last = reading
-        line = encode(reading.glance)
         with self._lock:
             targets = [s for s, had in self._followers.items() if changed or not had]
+        line = encode(reading.glance) if targets else b""
         for conn in targets:
             self._send(conn, line)
         if changed:
