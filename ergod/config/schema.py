@@ -374,10 +374,6 @@ class ScheduleConfig:
     start: int  # minutes after midnight
     end: int  # minutes after midnight, up to 1440
 
-    def allows(self, weekday: int, minute: float) -> bool:
-        """Whether prompts may be shown at this minute of this weekday."""
-        return weekday in self.days and self.start <= minute < self.end
-
 
 @dataclass(frozen=True)
 class QuietConfig:

@@ -37,7 +37,7 @@ import re
 import stat
 import tempfile
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -83,8 +83,6 @@ class Snapshot:
     bouts: int
     longest_bout_s: float
     adherence: float | None
-    # How many user files a host figure averages; 1 for a user's own file.
-    adherence_users: int = field(default=1, compare=False)
 
 
 def _zero_prompts() -> dict[tuple[str, str], int]:
@@ -237,7 +235,6 @@ def merge(snaps: Iterable[Snapshot]) -> Snapshot:
         bouts=sum(s.bouts for s in snaps),
         longest_bout_s=max((s.longest_bout_s for s in snaps), default=0.0),
         adherence=sum(ratios) / len(ratios) if ratios else None,
-        adherence_users=len(ratios),
     )
 
 
