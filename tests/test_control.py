@@ -205,12 +205,12 @@ def test_status_rendering_tolerates_missing_and_null_keys() -> None:
         "open: no break",
         "next: nothing due",
         "quiet: paused until resume",
-        "up 2 h 00 min, memory 3072.0 MiB",
+        "up 2 h, memory 3072.0 MiB",
     ]
     tomorrow = render_status({"paused_until": "2026-11-23T09:00:00", "quiet": ["paused"]}, now)
     assert tomorrow[-1] == "quiet: paused until Mon 09:00"
     long_bout = render_status({"sitting_seconds": 2 * 3600 + 5 * 60, "next": {"kind": "x"}}, now)
-    assert long_bout[1:] == ["sitting for 2 h 05 min", "next: x"]
+    assert long_bout[1:] == ["sitting for 2 h 5 min", "next: x"]
 
 
 # --- pause, snooze, resume, skip, reload ---------------------------------------------

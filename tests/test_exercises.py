@@ -22,6 +22,7 @@ from servers import NotificationServer, require_tool
 
 from ergod.config.schema import parse_value
 from ergod.core.rules import Kind
+from ergod.durations import human_duration
 from ergod.exercises.library import (
     DISCLAIMER,
     EYES,
@@ -35,7 +36,6 @@ from ergod.exercises.library import (
     Library,
     UnknownExerciseError,
     format_card,
-    format_time,
     load_library,
     render_card,
     rotation,
@@ -143,7 +143,7 @@ def test_docs_table_matches_the_library() -> None:
     rows = [line.strip("|").split("|") for line in text.splitlines() if line.startswith("| ")]
     documented = [tuple(cell.strip() for cell in row) for row in rows[1:]]
     expected = [
-        (e.id, e.focus, format_time(e.seconds), ", ".join(sorted(k.value for k in e.kinds)))
+        (e.id, e.focus, human_duration(e.seconds), ", ".join(sorted(k.value for k in e.kinds)))
         for e in load_library().exercises
     ]
     assert documented == expected

@@ -19,7 +19,7 @@ from ergod.notify.prompt import prompt_message, sitting_text
 
 
 def test_movement_prompt_says_how_long_the_user_has_sat() -> None:
-    message = prompt_message("movement", "Walk (3 min)", "1. Stand up.", 2070.0, 5, 30.0, True)
+    message = prompt_message("movement", "Walk (3 min)", "1. Stand up.", 2040.0, 5, 30.0, True)
 
     assert message.title == "Time to stand up and move"
     assert message.body.splitlines() == ["Sitting for 34 min", "Walk (3 min)", "1. Stand up."]
@@ -46,8 +46,8 @@ def test_no_snooze_button_when_snoozing_is_off() -> None:
 @pytest.mark.parametrize(
     ("seconds", "text"),
     [
-        (0, "Sitting for 0 min"),
-        (2099, "Sitting for 34 min"),
+        (1799.6, "Sitting for 30 min"),
+        (2099, "Sitting for 35 min"),
         (3600, "Sitting for 1 h"),
         (3900, "Sitting for 1 h 5 min"),
     ],

@@ -30,6 +30,7 @@ import pytest
 
 from ergod.core.model import EventKind, Outcome
 from ergod.core.rules import Rules
+from ergod.durations import human_duration
 from ergod.replay import workday
 from ergod.replay.simulation import SimulationResult, simulate_pairs
 
@@ -240,9 +241,8 @@ def test_headline_for_reads_the_week_of_today(recorded: Recorded, tmp_path: Path
     assert got is not None
     title, body = got
     sitting = expected_week(recorded.result, date(2026, 10, 26))["sitting"]
-    hours, minutes = divmod(round(sitting["total_s"] / 60), 60)
     assert title == "Your week 2026-W44"
-    assert body.startswith(f"You sat {hours} h {minutes:02d} min this week")
+    assert body.startswith(f"You sat {human_duration(sitting['total_s'])} this week")
     assert headline_for(tmp_path / "none.db", date(2026, 10, 30)) is None
 
 

@@ -121,13 +121,13 @@ def _list(library: Library, kind_name: str | None, as_json: bool) -> int:
 
 
 def _table(library: Library, shown: list[Exercise]) -> str:
-    from ergod.exercises.library import format_time
+    from ergod.durations import human_duration
 
     rows = [("ID", "NAME", "FOCUS", "TIME", "KINDS", "")]
     for e in shown:
         kinds = ",".join(sorted(k.value for k in e.kinds))
         state = "" if library.is_enabled(e.id) else "disabled"
-        rows.append((e.id, e.name, e.focus, format_time(e.seconds), kinds, state))
+        rows.append((e.id, e.name, e.focus, human_duration(e.seconds), kinds, state))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     return "\n".join(
         "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()

@@ -549,7 +549,9 @@ class Daemon:
         self._update_quiet(t, ask_probes=False)
         if seconds is None:
             return "paused until you run `ergod resume`"
-        return f"paused for {round(seconds / 60)} min"
+        from ergod.durations import human_duration
+
+        return f"paused for {human_duration(seconds)}"
 
     def _resume(self) -> str:
         t = self._clock()

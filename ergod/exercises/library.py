@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ergod.core.rules import Kind
+from ergod.durations import human_duration
 from ergod.errors import UsageError
 
 SAFETY = "Move gently. Stop if you feel sharp pain, tingling or dizziness."
@@ -198,7 +199,7 @@ def render_card(exercise: Exercise) -> tuple[str, str]:
     the caveat and the safety line are always kept, so only a caveat that is
     itself too long can take the body past the limit.
     """
-    title = f"{exercise.name} ({format_time(exercise.seconds)})"
+    title = f"{exercise.name} ({human_duration(exercise.seconds)})"
     head = [f"For the {exercise.focus}."]
     tail = ([f"Careful: {exercise.caveat}"] if exercise.caveat else []) + [SAFETY]
     steps = _numbered(exercise.steps)
@@ -215,7 +216,7 @@ def format_card(exercise: Exercise, enabled: bool = True) -> str:
     offered = " and ".join(k.value for k in _sorted_kinds(exercise.kinds))
     lines = [
         f"{exercise.name}  [{exercise.id}]",
-        f"Focus: {exercise.focus}. Time: about {format_time(exercise.seconds)}. "
+        f"Focus: {exercise.focus}. Time: about {human_duration(exercise.seconds)}. "
         + (f"Offered in {offered} breaks." if offered else "Shown on request only."),
     ]
     if not enabled:
@@ -241,14 +242,6 @@ def to_json(exercise: Exercise, enabled: bool = True) -> dict[str, object]:
         "kinds": [k.value for k in _sorted_kinds(exercise.kinds)],
         "enabled": enabled,
     }
-
-
-def format_time(seconds: int) -> str:
-    """30 -> "30 s", 180 -> "3 min", 90 -> "1 min 30 s"."""
-    minutes, secs = divmod(seconds, 60)
-    if not minutes:
-        return f"{secs} s"
-    return f"{minutes} min" + (f" {secs} s" if secs else "")
 
 
 def _builtin_tables() -> list[Mapping[str, object]]:

@@ -7,6 +7,7 @@ time sat for a movement break ("Sitting for 34 min"), and the buttons.
 
 from __future__ import annotations
 
+from ergod.durations import human_duration
 from ergod.notify.base import SKIP, SNOOZE, Action, Message, Urgency
 
 TITLES = {
@@ -16,17 +17,14 @@ TITLES = {
 
 
 def sitting_text(seconds: float) -> str:
-    """`Sitting for 34 min` / `Sitting for 1 h 5 min`; whole minutes, rounded down."""
-    minutes = max(0, int(seconds // 60))
-    if minutes < 60:
-        return f"Sitting for {minutes} min"
-    hours, minutes = divmod(minutes, 60)
-    return f"Sitting for {hours} h {minutes} min" if minutes else f"Sitting for {hours} h"
+    """`Sitting for 34 min` / `Sitting for 1 h 5 min` (`human_duration`)."""
+    return f"Sitting for {human_duration(seconds)}"
 
 
 def prompt_actions(snooze_minutes: int) -> tuple[Action, ...]:
     """The buttons: "Snooze N min" (when snoozing is possible) and "Skip"."""
-    snooze = (Action(SNOOZE, f"Snooze {snooze_minutes} min"),) if snooze_minutes > 0 else ()
+    label = f"Snooze {human_duration(snooze_minutes * 60)}"
+    snooze = (Action(SNOOZE, label),) if snooze_minutes > 0 else ()
     return (*snooze, Action(SKIP, "Skip"))
 
 

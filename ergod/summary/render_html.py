@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from html import escape
 
+from ergod.durations import human_duration
 from ergod.summary.model import KINDS, WeekSummary
-from ergod.summary.wording import headline, hours_minutes, percent, weekday
+from ergod.summary.wording import headline, percent, weekday
 
 COLORS = {"sitting": "#2f6db5", "longest": "#e07b1f", "adherence": "#2e9d5b"}
 
@@ -177,7 +178,7 @@ def _sitting_table(summary: WeekSummary) -> str:
     now, before = summary.totals.sitting, summary.previous.sitting
 
     def dur(value: float | None) -> str:
-        return "-" if value is None else hours_minutes(value)
+        return "-" if value is None else human_duration(value)
 
     rows = [
         _row(("", "This week", "Week before"), "th"),

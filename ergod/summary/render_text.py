@@ -10,8 +10,9 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Callable, Sequence
 
+from ergod.durations import human_duration
 from ergod.summary.model import KINDS, KindStats, SittingStats, WeekSummary
-from ergod.summary.wording import headline, hours_minutes, percent
+from ergod.summary.wording import headline, percent
 
 WIDTH = 80
 BAR_WIDTH = 20
@@ -80,8 +81,8 @@ def _day_table(summary: WeekSummary, paint: Callable[[str, str], str]) -> list[s
         rows.append(
             f"{d.date:%a %d %b} "
             + paint(_BLUE, bar(d.sitting_s, top))
-            + f" {hours_minutes(d.sitting_s):>11} {d.bouts:>5}"
-            f" {hours_minutes(d.longest_bout_s):>11}"
+            + f" {human_duration(d.sitting_s):>11} {d.bouts:>5}"
+            f" {human_duration(d.longest_bout_s):>11}"
             f" {f'{d.taken}/{d.shown}':>8} {percent(d.adherence):>4}"
         )
     return rows
@@ -92,14 +93,14 @@ def _sitting_table(summary: WeekSummary) -> list[str]:
 
     def duration(s: SittingStats, attr: str) -> str:
         value = getattr(s, attr)
-        return "-" if value is None else hours_minutes(value)
+        return "-" if value is None else human_duration(value)
 
     def change_duration(attr: str) -> str:
         a, b = getattr(now, attr), getattr(before, attr)
         if a is None or b is None:
             return "-"
         sign = "+" if a >= b else "-"
-        return sign + hours_minutes(abs(a - b))
+        return sign + human_duration(abs(a - b))
 
     def change_count(attr: str) -> str:
         return f"{getattr(now, attr) - getattr(before, attr):+d}"

@@ -8,18 +8,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from ergod.durations import WEEKDAYS, human_duration
 from ergod.summary.model import WeekSummary
-
-_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-
-
-def hours_minutes(seconds: float) -> str:
-    """3 h 05 min, 42 min, 0 min: how people read a sitting time."""
-    minutes = round(seconds / 60)
-    hours, rest = divmod(minutes, 60)
-    if hours == 0:
-        return f"{rest} min"
-    return f"{hours} h {rest:02d} min"
 
 
 def percent(fraction: float | None) -> str:
@@ -27,7 +17,7 @@ def percent(fraction: float | None) -> str:
 
 
 def weekday(day: date) -> str:
-    return _WEEKDAYS[day.weekday()]
+    return WEEKDAYS[day.weekday()]
 
 
 def headline(summary: WeekSummary) -> tuple[str, str]:
@@ -36,19 +26,19 @@ def headline(summary: WeekSummary) -> tuple[str, str]:
     title = f"Your week {summary.week}"
     if totals.sitting.bouts == 0 and totals.shown == 0 and not _any_due(summary):
         return title, "Nothing was recorded this week."
-    parts = [f"You sat {hours_minutes(totals.sitting.total_s)} this week"]
+    parts = [f"You sat {human_duration(totals.sitting.total_s)} this week"]
     if totals.adherence is not None:
         parts.append(f"{percent(totals.adherence)} of prompts followed")
     longest = max(summary.days, key=lambda d: (d.longest_bout_s, -d.date.toordinal()))
     if longest.longest_bout_s > 0:
         parts.append(
-            f"longest stretch {hours_minutes(longest.longest_bout_s)} on {weekday(longest.date)}"
+            f"longest stretch {human_duration(longest.longest_bout_s)} on {weekday(longest.date)}"
         )
     body = "; ".join(parts) + "."
     change = totals.sitting.total_s - summary.previous.sitting.total_s
     if summary.previous.sitting.bouts and abs(change) >= 60:
         more = "more" if change > 0 else "less"
-        body += f" {hours_minutes(abs(change))} {more} sitting than the week before."
+        body += f" {human_duration(abs(change))} {more} sitting than the week before."
     return title, body
 
 
