@@ -3,8 +3,8 @@
 `select_source(preference, clock, environ)` turns `[activity] source` into a
 `SourceChoice`:
 
-* `"auto"` probes the candidates for this platform, best first (Linux: gnome,
-  screensaver, x11, pynput; Windows: windows; macOS: macos), takes the first
+* `"auto"` probes the candidates for this platform, best first (`SOURCES`
+  order: on Linux gnome, screensaver, x11, pynput), takes the first
   that works and logs why each earlier one was rejected. If none works, the
   choice is schedule-only mode (`source is None`: prompts follow the clock as
   if the user were always present), with what was tried and what would help.
@@ -12,10 +12,11 @@
 * Any other known name forces that source; if it cannot work, SourceUnavailable
   (the CLI's exit 1). An unknown name is a UsageError.
 
-Each candidate is a module `ergod.activity.<module>` exposing
-`probe(clock, environ) -> ActivitySource`, which returns an unstarted source
-or raises SourceUnavailable with the reason. Modules are imported only when
-probed, so importing this package stays cheap (stdlib only).
+`SOURCES` is the registry, one row per source. Each row's module
+`ergod.activity.<module>` exposes `probe(clock, environ) -> ActivitySource`,
+which returns an unstarted source or raises SourceUnavailable with the reason.
+Modules are imported only when probed, so importing this package stays cheap
+(stdlib only).
 """
 
 from __future__ import annotations
@@ -29,47 +30,69 @@ from dataclasses import dataclass
 from ergod.activity.base import ActivitySource, Clock, SourceUnavailable
 from ergod.errors import UsageError
 
-# Source name -> module under ergod.activity.
-_MODULES: tuple[tuple[str, str], ...] = (
-    ("gnome", "gnome"),
-    ("screensaver", "screensaver"),
-    ("x11", "x11"),
-    ("pynput", "listener"),
-    ("windows", "windows"),
-    ("macos", "macos"),
-)
+UNIX = "unix"
+"""Linux and the BSDs: every `sys.platform` that is not win32 or darwin."""
 
-SOURCE_NAMES: tuple[str, ...] = ("auto", *(name for name, _ in _MODULES), "none")
-"""Every value `[activity] source` accepts."""
 
-_ADVICE: tuple[tuple[str, str], ...] = (
-    (
+@dataclass(frozen=True)
+class Source:
+    """One activity source ergod knows, as a row of `SOURCES`.
+
+    `name` is its `[activity] source` value; `module` is the module under
+    ergod.activity that has its `probe`; `platform` is where `"auto"` tries it
+    (`UNIX`, "win32" or "darwin"); `advice` says what would make it work.
+    """
+
+    name: str
+    module: str
+    platform: str
+    advice: str
+
+
+# The one registry: selection, `auto`'s order (best first within a platform),
+# config validation (`[activity] source`), `ergod doctor` and the docs' list of
+# values (a test compares docs/configuration.md) all come from it.
+SOURCES: tuple[Source, ...] = (
+    Source(
         "gnome",
+        "gnome",
+        UNIX,
         "on GNOME, start ergod inside the desktop session so it reaches the session bus "
         "(`systemctl --user import-environment DBUS_SESSION_BUS_ADDRESS`)",
     ),
-    (
+    Source(
         "screensaver",
+        "screensaver",
+        UNIX,
         "on KDE and other desktops, the same session bus, where "
         "org.freedesktop.ScreenSaver answers GetSessionIdleTime",
     ),
-    (
+    Source(
         "x11",
+        "x11",
+        UNIX,
         "on X11, give ergod the display (`systemctl --user import-environment DISPLAY "
         "XAUTHORITY`); the X server needs the MIT-SCREEN-SAVER and RECORD extensions",
     ),
-    (
+    Source(
         "pynput",
+        "listener",
+        UNIX,
         "the pynput fallback needs an X display (DISPLAY) with the RECORD extension, "
         "and the pynput and python-xlib packages",
     ),
-    ("windows", "on Windows, run ergod in the user's desktop session"),
-    (
+    Source("windows", "windows", "win32", "on Windows, run ergod in the user's desktop session"),
+    Source(
         "macos",
+        "macos",
+        "darwin",
         "on macOS, allow ergod in System Settings > Privacy & Security > Accessibility "
         "and Input Monitoring",
     ),
 )
+
+SOURCE_NAMES: tuple[str, ...] = ("auto", *(source.name for source in SOURCES), "none")
+"""Every value `[activity] source` accepts."""
 
 _log = logging.getLogger(__name__)
 
@@ -115,22 +138,19 @@ class SourceChoice:
 
 def candidates(platform: str) -> tuple[str, ...]:
     """The names `"auto"` probes on `platform` (a `sys.platform` value), best first."""
-    if platform == "win32":
-        return ("windows",)
-    if platform == "darwin":
-        return ("macos",)
-    return ("gnome", "screensaver", "x11", "pynput")
+    family = platform if platform in ("win32", "darwin") else UNIX
+    return tuple(source.name for source in SOURCES if source.platform == family)
 
 
 def advice_for(names: tuple[str, ...]) -> str:
     """What would make one of `names` work, one clause each."""
-    advice = dict(_ADVICE)
+    advice = {source.name: source.advice for source in SOURCES}
     return "; ".join(advice[name] for name in names if name in advice)
 
 
 def probe(name: str, clock: Clock, environ: Mapping[str, str]) -> ActivitySource:
     """An unstarted source `name`, or SourceUnavailable with a reason (no name prefix)."""
-    module_name = dict(_MODULES)[name]
+    module_name = {source.name: source.module for source in SOURCES}[name]
     try:
         module = importlib.import_module(f"ergod.activity.{module_name}")
     except ModuleNotFoundError as exc:

@@ -18,11 +18,11 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from enum import Enum
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from ergod.activity import SOURCE_NAMES
 from ergod.core.rules import Kind, KindRules, Rules
 from ergod.durations import (
     format_days,
@@ -35,28 +35,7 @@ from ergod.durations import (
     parse_weekly_time,
 )
 from ergod.environment import Environment
-
-
-class SourceChoice(str, Enum):
-    """Which activity source the daemon uses; `auto` picks the best that works."""
-
-    AUTO = "auto"
-    X11 = "x11"
-    GNOME = "gnome"
-    SCREENSAVER = "screensaver"
-    PYNPUT = "pynput"
-    WINDOWS = "windows"
-    MACOS = "macos"
-    NONE = "none"
-
-
-class NotifyBackend(str, Enum):
-    """How prompts reach the user; `auto` picks the best that works."""
-
-    AUTO = "auto"
-    FREEDESKTOP = "freedesktop"
-    PLYER = "plyer"
-    CONSOLE = "console"
+from ergod.notify import BACKEND_NAMES
 
 
 class FieldErrors(ValueError):
@@ -145,15 +124,15 @@ def _parse_bool(value: object) -> bool:
 BOOLEAN = ValueType(_parse_bool, _same, _same)
 
 
-def choice(enum: type[Enum]) -> ValueType:
-    names = [str(member.value) for member in enum]
+def choice(names: tuple[str, ...]) -> ValueType:
+    """One of `names` (any case on input; as listed on output)."""
 
-    def parse(value: object) -> Enum:
+    def parse(value: object) -> str:
         if isinstance(value, str) and value.strip().lower() in names:
-            return enum(value.strip().lower())
+            return value.strip().lower()
         raise ValueError("expected one of " + ", ".join(names))
 
-    return ValueType(parse, lambda v: v.value, lambda v: v.value, text=True)
+    return ValueType(parse, _same, _same, text=True)
 
 
 def clock(*, end_of_day: bool = False) -> ValueType:
@@ -274,7 +253,7 @@ KEYS: dict[str, ValueType] = {
     "sitting.break_after": duration(),
     "sitting.daily_limit": duration(positive=False),
     "activity.presence": duration(),
-    "activity.source": choice(SourceChoice),
+    "activity.source": choice(SOURCE_NAMES),
     "breaks.coalesce": duration(positive=False),
     **_kind_keys("stretch"),
     **_kind_keys("movement"),
@@ -284,7 +263,7 @@ KEYS: dict[str, ValueType] = {
     "quiet.processes": STRINGS,
     "quiet.fullscreen": BOOLEAN,
     "quiet.dnd": BOOLEAN,
-    "notify.backend": choice(NotifyBackend),
+    "notify.backend": choice(BACKEND_NAMES),
     "notify.timeout": duration(),
     "notify.actions": BOOLEAN,
     "exercises.disabled": STRINGS,
@@ -358,7 +337,7 @@ class SittingConfig:
 @dataclass(frozen=True)
 class ActivityConfig:
     presence: float
-    source: SourceChoice
+    source: str  # one of ergod.activity.SOURCE_NAMES
 
 
 @dataclass(frozen=True)
@@ -384,7 +363,7 @@ class QuietConfig:
 
 @dataclass(frozen=True)
 class NotifyConfig:
-    backend: NotifyBackend
+    backend: str  # one of ergod.notify.BACKEND_NAMES
     timeout: float
     actions: bool
 

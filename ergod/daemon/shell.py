@@ -159,13 +159,13 @@ class Daemon:
         self._engine = Engine(engine_rules(config))
         self._presence = Presence(self._engine)
         environ = self._env.environ
-        self._preference = str(config.activity.source.value)
+        self._preference = config.activity.source
         self._choice = select_source(self._preference, self._clock, environ)
         fallback = self._choice.source is None and self._preference != "none"
         self._log.log(logging.WARNING if fallback else logging.INFO, "%s", self._choice.describe())
         if fallback:
             self._reprobe_at = self._clock() + self._reprobe_interval(REPROBE_NONE_FOUND)
-        self._notify = select_notifier(str(config.notify.backend.value), environ, self._log)
+        self._notify = select_notifier(config.notify.backend, environ, self._log)
         self._notify.notifier.on_action(self._on_action)
         self._suspend = SuspendDetector()
         self._suspend.observe(read_clocks())
