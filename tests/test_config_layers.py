@@ -348,10 +348,8 @@ PROBLEM_CASES = [
     ),
     (
         "choice",
-        "[activity]\nsource = 'telepathy'\n",
-        [
-            f'{{f}}:2:1: activity.source: expected one of {SOURCES}, found "telepathy"'
-        ],
+        "[activity]\nsource = 'evdev'\n",
+        [f'{{f}}:2:1: activity.source: expected one of {SOURCES}, found "evdev"'],
     ),
     (
         "clock time",

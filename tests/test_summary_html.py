@@ -28,6 +28,8 @@ from ergod.store import BoutRow, BreakRow
 from ergod.summary.model import IsoWeek, WeekSummary, summarize
 from ergod.summary.render_html import COLORS, render_html
 
+pytestmark = pytest.mark.e2e
+
 ZONE = ZoneInfo("Europe/Berlin")
 
 

@@ -34,6 +34,8 @@ from ergod.durations import human_duration
 from ergod.replay import workday
 from ergod.replay.simulation import SimulationResult, simulate_pairs
 
+pytestmark = pytest.mark.e2e
+
 ERGOD = Path(sys.executable).with_name("ergod")
 ZONE = ZoneInfo("Europe/Berlin")
 START = datetime(2026, 10, 19, 15, 0, tzinfo=ZONE)

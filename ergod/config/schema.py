@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from enum import Enum
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -36,6 +37,13 @@ from ergod.durations import (
 )
 from ergod.environment import Environment
 from ergod.notify import BACKEND_NAMES
+
+
+class Inhibitors(str, Enum):
+    """Whether an idle inhibitor (a playing video) makes the user look present (Wayland)."""
+
+    PRESENCE = "presence"
+    IGNORE = "ignore"
 
 
 class FieldErrors(ValueError):
@@ -124,8 +132,8 @@ def _parse_bool(value: object) -> bool:
 BOOLEAN = ValueType(_parse_bool, _same, _same)
 
 
-def choice(names: tuple[str, ...]) -> ValueType:
-    """One of `names` (any case on input; as listed on output)."""
+def one_of(names: tuple[str, ...]) -> ValueType:
+    """One of `names`, as a plain string (any case on input)."""
 
     def parse(value: object) -> str:
         if isinstance(value, str) and value.strip().lower() in names:
@@ -133,6 +141,16 @@ def choice(names: tuple[str, ...]) -> ValueType:
         raise ValueError("expected one of " + ", ".join(names))
 
     return ValueType(parse, _same, _same, text=True)
+
+
+def choice(enum: type[Enum]) -> ValueType:
+    """One of an enum's values, as the enum member."""
+    names = one_of(tuple(str(member.value) for member in enum))
+
+    def parse(value: object) -> Enum:
+        return enum(names.parse(value))
+
+    return ValueType(parse, lambda v: v.value, lambda v: v.value, text=True)
 
 
 def clock(*, end_of_day: bool = False) -> ValueType:
@@ -253,7 +271,8 @@ KEYS: dict[str, ValueType] = {
     "sitting.break_after": duration(),
     "sitting.daily_limit": duration(positive=False),
     "activity.presence": duration(),
-    "activity.source": choice(SOURCE_NAMES),
+    "activity.source": one_of(SOURCE_NAMES),
+    "activity.inhibitors": choice(Inhibitors),
     "breaks.coalesce": duration(positive=False),
     **_kind_keys("stretch"),
     **_kind_keys("movement"),
@@ -263,7 +282,7 @@ KEYS: dict[str, ValueType] = {
     "quiet.processes": STRINGS,
     "quiet.fullscreen": BOOLEAN,
     "quiet.dnd": BOOLEAN,
-    "notify.backend": choice(BACKEND_NAMES),
+    "notify.backend": one_of(BACKEND_NAMES),
     "notify.timeout": duration(),
     "notify.actions": BOOLEAN,
     "exercises.disabled": STRINGS,
@@ -338,6 +357,7 @@ class SittingConfig:
 class ActivityConfig:
     presence: float
     source: str  # one of ergod.activity.SOURCE_NAMES
+    inhibitors: Inhibitors
 
 
 @dataclass(frozen=True)

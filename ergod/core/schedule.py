@@ -89,4 +89,3 @@ def next_boundary(schedule: ScheduleConfig, local: datetime) -> datetime | None:
         if inside(schedule, moment.astimezone(zone)) != now_inside:
             return moment.astimezone(zone)
     return None
-
