@@ -435,8 +435,26 @@ PROBLEM_CASES = [
             '{f}:9:1: exercises.custom[1]: expected a field "focus", found none',
             '{f}:9:1: exercises.custom[1]: expected a field "seconds", found none',
             '{f}:9:1: exercises.custom[1]: expected a field "steps", found none',
-            '{f}:11:1: exercises.custom[1].kinds: expected a list of "stretch" or "movement", '
-            'found ["sit"]',
+            "{f}:11:1: exercises.custom[1].kinds: expected a non-empty list of "
+            '"movement" or "stretch", found ["sit"]',
+        ],
+    ),
+    (
+        "custom exercise content, checked by the library's validator with lines",
+        """\
+        [[exercises.custom]]
+        id = "Desk-Pushup"
+        name = ""
+        focus = "chest"
+        seconds = 30
+        steps = ["Lower", " "]
+        """,
+        [
+            '{f}:2:1: exercises.custom[0].id: expected lowercase letters, digits and "_" '
+            'only, like "neck_roll", found "Desk-Pushup"',
+            '{f}:3:1: exercises.custom[0].name: expected non-empty text, found ""',
+            "{f}:6:1: exercises.custom[0].steps: expected a non-empty list of non-empty "
+            'strings, found ["Lower", " "]',
         ],
     ),
     (

@@ -44,9 +44,11 @@ from ergod.config.schema import (
     show_value,
 )
 from ergod.environment import Environment
+from ergod.exercises.fields import CUSTOM, DISABLED
 
 BOUNDS_TABLE = "bounds"
-CUSTOM_EXERCISES = "exercises.custom"
+CUSTOM_EXERCISES = CUSTOM
+DISABLED_EXERCISES = DISABLED
 
 
 class Layer(str, Enum):
@@ -405,27 +407,29 @@ def _check_cross_rules(result: Evaluation) -> None:
 def _check_exercises(result: Evaluation) -> None:
     """Let the exercise library judge the custom cards and `disabled` as a whole.
 
-    Field types were checked per file; this catches what needs the library:
-    an id used twice or taken by a built-in, a `disabled` entry naming nothing.
+    Each table's fields were checked per file (with the library's own
+    validator); this catches what needs every table at once: an id used twice
+    or taken by a built-in, a `disabled` entry naming nothing.
     """
-    keys = (CUSTOM_EXERCISES, "exercises.disabled")
+    keys = (CUSTOM_EXERCISES, DISABLED_EXERCISES)
     if any(p.key.startswith(keys) for p in result.problems) or any(
         k not in result.values for k in keys
     ):
         return
     from ergod.exercises.library import ExerciseConfigError, load_library
 
+    expected = {
+        CUSTOM_EXERCISES: "a usable exercise",
+        DISABLED_EXERCISES: "exercise ids or focus areas",
+    }
     try:
-        load_library(result.values[CUSTOM_EXERCISES], result.values["exercises.disabled"])
+        load_library(result.values[CUSTOM_EXERCISES], result.values[DISABLED_EXERCISES])
     except ExerciseConfigError as exc:
-        for text in exc.problems:
-            key, expected = CUSTOM_EXERCISES, "a usable exercise"
-            if text.startswith("exercises.disabled: "):
-                key, expected = "exercises.disabled", "exercise ids or focus areas"
-                text = text[len("exercises.disabled: ") :]
+        for problem in exc.problems:
+            key = problem.key if problem.key in expected else CUSTOM_EXERCISES
             origin = result.origins[key]
             result.problems.append(
-                Problem(origin.file, key, origin.line, origin.column, expected, text)
+                Problem(origin.file, key, origin.line, origin.column, expected[key], problem.text)
             )
 
 

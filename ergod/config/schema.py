@@ -24,7 +24,7 @@ from types import MappingProxyType
 from typing import Any
 
 from ergod.activity import SOURCE_NAMES
-from ergod.core.rules import Kind, KindRules, Rules
+from ergod.core.rules import KindRules, Rules
 from ergod.durations import (
     format_days,
     format_duration,
@@ -36,6 +36,7 @@ from ergod.durations import (
     parse_weekly_time,
 )
 from ergod.environment import Environment
+from ergod.exercises.fields import check_table
 from ergod.notify import BACKEND_NAMES
 
 
@@ -197,50 +198,16 @@ def _write_weekly(value: tuple[int, int] | None) -> str:
 WEEKLY = ValueType(_parse_weekly, _write_weekly, _write_weekly, text=True)
 
 
-# Field types of an [[exercises.custom]] table. Checked here, with lines, so
-# `config check` points at the field; ergod.exercises.library checks the content again
-# (ids, built-in collisions, non-empty text) when it builds the cards.
-_EXERCISE_FIELDS: dict[str, str] = {
-    "id": "a string",
-    "name": "a string",
-    "focus": "a string",
-    "seconds": "a whole number of seconds above zero",
-    "steps": "a list of strings",
-    "caveat": "a string",
-    "kinds": 'a list of "stretch" or "movement"',
-}
-_EXERCISE_REQUIRED = ("id", "name", "focus", "seconds", "steps")
-
-
-def _field_ok(name: str, value: object) -> bool:
-    if name == "seconds":
-        return isinstance(value, int) and not isinstance(value, bool) and value > 0
-    if name == "steps":
-        return isinstance(value, list) and all(isinstance(v, str) for v in value)
-    if name == "kinds":
-        kinds = [k.value for k in Kind]
-        return isinstance(value, list) and bool(value) and all(v in kinds for v in value)
-    return isinstance(value, str)
-
-
 def _parse_custom(value: object) -> tuple[Mapping[str, Any], ...]:
+    """[[exercises.custom]] tables, each checked by the exercise library's own
+    validator, so `config check` points at the field with its line."""
     if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
         raise ValueError("expected [[exercises.custom]] tables")
-    errors: list[tuple[str, str, str]] = []
-    for index, table in enumerate(value):
-        for name, field_value in table.items():
-            if name not in _EXERCISE_FIELDS:
-                known = ", ".join(_EXERCISE_FIELDS)
-                errors.append(
-                    (f"[{index}].{name}", f"one of the fields {known}", "an unknown field")
-                )
-            elif not _field_ok(name, field_value):
-                errors.append(
-                    (f"[{index}].{name}", _EXERCISE_FIELDS[name], show_value(field_value))
-                )
-        for name in _EXERCISE_REQUIRED:
-            if name not in table:
-                errors.append((f"[{index}]", f'a field "{name}"', "none"))
+    errors = [
+        (f"[{index}]" + (f".{p.field}" if p.field is not None else ""), p.expected, p.found)
+        for index, table in enumerate(value)
+        for p in check_table(table, show_value)
+    ]
     if errors:
         raise FieldErrors(errors)
     return tuple(MappingProxyType(dict(table)) for table in value)
@@ -336,11 +303,6 @@ CROSS_RULES: tuple[CrossRule, ...] = (
 )
 
 
-def parse_value(key: str, value: object) -> Any:
-    """The typed value of `key`; ValueError (or FieldErrors) if it does not fit."""
-    return KEYS[key].parse(value)
-
-
 def expected_text(error: ValueError) -> str:
     """The "expected ..." part of a parser's error, without the word."""
     text = str(error)
@@ -391,8 +353,8 @@ class NotifyConfig:
 @dataclass(frozen=True)
 class ExercisesConfig:
     disabled: tuple[str, ...]  # exercise ids or focus areas
-    # [[exercises.custom]] tables, field types checked: ergod.exercises.library.load_library
-    # turns them into cards.
+    # [[exercises.custom]] tables, each checked by ergod.exercises.fields;
+    # ergod.exercises.library.load_library turns them into cards.
     custom: tuple[Mapping[str, Any], ...]
 
 
@@ -441,7 +403,7 @@ class Config:
 
     @classmethod
     def from_values(cls, values: Mapping[str, Any]) -> Config:
-        """From parsed values of every key in KEYS (see `parse_value`)."""
+        """From parsed values of every key in KEYS (`KEYS[key].parse`)."""
 
         def section(name: str, make: Callable[..., Any]) -> Any:
             fields = make.__dataclass_fields__  # type: ignore[attr-defined]
