@@ -10,10 +10,11 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
-from test_activity_x11 import wrapped_xvfb
+from test_activity_x11 import IDLE_RESOLUTION, wrapped_xvfb, xdotool
 
 from ergod.activity import SOURCE_NAMES, SourceChoice, candidates, select_source
 from ergod.activity.base import SourceUnavailable
@@ -87,8 +88,15 @@ def test_auto_picks_x11_when_the_server_can_serve_it(
         assert [name for name, _ in choice.tried] == ["gnome", "cinnamon", "wayland", "screensaver"]
         assert choice.advice == ""
         choice.source.start()
-        assert choice.source.idle_seconds() >= 0.0
-        choice.source.stop()
+        try:
+            # The chosen source reads this session's server: asked a while
+            # after input made there, it dates the input to when it was made.
+            before, after = xdotool("mousemove", "40", "30")
+            time.sleep(0.3)
+            last_input = now() - choice.source.idle_seconds()
+        finally:
+            choice.source.stop()
+        assert before - IDLE_RESOLUTION <= last_input <= after + IDLE_RESOLUTION
 
 
 def test_without_mit_screen_saver_the_listener_is_the_fallback(

@@ -6,6 +6,7 @@ import bisect
 import itertools
 from collections import Counter
 
+import pytest
 from engine_support import Pair, full_run, rules, run_idle_first, traces
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -91,6 +92,7 @@ def test_breaks_resolve_once_and_one_at_a_time(r: Rules, pairs: list[Pair]) -> N
 @PROPERTY_SETTINGS
 @given(rules(), traces())
 def test_outcomes_follow_first_prompt(r: Rules, pairs: list[Pair]) -> None:
+    inputs = accepted_inputs(pairs)
     for rec in full_run(pairs, r).reminders:
         assert rec.outcome_at is None or rec.outcome_at >= rec.due
         if rec.first_prompt is not None:
@@ -100,7 +102,13 @@ def test_outcomes_follow_first_prompt(r: Rules, pairs: list[Pair]) -> None:
             assert rec.prompts == 0
             assert rec.outcome in (Outcome.MERGED, Outcome.SUPPRESSED)
         if rec.outcome is Outcome.TAKEN:
-            assert rec.latency is not None and rec.latency >= 0
+            # Taken means away for the kind's duration, ending at outcome_at, and
+            # the latency runs from the first prompt to the start of that absence.
+            assert rec.latency is not None and rec.outcome_at is not None
+            assert rec.first_prompt is not None
+            away_from = rec.outcome_at - r.kind(rec.kind).duration
+            assert rec.latency == pytest.approx(max(0.0, away_from - rec.first_prompt))
+            assert not [t for t in inputs if away_from + 1e-9 < t < rec.outcome_at - 1e-9]
         else:
             assert rec.latency is None
         assert rec.snoozes <= r.kind(rec.kind).max_snoozes
