@@ -5,11 +5,10 @@ from __future__ import annotations
 import io
 import logging
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from import_support import loaded_after
 
 from ergod.errors import EXIT_USAGE, ErgodError
 from ergod.notify import FallbackNotifier, select_notifier
@@ -134,14 +133,8 @@ def test_auto_on_windows_skips_freedesktop_with_a_reason() -> None:
 
 
 def test_importing_the_package_loads_no_backend_library() -> None:
-    code = (
-        "import sys, ergod.notify, ergod.notify.prompt, ergod.notify.console;"
-        "print(sorted(m for m in ('jeepney', 'plyer', 'ergod.dbus') if m in sys.modules))"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    ).stdout
-    assert out.strip() == "[]"
+    code = "import ergod.notify, ergod.notify.prompt, ergod.notify.console"
+    assert loaded_after(code, ["jeepney", "plyer", "ergod.dbus"]) == []
 
 
 def test_format_line_without_body() -> None:
