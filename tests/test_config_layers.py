@@ -465,7 +465,7 @@ PROBLEM_CASES = [
         """,
         [
             "{f}:2:1: exercises.disabled: expected exercise ids or focus areas, found 'nekc' is "
-            "neither an exercise id nor a focus area (did you mean 'neck'?)"
+            'neither an exercise id nor a focus area (did you mean "neck"?)'
         ],
     ),
     (

@@ -307,7 +307,7 @@ def test_every_problem_is_reported_at_once() -> None:
     assert any(p.startswith("exercises.custom: exercise 'bad_time': seconds") for p in problems)
     assert any(p.startswith("exercises.custom: exercise 'other': steps") for p in problems)
     assert any(
-        p.startswith("exercises.disabled: 'nek'") and "did you mean 'neck'" in p for p in problems
+        p.startswith("exercises.disabled: 'nek'") and 'did you mean "neck"' in p for p in problems
     )
 
 
@@ -340,7 +340,7 @@ def test_custom_exercises_join_the_rotation() -> None:
 
 def test_unknown_id_suggests_a_close_one() -> None:
     library = load_library()
-    with pytest.raises(UnknownExerciseError, match=r"did you mean 'scap_squeeze'\?"):
+    with pytest.raises(UnknownExerciseError, match=r'did you mean "scap_squeeze"\?'):
         library.get("scap_squeez")
     for bad in ("march_heels+nope", "a+b+c", ""):
         with pytest.raises(UnknownExerciseError):
@@ -474,7 +474,9 @@ def test_cli_unknown_id_exits_2_with_a_suggestion(tmp_path: Path) -> None:
     result = _ergod(tmp_path, "exercises", "show", "eye_far_focs")
     assert result.returncode == 2
     assert result.stdout == ""
-    assert result.stderr == "ergod: no exercise 'eye_far_focs' (did you mean 'eye_far_focus'?)\n"
+    assert result.stderr == (
+        "ergod: no exercise 'eye_far_focs' (did you mean \"eye_far_focus\"?)\n"
+    )
 
 
 def test_cli_follows_the_users_exercise_config(tmp_path: Path) -> None:

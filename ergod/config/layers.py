@@ -24,7 +24,6 @@ and loading never writes a file.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
@@ -44,6 +43,7 @@ from ergod.config.schema import (
     show_value,
 )
 from ergod.environment import Environment
+from ergod.errors import did_you_mean
 from ergod.exercises.fields import CUSTOM, DISABLED
 
 BOUNDS_TABLE = "bounds"
@@ -182,11 +182,6 @@ def layer_files(env: Environment, extra_files: Sequence[Path] = ()) -> list[Laye
     files += [LayerFile(Layer.COMMAND_LINE, Path(p)) for p in extra_files]
     files += [LayerFile(Layer.POLICY, p) for p in _toml_files(env.policy_dir)]
     return files
-
-
-def did_you_mean(name: str, candidates: Sequence[str]) -> str:
-    close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.6)
-    return f'did you mean "{close[0]}"?' if close else ""
 
 
 def unknown_key(path: Path | None, doc: Document, key: str, *, policy: bool) -> Problem:

@@ -15,12 +15,12 @@ Pure functions, standard library only (and ergod.core.rules for the kinds).
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from ergod.core.rules import Kind
+from ergod.errors import did_you_mean
 
 CUSTOM = "exercises.custom"
 DISABLED = "exercises.disabled"
@@ -89,8 +89,8 @@ def check_table(table: object, show: Callable[[object], str] = repr) -> list[Fie
     for name, value in table.items():
         check = _CHECKS.get(str(name))
         if check is None:
-            close = difflib.get_close_matches(str(name), FIELDS, n=1)
-            hint = f' (did you mean "{close[0]}"?)' if close else ""
+            hint = did_you_mean(str(name), FIELDS)
+            hint = f" ({hint})" if hint else ""
             expected = f"one of the fields {', '.join(FIELDS)}"
             problems.append(FieldProblem(str(name), expected, f"an unknown field{hint}"))
         elif not check[0](value):

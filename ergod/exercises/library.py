@@ -28,7 +28,6 @@ Pure values and functions: no module-level state, no clock, no work at import.
 
 from __future__ import annotations
 
-import difflib
 import math
 import sys
 from collections.abc import Mapping, Sequence
@@ -37,7 +36,7 @@ from typing import Any
 
 from ergod.core.rules import Kind
 from ergod.durations import human_duration
-from ergod.errors import UsageError
+from ergod.errors import UsageError, did_you_mean
 from ergod.exercises.fields import CUSTOM, DEFAULT_KINDS, DISABLED, check_table
 
 SAFETY = "Move gently. Stop if you feel sharp pain, tingling or dizziness."
@@ -396,5 +395,5 @@ def _numbered(steps: Sequence[str]) -> list[str]:
 
 
 def _did_you_mean(word: str, choices: Sequence[str]) -> str:
-    close = difflib.get_close_matches(word, list(choices), n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
+    hint = did_you_mean(word, choices)
+    return f" ({hint})" if hint else ""
