@@ -60,10 +60,12 @@ def run(args: argparse.Namespace) -> int:
     from ergod.composition import load_for_command
     from ergod.store import open_reader
     from ergod.summary.query import load_week
+    from ergod.summary.replay import local_zone
 
     env, loaded = load_for_command(args.config)
+    zone = local_zone()
     with open_reader(loaded.config.store.db_path(env)) as reader:
-        summaries = [load_week(reader, week) for week in weeks]
+        summaries = [load_week(reader, week, zone) for week in weeks]
 
     to_file = args.output is not None
     text = _render(args.format, summaries, many=args.last is not None, tty=_tty(to_file))

@@ -44,7 +44,7 @@ def to_json(summary: WeekSummary) -> dict[str, Any]:
 
 
 def sitting_json(s: SittingStats) -> dict[str, Any]:
-    return asdict(s)
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(s).items()}
 
 
 def kind_json(k: KindStats) -> dict[str, Any]:

@@ -9,7 +9,7 @@ notification in one call.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,10 +22,12 @@ if TYPE_CHECKING:
 _MARGIN = timedelta(hours=14)
 
 
-def load_week(reader: StoreReader, week: IsoWeek) -> WeekSummary:
+def load_week(reader: StoreReader, week: IsoWeek, zone: tzinfo | None = None) -> WeekSummary:
+    """`week` and the one before from the store; `zone` is the user's (see `summarize`)."""
     first = datetime.combine(week.monday - timedelta(days=7), time(), timezone.utc) - _MARGIN
     last = datetime.combine(week.sunday + timedelta(days=1), time(), timezone.utc) + _MARGIN
-    return summarize(week, reader.bouts_between(first, last), reader.breaks_between(first, last))
+    bouts, breaks = reader.bouts_between(first, last), reader.breaks_between(first, last)
+    return summarize(week, bouts, breaks, zone)
 
 
 def headline_for(path: Path, today: date) -> tuple[str, str] | None:
