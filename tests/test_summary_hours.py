@@ -1,5 +1,6 @@
 """The summary's movement figures on hand-made bouts: clock hours across DST changes,
-the share in long bouts, active days, the busiest window of long-bout starts.
+the share in long bouts, active days, the busiest window of long-bout starts, and
+their text: the cluster line and the several-week trend.
 
 Rows are built the way the store returns them: fixed UTC offsets, the one lived at
 each moment (ergod.store.schema.from_columns)."""
@@ -15,6 +16,7 @@ from ergod.store import BoutRow
 from ergod.summary.contract import to_json
 from ergod.summary.hours import Window, busiest_window, hour_pieces
 from ergod.summary.model import IsoWeek, summarize
+from ergod.summary.render_text import render_text, render_weeks, sparkline
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -121,3 +123,40 @@ def test_no_sitting_means_null_shares_not_zero() -> None:
 )
 def test_busiest_window(counts: list[int], window: Window | None) -> None:
     assert busiest_window(counts) == window
+
+
+def test_the_text_report_names_the_hours_long_bouts_cluster_in() -> None:
+    monday = datetime(2026, 11, 16, tzinfo=BERLIN)
+    rows = [bout(monday + timedelta(days=d, hours=13, minutes=15), 3000) for d in range(3)]
+    rows.append(bout(monday + timedelta(hours=8), 2400))
+    text = " ".join(render_text(summarize(IsoWeek(2026, 47), rows, [], BERLIN)).split())
+    assert "Bouts over 30 min started most often between 13:00 and 15:00 (3 of 4)." in text
+    short = render_text(summarize(IsoWeek(2026, 47), [bout(monday + timedelta(hours=9), 60)], []))
+    assert "No bout went over 30 min this week." in short
+
+
+def test_sparkline_cells() -> None:
+    assert sparkline([0.0, 0.5, 1.0, None, 0.124]) == "▁▅█·▁"
+
+
+def test_the_trend_of_several_weeks_in_text() -> None:
+    monday = datetime(2026, 11, 16, tzinfo=BERLIN)
+    weeks = []
+    for i, long_minutes in enumerate((90, 60, 40, 20)):
+        rows = [
+            bout(monday + timedelta(weeks=i - 3, hours=9), long_minutes * 60),
+            bout(monday + timedelta(weeks=i - 3, hours=14), 30 * 60),
+        ]
+        weeks.append(summarize(IsoWeek(2026, 47).shifted(i - 3), rows, [], BERLIN))
+    text = render_weeks(weeks)
+    tail = text.splitlines()[-3:]
+    assert tail[0] == "Trend over 4 weeks, 2026-W44 to 2026-W47, oldest first:"
+    # 90/120, 60/90, 40/70, then nothing over 30 min; no movement break was shown.
+    assert tail[1] == "  desk time in bouts over 30 min   ▇▆▅▁  75% -> 0%"
+    assert tail[2].split()[-4:] == ["····", "-", "->", "-"]
+    assert max(len(line) for line in text.splitlines()) <= 80
+    assert "Trend over" not in render_weeks(weeks[:1])
+
+
+def test_a_tie_goes_to_the_window_starting_where_the_bouts_are() -> None:
+    assert busiest_window([0] * 13 + [3] + [0] * 10) == Window(13, 2, 3, 3)

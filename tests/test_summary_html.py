@@ -100,7 +100,7 @@ def test_the_page_is_one_self_contained_file(page: Path) -> None:
     assert "http" not in html.replace('xmlns="http://www.w3.org/2000/svg"', "")
     assert html.count("<svg") == 3
     assert "<title>Your week at the desk" in html
-    assert "You sat " in html
+    assert "You got up for " in html
     assert DISCLAIMER in html.replace("&#x27;", "'")
 
 
@@ -126,5 +126,5 @@ def test_chromium_reads_the_headline_in_the_dom(page: Path, tmp_path: Path) -> N
     done = chromium("--dump-dom", page.as_uri(), tmp=tmp_path)
     assert done.returncode == 0, done.stderr[-2000:]
     assert "CONSOLE" not in done.stderr
-    assert re.search(r"You sat \d+ h \d\d min this week", done.stdout)
+    assert re.search(r"You got up for \d+ of \d+ movement breaks", done.stdout)
     assert done.stdout.count("<rect") >= 15

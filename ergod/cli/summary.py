@@ -109,6 +109,6 @@ def _render(fmt: str, summaries: list[WeekSummary], many: bool, tty: bool) -> st
         from ergod.summary.render_html import render_html
 
         return render_html(summaries)
-    from ergod.summary.render_text import render_text
+    from ergod.summary.render_text import render_weeks
 
-    return "\n".join(render_text(s, color=tty) for s in summaries)
+    return render_weeks(summaries, color=tty)

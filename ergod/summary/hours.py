@@ -10,7 +10,9 @@ Contract:
   recorded in (the user's own zone, so a change inside the bout is seen where
   it happened); otherwise the start's recorded offset, for the whole bout.
 * `busiest_window(counts, width)` is the run of `width` clock hours (not past
-  midnight) holding the most of `counts`; ties go to the earliest.
+  midnight) holding the most of `counts`; ties go to the run whose first hour
+  holds more (all at 13:00 is "13:00 to 15:00", not "12:00 to 14:00"), then to
+  the earliest.
 Pure: no clock reads, no I/O.
 """
 
@@ -67,5 +69,8 @@ def busiest_window(counts: Sequence[int], width: int = 2) -> Window | None:
     total = sum(counts)
     if total == 0:
         return None
-    best = max(range(len(counts) - width + 1), key=lambda h: (sum(counts[h : h + width]), -h))
+    best = max(
+        range(len(counts) - width + 1),
+        key=lambda h: (sum(counts[h : h + width]), counts[h], -h),
+    )
     return Window(best, width, sum(counts[best : best + width]), total)
