@@ -187,3 +187,25 @@ TREND_MOVEMENT = "movement breaks taken"
 
 def trend_title(first: str, last: str, weeks: int) -> str:
     return f"Trend over {weeks} weeks, {first} to {last}, oldest first:"
+
+
+# ---- the HTML report's charts ------------------------------------------------------
+
+CHART_SITTING = "Time sitting, per day"
+CHART_LONGEST = "Longest time without a break, per day"
+CHART_FOLLOWED = "Break prompts followed, per day"
+CHART_HOURS = "When you sat: time sitting in each hour of the day, over the week"
+SERIES_LONG = "in bouts over 30 min"
+SERIES_SHORT = "in shorter bouts"
+HOURS_EMPTY = "No sitting was recorded this week."
+CHART_TREND = "Desk time in bouts over 30 min, and movement breaks taken, week by week"
+SUGGESTION = "Suggestion for next week:"
+
+
+def hour_name(hour: int) -> str:
+    """How an hour slot is read out: "13:00 to 14:00"."""
+    return f"{clock(hour)} to {clock((hour + 1) % 24)}"
+
+
+def weeks_title(count: int) -> str:
+    return f"Your last {count} weeks at the desk"
