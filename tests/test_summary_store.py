@@ -17,7 +17,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import math
 import os
 import statistics
 import subprocess
@@ -30,6 +29,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from summary_support import by_hour, movement_figures
 
 from ergod import workday
 from ergod.engine.model import EventKind, Outcome
@@ -85,38 +85,11 @@ def night_session() -> list[tuple[float, EventKind]]:
 
 
 def local(t: float) -> datetime:
-    return datetime.fromtimestamp(START.timestamp() + t, ZONE)
+    return datetime.fromtimestamp(epoch(t), ZONE)
 
 
-def by_hour(lengths: list[tuple[float, float]]) -> list[float]:
-    """Seconds per local wall-clock hour, walking each (start, length) a second at a time."""
-    hours = [0.0] * 24
-    for start, length in lengths:
-        t = START.timestamp() + start
-        end = t + length
-        while t < end:
-            step = min(end, math.floor(t) + 1)
-            hours[datetime.fromtimestamp(t, ZONE).hour] += step - t
-            t = step
-    return hours
-
-
-def movement_figures(spans: list[tuple[float, float]]) -> dict[str, Any]:
-    """The sitting fields issue 13 added, from (start, length) of a week's bouts."""
-    total = sum(length for _, length in spans)
-    long = [(start, length) for start, length in spans if length > 30 * 60]
-    active = {local(start).date() for start, _ in spans}
-    starts = [0] * 24
-    for start, _ in long:
-        starts[local(start).hour] += 1
-    return {
-        "long_share": sum(length for _, length in long) / total if total else None,
-        "days_active": len(active),
-        "per_active_day_s": total / len(active) if active else None,
-        "by_hour": by_hour(spans),
-        "long_by_hour": by_hour(long),
-        "long_starts_by_hour": starts,
-    }
+def epoch(t: float) -> float:
+    return START.timestamp() + t
 
 
 def expected_week(result: SimulationResult, monday: date) -> dict[str, Any]:
@@ -174,7 +147,7 @@ def expected_week(result: SimulationResult, monday: date) -> dict[str, Any]:
             "longest_bout_s": max(lengths, default=0.0),
             "bouts_over_30m": sum(x > 30 * 60 for x in lengths),
             "bouts_over_60m": sum(x > 60 * 60 for x in lengths),
-            **movement_figures([(b.start, b.length) for b in bouts]),
+            **movement_figures([(epoch(b.start), b.length) for b in bouts], ZONE),
         },
         "breaks": kinds,
         "days": per_day,
@@ -239,7 +212,7 @@ def test_the_trace_crosses_local_midnight_and_the_dst_change(recorded: Recorded)
     assert len(across) == 1 and across[0].length > 2.5 * 3600
     assert local(across[0].start).date() == date(2026, 10, 25)
     # It lived 02:00 to 03:00 twice: that clock hour holds two hours of it.
-    night = by_hour([(across[0].start, across[0].length)])
+    night = by_hour([(epoch(across[0].start), across[0].length)], ZONE)
     assert night[1] == pytest.approx(1800) and night[2] == pytest.approx(7200)
 
 
@@ -282,7 +255,7 @@ def test_html_goes_to_the_output_file(recorded: Recorded) -> None:
     assert done.returncode == 0, done.stderr
     assert done.stdout == ""
     html = out.read_text()
-    assert html.startswith("<!DOCTYPE html>") and html.count("<svg") == 3
+    assert html.startswith("<!DOCTYPE html>") and html.count("<svg") == 4
 
 
 def test_headline_for_reads_the_week_of_today(recorded: Recorded, tmp_path: Path) -> None:
