@@ -269,7 +269,12 @@ def test_headline_for_reads_the_week_of_today(recorded: Recorded, tmp_path: Path
     movement = week["breaks"]["movement"]
     assert title == "Your week 2026-W44"
     assert body.startswith(f"You got up for {movement['taken']} of {movement['shown']} movement")
-    assert "Stretch breaks: " in body.split("\n")[1]
+    movement_line, stretch_line, suggestion = body.split("\n")
+    assert "Longest time without a break: " in movement_line
+    assert stretch_line.startswith("Stretch breaks: ")
+    # The notification ends with the week's suggestion, as `ergod summary` gives it.
+    shown = run_ergod(recorded.env, "summary", "--week", "2026-W44", "--format", "json")
+    assert suggestion == json.loads(shown.stdout)["suggestion"]["text"]
     assert headline_for(tmp_path / "none.db", date(2026, 10, 30)) is None
 
 

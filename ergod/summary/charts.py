@@ -91,6 +91,12 @@ def svg(chart: Chart) -> str:
     slot = w / slots
     peak = chart.top if chart.top is not None else _peak(chart)
     parts = [f'<line x1="0" y1="{base}" x2="{w}" y2="{base}" stroke="{AXIS}" stroke-width="1"/>']
+    if not chart.value_labels and peak > 0:
+        # No number on each bar: the top of the scale, so bars read as amounts.
+        parts.append(
+            f'<line x1="0" y1="{_TOP}" x2="{w}" y2="{_TOP}" stroke="#ddd" stroke-width="1"/>'
+        )
+        parts.append(_text(2, _TOP - 6, chart.fmt(peak), 11, anchor="start"))
     groups = 1 if chart.stacked else len(chart.series)
     bar_w = slot * 0.7 / groups
     for i, label in enumerate(chart.labels):
@@ -134,8 +140,10 @@ def _peak(chart: Chart) -> float:
     return max((v for s in chart.series for v in s.values if v is not None), default=0.0)
 
 
-def _text(x: float, y: float, text: str, size: int, fill: str = "#222") -> str:
+def _text(
+    x: float, y: float, text: str, size: int, fill: str = "#222", anchor: str = "middle"
+) -> str:
     return (
-        f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="middle" font-size="{size}" '
+        f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}" font-size="{size}" '
         f'fill="{fill}">{escape(text)}</text>'
     )
