@@ -67,7 +67,7 @@ def render_text(summary: WeekSummary, color: bool = False) -> str:
         lines += [*textwrap.wrap(wording.long_bouts_when(window), WIDTH), ""]
     tip = suggest(summary)
     if tip is not None:
-        lines += [*textwrap.wrap(paint(_BOLD, "Suggestion: ") + tip.text, WIDTH), ""]
+        lines += [*textwrap.wrap(paint(_BOLD, wording.SUGGESTION) + " " + tip.text, WIDTH), ""]
     lines += [
         *_day_table(summary, paint),
         "",
