@@ -19,7 +19,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from test_service_support import ergod, private_env
 
 from ergod import __version__
-from ergod.metrics import Snapshot, merge, parse, render
+from ergod.fleet.metrics import Snapshot, merge, parse, render
 from ergod.store import open_store
 from ergod.store.schema import to_columns
 
@@ -209,9 +209,9 @@ def test_one_owner_counts_once_however_many_files(tmp_path: Path) -> None:
 
 
 def test_the_daemons_refresher_logs_a_failure_once_and_the_recovery(tmp_path: Path) -> None:
-    from ergod.composition import load
+    from ergod.config.compose import load
     from ergod.environment import Environment
-    from ergod.metrics import TextfileRefresher
+    from ergod.fleet.metrics import TextfileRefresher
 
     env = Environment.from_os(private_env(tmp_path))
     target = tmp_path / "not-yet" / "ergod.prom"

@@ -25,8 +25,8 @@ import pytest
 from summary_support import movement_figures
 from test_soak import default_rules, ergod, mismatches, soak_env
 
-from ergod.demo import demo_days
-from ergod.simulation import SimulationResult, simulate_pairs
+from ergod.replay.demo import demo_days
+from ergod.replay.simulation import SimulationResult, simulate_pairs
 from ergod.summary.model import IsoWeek
 
 ZONE = ZoneInfo("Europe/Berlin")

@@ -25,15 +25,17 @@ from zoneinfo import ZoneInfo
 
 import png  # type: ignore[import-untyped]
 import pytest
-from conftest import require_tool
+from servers import require_tool
 
-from ergod import workday
-from ergod.engine.rules import Rules
-from ergod.exercises import DISCLAIMER
-from ergod.simulation import simulate_pairs
+from ergod.core.rules import Rules
+from ergod.exercises.library import DISCLAIMER
+from ergod.replay import workday
+from ergod.replay.simulation import simulate_pairs
 from ergod.store import BoutRow, BreakRow
 from ergod.summary.model import IsoWeek, WeekSummary, summarize
 from ergod.summary.render_html import COLORS, WEEK_COLORS, render_html
+
+pytestmark = pytest.mark.e2e
 
 ZONE = ZoneInfo("Europe/Berlin")
 PHONE, DESKTOP = (390, 4200), (1280, 1600)

@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from ergod.engine.model import Outcome
-from ergod.engine.rules import Kind
+from ergod.core.model import Outcome
+from ergod.core.rules import Kind
 from ergod.errors import UsageError
 from ergod.store import BoutRow, BreakRow
 from ergod.summary.contract import to_json

@@ -31,10 +31,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from summary_support import by_hour, movement_figures
 
-from ergod import workday
-from ergod.engine.model import EventKind, Outcome
-from ergod.engine.rules import Rules
-from ergod.simulation import SimulationResult, simulate_pairs
+from ergod.core.model import EventKind, Outcome
+from ergod.core.rules import Rules
+from ergod.replay import workday
+from ergod.replay.simulation import SimulationResult, simulate_pairs
+
+pytestmark = pytest.mark.e2e
 
 ERGOD = Path(sys.executable).with_name("ergod")
 ZONE = ZoneInfo("Europe/Berlin")
@@ -234,7 +236,7 @@ def test_csv_rows_match_the_json_days(recorded: Recorded) -> None:
 
 @pytest.mark.e2e
 def test_text_summary_fits_80_columns_without_colour_on_a_pipe(recorded: Recorded) -> None:
-    from ergod.exercises import DISCLAIMER
+    from ergod.exercises.library import DISCLAIMER
 
     done = run_ergod(recorded.env, "summary", "--week", "2026-W44")
     assert done.returncode == 0, done.stderr

@@ -2,7 +2,7 @@
 
 `ergod demo [--weeks 4] [--week YYYY-Www] [--seed N] [--config FILE]` generates
 `--weeks` weeks of varied desk days ending with `--week` (default: the current
-week; ergod/demo.py says what a day holds), replays them through the engine
+week; ergod/replay/demo.py says what a day holds), replays them through the engine
 under your configuration, and records them in the configured store at their
 real local clock times, as `ergod simulate --record` does. It refuses a store
 that already holds anything, so real history is never mixed with made-up days;
@@ -46,10 +46,10 @@ def run(args: argparse.Namespace) -> int:
     last = IsoWeek.parse(args.week) if args.week else IsoWeek.containing(date.today())
     first = last.shifted(1 - count)
 
-    from ergod.composition import engine_rules, load_for_command
-    from ergod.demo import demo_days
-    from ergod.engine.model import EventKind
-    from ergod.simulation import simulate_pairs
+    from ergod.config.compose import engine_rules, load_for_command
+    from ergod.core.model import EventKind
+    from ergod.replay.demo import demo_days
+    from ergod.replay.simulation import simulate_pairs
     from ergod.summary.replay import day_trace, local_zone, write_store
 
     env, loaded = load_for_command(args.config)

@@ -57,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
         current = IsoWeek.containing(date.today())
         weeks = [current.shifted(-i) for i in reversed(range(count))]
 
-    from ergod.composition import load_for_command
+    from ergod.config.compose import load_for_command
     from ergod.store import open_reader
     from ergod.summary.query import load_week
     from ergod.summary.replay import local_zone

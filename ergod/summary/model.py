@@ -27,8 +27,8 @@ from datetime import date, datetime, timedelta, tzinfo
 from statistics import median
 from typing import Protocol
 
-from ergod.engine.model import Outcome
-from ergod.engine.rules import Kind
+from ergod.core.model import Outcome
+from ergod.core.rules import Kind
 from ergod.errors import UsageError
 from ergod.summary.hours import HOURS, hour_pieces
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from html import escape
 
-from ergod.engine.rules import Kind
+from ergod.core.rules import Kind
 from ergod.summary import wording
 from ergod.summary.charts import Chart, Series, figure
 from ergod.summary.hours import HOURS, busiest_window
@@ -78,7 +78,7 @@ th[scope=row] { text-align: left; font-weight: normal; }
 
 
 def render_html(summaries: Sequence[WeekSummary]) -> str:
-    from ergod.exercises import DISCLAIMER, RED_FLAGS
+    from ergod.exercises.library import DISCLAIMER, RED_FLAGS
 
     if not summaries:
         raise ValueError("no week to render")

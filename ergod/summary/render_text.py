@@ -13,7 +13,7 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Callable, Sequence
 
-from ergod.engine.rules import Kind
+from ergod.core.rules import Kind
 from ergod.summary import wording
 from ergod.summary.hours import busiest_window
 from ergod.summary.model import KINDS, KindStats, SittingStats, WeekSummary
@@ -226,6 +226,6 @@ def _table(rows: Sequence[Sequence[str]], widths: Sequence[int]) -> list[str]:
 
 
 def _disclaimer() -> list[str]:
-    from ergod.exercises import DISCLAIMER, RED_FLAGS
+    from ergod.exercises.library import DISCLAIMER, RED_FLAGS
 
     return [*textwrap.wrap(DISCLAIMER, WIDTH), *textwrap.wrap(RED_FLAGS, WIDTH)]

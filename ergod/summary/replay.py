@@ -9,7 +9,7 @@ Contract:
   Breaks still pending at the end of the trace are not written: the store holds
   resolved breaks only. `write_store(path, ...)` does it with a writer of its own.
 * `day_trace(days, first, zone)` turns days of wall-clock times (seconds from
-  local midnight, as ergod/demo.py makes them) into one trace of elapsed
+  local midnight, as ergod/replay/demo.py makes them) into one trace of elapsed
   seconds from local midnight of `first`, right across DST changes.
 * `history_inputs(spans, origin)` turns stored activity spans back into one input
   per second, as seconds from `origin`: the store keeps when there was input, at
@@ -31,17 +31,17 @@ from datetime import date, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ergod.engine.model import EventKind, Outcome
-from ergod.engine.rules import Kind, Rules
+from ergod.core.model import EventKind, Outcome
+from ergod.core.rules import Kind, Rules
 from ergod.summary.model import KINDS, IsoWeek
 
 if TYPE_CHECKING:
     from ergod.config import LoadedConfig
     from ergod.environment import Environment
-    from ergod.simulation import SimulationResult
+    from ergod.replay.simulation import SimulationResult
+    from ergod.replay.trace import TraceEvent
     from ergod.store import ActivitySpan, StoreReader
     from ergod.store.writer import StoreWriter
-    from ergod.trace import TraceEvent
 
 
 # Below the writer's backlog limit (10,000), so a long trace drops nothing.
@@ -189,7 +189,7 @@ def compare_week(
     reader: StoreReader, week: IsoWeek, zone: tzinfo, current: Rules, candidate: Rules
 ) -> dict[str, Any]:
     """Replay `week`'s recorded activity under both rules; the `--from-history` object."""
-    from ergod.simulation import simulate_pairs
+    from ergod.replay.simulation import simulate_pairs
 
     start, end = week_bounds(week, zone)
     pairs = history_inputs(reader.activity_between(start, end), start)
@@ -335,7 +335,7 @@ def from_history(args: argparse.Namespace, env: Environment, loaded: LoadedConfi
     your configuration and under it plus the --config files."""
     import json
 
-    from ergod.composition import engine_rules, load
+    from ergod.config.compose import engine_rules, load
     from ergod.store import open_reader
 
     if args.week is not None:

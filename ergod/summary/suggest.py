@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ergod.engine.rules import Kind
+from ergod.core.rules import Kind
 from ergod.summary import wording
 from ergod.summary.hours import busiest_window
 from ergod.summary.model import WeekSummary

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from ergod.engine.rules import Kind
+from ergod.core.rules import Kind
 from ergod.summary.hours import Window
 from ergod.summary.model import WeekSummary
 

@@ -5,14 +5,14 @@ engine sees them: typing and mouse bursts at a few events per second, short
 pauses to think or read, a lunch break, one or two meetings away from the
 desk, an afternoon lock, weekends empty. Used by the benchmarks, the soak
 test and `config/examples/workday.csv`; deterministic for a given seed.
-`pause(rng)` is its pause between bursts, shared with ergod/demo.py.
+`pause(rng)` is its pause between bursts, shared with ergod/replay/demo.py.
 """
 
 from __future__ import annotations
 
 import random
 
-from ergod.engine.model import EventKind
+from ergod.core.model import EventKind
 
 Pair = tuple[float, EventKind]
 DAY = 86400.0

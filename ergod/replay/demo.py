@@ -24,8 +24,8 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from ergod.engine.model import EventKind
-from ergod.workday import Pair, pause
+from ergod.core.model import EventKind
+from ergod.replay.workday import Pair, pause
 
 HOUR = 3600.0
 SIT_LIMIT = 30 * 60.0  # the default movement break falls due after this much sitting
