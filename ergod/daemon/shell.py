@@ -281,7 +281,8 @@ class Daemon:
         assert self._loaded is not None and self._notify is not None
         path = self._loaded.config.store.db_path(self._env)
         try:
-            headline = headline_for(path, self._wakeups.local_now().date())
+            now = self._wakeups.local_now()
+            headline = headline_for(path, now.date(), now.tzinfo)
         except StoreError as exc:
             self._log.warning("weekly summary skipped: %s", exc.message)
             return
