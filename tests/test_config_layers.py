@@ -200,6 +200,7 @@ def test_seconds_scale_config_is_valid(world: World) -> None:
         presence = "1s"
         [breaks]
         coalesce = "0s"
+        catch_up = "0"
         [breaks.stretch]
         every = "6s"
         duration = "2s"
@@ -215,6 +216,7 @@ def test_seconds_scale_config_is_valid(world: World) -> None:
     )
     rules = load_config(world.env).config.rules()
     assert (rules.stretch.every, rules.movement.grace, rules.coalesce) == (6.0, 0.0, 0.0)
+    assert rules.catch_up == 0.0
 
 
 def test_custom_exercises_add_up_across_layers(world: World) -> None:

@@ -276,6 +276,7 @@ KEYS: dict[str, ValueType] = {
     "activity.presence": duration(),
     "activity.source": choice(SourceChoice),
     "breaks.coalesce": duration(positive=False),
+    "breaks.catch_up": duration(positive=False),
     **_kind_keys("stretch"),
     **_kind_keys("movement"),
     "schedule.days": DAYS,
@@ -364,6 +365,7 @@ class ActivityConfig:
 @dataclass(frozen=True)
 class BreaksConfig:
     coalesce: float
+    catch_up: float  # after quiet time, a kind suppressed in it falls due this much later
     stretch: KindRules
     movement: KindRules
 
@@ -457,6 +459,7 @@ class Config:
             activity=section("activity", ActivityConfig),
             breaks=BreaksConfig(
                 coalesce=values["breaks.coalesce"],
+                catch_up=values["breaks.catch_up"],
                 stretch=_kind_rules(values, "stretch"),
                 movement=_kind_rules(values, "movement"),
             ),
@@ -475,6 +478,7 @@ class Config:
             break_after=self.sitting.break_after,
             presence=self.activity.presence,
             coalesce=self.breaks.coalesce,
+            catch_up=self.breaks.catch_up,
             stretch=self.breaks.stretch,
             movement=self.breaks.movement,
         )
