@@ -30,7 +30,6 @@ from ergod.core.phases import (
     State,
     Suppressed,
     Waiting,
-    moments,
 )
 from ergod.core.rules import KIND_ORDER, Kind, Rules
 from ergod.core.sitting import Absence
@@ -82,12 +81,14 @@ class Breaks:
                 return kind
         return None
 
-    def moments(self, absence_start: float | None) -> list[float]:
-        """Every moment at which some kind has something to evaluate."""
-        found: list[float] = []
+    def next_moment(self, absence_start: float | None) -> float | None:
+        """The first moment at which some kind has something to evaluate."""
+        first = None
         for kind, st in self._states.items():
-            found += moments(st, self.rules, kind, absence_start)
-        return found
+            m = st.next_moment(self.rules, kind, absence_start)
+            if m is not None and (first is None or m < first):
+                first = m
+        return first
 
     def pending_records(self) -> list[BreakRecord]:
         """Records for the breaks still open, with outcome `pending`."""
@@ -111,7 +112,7 @@ class Breaks:
             if isinstance(st, Halted):
                 self._enter(kind, Running(t))
             elif isinstance(st, Waiting):
-                long_enough = absence is not None and absence.length >= self.duration(kind)
+                long_enough = absence is not None and absence.length >= self._duration(kind)
                 self._enter(kind, Running(t) if natural or long_enough else Waiting(st.due, t))
             elif isinstance(st, Open) and st.prompt_waiting:
                 self._enter(kind, replace(st, next_prompt=t, prompt_waiting=False))
@@ -148,7 +149,7 @@ class Breaks:
             return
         for kind in KIND_ORDER:
             st = self._states[kind]
-            if isinstance(st, OPEN_STATES) and absence_start + self.duration(kind) <= m:
+            if isinstance(st, OPEN_STATES) and absence_start + self._duration(kind) <= m:
                 self._take(kind, absence_start, out)
 
     def deadlines(self, m: float, attended: bool, out: list[Effect]) -> None:
@@ -195,7 +196,7 @@ class Breaks:
                 self._enter(kind, Running(t) if sitting else Halted())
 
     def _present(self, kind: Kind, ctx: Context) -> bool:
-        limit = min(self.rules.presence, self.duration(kind))
+        limit = min(self.rules.presence, self._duration(kind))
         return ctx.idle is not None and ctx.idle < limit
 
     def _first_prompt(
@@ -260,7 +261,7 @@ class Breaks:
         st = self._states[kind]
         if not isinstance(st, OPEN_STATES):
             return
-        if absence.length >= self.duration(kind):
+        if absence.length >= self._duration(kind):
             self._take(kind, absence.start, out)
         elif isinstance(st, Deciding):
             self._resolve(kind, Outcome.IGNORED, st.deadline, None, Running(st.deadline), out)
@@ -269,7 +270,7 @@ class Breaks:
         st = self._states[kind]
         assert isinstance(st, OPEN_STATES)
         latency = max(0.0, absence_start - st.brk.first_prompt)
-        at = absence_start + self.duration(kind)
+        at = absence_start + self._duration(kind)
         self._resolve(kind, Outcome.TAKEN, at, latency, Halted(), out)
 
     def _suppress(self, kind: Kind, due: float, m: float, out: list[Effect]) -> None:
@@ -299,5 +300,5 @@ class Breaks:
         if self._observer is not None:
             self._observer(PhaseChange(kind, old.phase, state.phase))
 
-    def duration(self, kind: Kind) -> float:
+    def _duration(self, kind: Kind) -> float:
         return self.rules.kind(kind).duration

@@ -82,11 +82,11 @@ class Engine:
         return self._sitting.attended
 
     def next_wakeup(self) -> float | None:
-        moments = self._breaks.moments(self._sitting.absence_start())
+        first = self._breaks.next_moment(self._sitting.absence_start())
         bout_end = self._sitting.bout_ends_at(self.rules.break_after)
-        if bout_end is not None:
-            moments.append(bout_end)
-        return min(moments) if moments else None
+        if bout_end is None or (first is not None and first < bout_end):
+            return first
+        return bout_end
 
     def phase(self, kind: Kind) -> Phase:
         return self._breaks.phase(kind)
@@ -108,7 +108,7 @@ class Engine:
         s = self._sitting
         return EngineView(
             at=t,
-            last_input=self.last_input,
+            last_input=t if s.attended else s.last_input,
             sitting_since=s.sitting_since,
             locked=s.locked,
             asleep=s.asleep,

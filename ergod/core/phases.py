@@ -2,7 +2,8 @@
 
 Each kind of break (stretch, movement) is in exactly one phase at a time. A
 phase is a small frozen value (`Halted`, `Running`, ..., `Deciding`) that
-carries only what that phase needs; its `phase` names it (`Phase`). The break
+carries only what that phase needs; its `phase` names it (`Phase`) and
+`next_moment` says when it next has something to evaluate. The break
 machine (`ergod.core.breaks`) changes a kind's phase in one place and may make
 only the transitions listed in `EDGES`. The state diagrams in
 docs/architecture.md are `mermaid()` of this table; tests/test_engine_phases.py
@@ -32,18 +33,28 @@ class Phase(str, Enum):
     DECIDING = "deciding"  # past its deadline: the absence in progress decides
 
 
+class PhaseState:
+    """What every phase answers: its name, and when it next has something to
+    evaluate (None: only an event can change it)."""
+
+    phase: ClassVar[Phase]
+
+    def next_moment(self, rules: Rules, kind: Kind, absence_start: float | None) -> float | None:
+        return None
+
+
 @dataclass(frozen=True)
-class Off:
+class Off(PhaseState):
     phase: ClassVar[Phase] = Phase.OFF
 
 
 @dataclass(frozen=True)
-class Halted:
+class Halted(PhaseState):
     phase: ClassVar[Phase] = Phase.HALTED
 
 
 @dataclass(frozen=True)
-class Running:
+class Running(PhaseState):
     """Falls due `every` after `since` (its restart), or `catch_up` after `since`
     (the end of the quiet time that suppressed it) when `catching_up`."""
 
@@ -55,20 +66,26 @@ class Running:
         step = rules.catch_up if self.catching_up else rules.kind(kind).every
         return self.since + step
 
+    def next_moment(self, rules: Rules, kind: Kind, absence_start: float | None) -> float | None:
+        return self.due(rules, kind)
+
 
 @dataclass(frozen=True)
-class Suppressed:
+class Suppressed(PhaseState):
     phase: ClassVar[Phase] = Phase.SUPPRESSED
 
 
 @dataclass(frozen=True)
-class Waiting:
+class Waiting(PhaseState):
     """Fell due at `due` while the user was away; `returned`: the input that
     came back, at which the first prompt is decided."""
 
     phase: ClassVar[Phase] = Phase.WAITING
     due: float
     returned: float | None = None
+
+    def next_moment(self, rules: Rules, kind: Kind, absence_start: float | None) -> float | None:
+        return self.returned
 
 
 @dataclass(frozen=True)
@@ -99,10 +116,11 @@ class Break:
 
 
 @dataclass(frozen=True)
-class Open:
+class Open(PhaseState):
     """An open break and what comes next: a prompt at `next_prompt` (a snoozed
     one if `snoozed`), the `deadline`, or, with `prompt_waiting`, a prompt that
-    fell due while the user was away and is shown at the next input."""
+    fell due while the user was away and is shown at the next input. The
+    absence in progress takes it when it reaches the kind's duration."""
 
     phase: ClassVar[Phase] = Phase.OPEN
     brk: Break
@@ -111,9 +129,15 @@ class Open:
     deadline: float | None = None
     prompt_waiting: bool = False
 
+    def next_moment(self, rules: Rules, kind: Kind, absence_start: float | None) -> float | None:
+        found = [m for m in (self.next_prompt, self.deadline) if m is not None]
+        if absence_start is not None:
+            found.append(absence_start + rules.kind(kind).duration)
+        return min(found, default=None)
+
 
 @dataclass(frozen=True)
-class Deciding:
+class Deciding(PhaseState):
     """An open break past its `deadline`: ignored if the absence in progress
     ends short of the kind's duration, taken if it reaches it."""
 
@@ -121,25 +145,13 @@ class Deciding:
     brk: Break
     deadline: float
 
+    def next_moment(self, rules: Rules, kind: Kind, absence_start: float | None) -> float | None:
+        return None if absence_start is None else absence_start + rules.kind(kind).duration
+
 
 State = Off | Halted | Running | Suppressed | Waiting | Open | Deciding
 OPEN_STATES = (Open, Deciding)
 """The phases in which a break is open (it can be taken, snoozed, skipped, merged)."""
-
-
-def moments(state: State, rules: Rules, kind: Kind, absence_start: float | None) -> list[float]:
-    """When a kind in `state` has something to evaluate: falling due, the
-    return's prompt, or an open break's duration reached, next prompt, deadline."""
-    if isinstance(state, Running):
-        return [state.due(rules, kind)]
-    if isinstance(state, Waiting):
-        return [] if state.returned is None else [state.returned]
-    found = []
-    if isinstance(state, OPEN_STATES) and absence_start is not None:
-        found.append(absence_start + rules.kind(kind).duration)
-    if isinstance(state, Open):
-        found += [m for m in (state.next_prompt, state.deadline) if m is not None]
-    return found
 
 
 @dataclass(frozen=True)
