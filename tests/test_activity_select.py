@@ -22,7 +22,7 @@ from ergod.activity.x11 import X11Source
 from ergod.daemon.clock import now
 from ergod.errors import UsageError
 
-LINUX = ("gnome", "screensaver", "x11", "pynput")
+LINUX = ("gnome", "cinnamon", "wayland", "screensaver", "x11", "pynput")
 
 
 def session(display: str | None = None, **extra: str) -> dict[str, str]:
@@ -37,6 +37,8 @@ def test_the_choices_match_the_configuration_values() -> None:
     assert SOURCE_NAMES == (
         "auto",
         "gnome",
+        "cinnamon",
+        "wayland",
         "screensaver",
         "x11",
         "pynput",
@@ -82,7 +84,7 @@ def test_auto_picks_x11_when_the_server_can_serve_it(
         choice = select_source("auto", now, session(display), platform="linux")
         assert isinstance(choice.source, X11Source)
         assert choice.name == "x11"
-        assert [name for name, _ in choice.tried] == ["gnome", "screensaver"]
+        assert [name for name, _ in choice.tried] == ["gnome", "cinnamon", "wayland", "screensaver"]
         assert choice.advice == ""
         choice.source.start()
         assert choice.source.idle_seconds() >= 0.0

@@ -348,10 +348,10 @@ PROBLEM_CASES = [
     ),
     (
         "choice",
-        "[activity]\nsource = 'wayland'\n",
+        "[activity]\nsource = 'evdev'\n",
         [
-            "{f}:2:1: activity.source: expected one of auto, x11, gnome, screensaver, pynput, "
-            'windows, macos, none, found "wayland"'
+            "{f}:2:1: activity.source: expected one of auto, x11, gnome, cinnamon, wayland, "
+            'screensaver, pynput, windows, macos, none, found "evdev"'
         ],
     ),
     (
@@ -460,8 +460,8 @@ PROBLEM_CASES = [
             f"{{f}}:2:1: sitting.break_after: expected {DURATION}, found []",
             "{f}:4:1: activity.presense: expected a known key, found an unknown key; "
             'did you mean "activity.presence"?',
-            "{f}:5:1: activity.source: expected one of auto, x11, gnome, screensaver, pynput, "
-            "windows, macos, none, found 1",
+            "{f}:5:1: activity.source: expected one of auto, x11, gnome, cinnamon, wayland, "
+            "screensaver, pynput, windows, macos, none, found 1",
         ],
     ),
 ]

@@ -23,6 +23,8 @@ import pytest
 from servers import in_ci
 from test_service_support import REPO, private_env
 
+pytestmark = pytest.mark.e2e
+
 
 def repository_copy(target: Path) -> Path:
     """The tracked files as they are in the working tree, or the whole tree without git."""

@@ -1,4 +1,4 @@
-"""ergod.quiet.probes: the probes against real processes, a real X server, a real dunst
+"""ergod.quiet: the probes against real processes, a real X server, a real dunst
 and real D-Bus services on a private bus; QuietState's transitions as a table.
 
 The portal and KDE-style `Inhibited` services are small real services on the bus

@@ -47,6 +47,8 @@ from ergod.replay.workday import DAY, days, workday
 from ergod.summary.model import KINDS, IsoWeek
 from ergod.summary.replay import local_moment, record
 
+pytestmark = pytest.mark.e2e
+
 ERGOD = Path(sys.executable).with_name("ergod")
 ZONE = "Europe/Berlin"  # leaves summer time on Sunday 25 October 2026, inside the soak
 START_TEXT = "2026-10-05T00:00"  # a Monday, as workday()'s day 0 is

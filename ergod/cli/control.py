@@ -196,7 +196,7 @@ def _headline(result: Mapping[str, Any]) -> str:
     parts = []
     source = result.get("source")
     if isinstance(source, Mapping) and source.get("name"):
-        mode = source.get("mode")
+        mode = ", ".join(str(source[k]) for k in ("protocol", "mode") if source.get(k))
         parts.append(f"activity: {source['name']}" + (f" ({mode})" if mode else ""))
     if result.get("notifier"):
         parts.append(f"notifications: {result['notifier']}")
@@ -272,6 +272,8 @@ def render_status(result: Mapping[str, Any], now: datetime) -> list[str]:
     """The human summary of a status result; keys that are missing are left out."""
     lines = [_headline(result)]
     source = result.get("source")
+    if isinstance(source, Mapping) and source.get("why"):
+        lines.append(f"why: {source['why']}")
     if isinstance(source, Mapping) and source.get("advice"):
         lines.append(f"advice: {source['advice']}")
     for line in (

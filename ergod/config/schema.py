@@ -43,11 +43,20 @@ class SourceChoice(str, Enum):
     AUTO = "auto"
     X11 = "x11"
     GNOME = "gnome"
+    CINNAMON = "cinnamon"
+    WAYLAND = "wayland"
     SCREENSAVER = "screensaver"
     PYNPUT = "pynput"
     WINDOWS = "windows"
     MACOS = "macos"
     NONE = "none"
+
+
+class Inhibitors(str, Enum):
+    """Whether an idle inhibitor (a playing video) makes the user look present (Wayland)."""
+
+    PRESENCE = "presence"
+    IGNORE = "ignore"
 
 
 class NotifyBackend(str, Enum):
@@ -275,6 +284,7 @@ KEYS: dict[str, ValueType] = {
     "sitting.daily_limit": duration(positive=False),
     "activity.presence": duration(),
     "activity.source": choice(SourceChoice),
+    "activity.inhibitors": choice(Inhibitors),
     "breaks.coalesce": duration(positive=False),
     "breaks.catch_up": duration(positive=False),
     **_kind_keys("stretch"),
@@ -360,6 +370,7 @@ class SittingConfig:
 class ActivityConfig:
     presence: float
     source: SourceChoice
+    inhibitors: Inhibitors
 
 
 @dataclass(frozen=True)

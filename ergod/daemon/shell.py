@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ergod import __version__
-from ergod.activity.base import Clock, SessionEvent, SourceUnavailable
+from ergod.activity.base import Clock, SessionEvent, SourceSettings, SourceUnavailable
 from ergod.core import (
     BoutEnded,
     BreakRecord,
@@ -160,7 +160,9 @@ class Daemon:
         self._presence = Presence(self._engine)
         environ = self._env.environ
         self._preference = str(config.activity.source.value)
-        self._choice = select_source(self._preference, self._clock, environ)
+        self._choice = select_source(
+            self._preference, self._clock, environ, settings=self._source_settings()
+        )
         fallback = self._choice.source is None and self._preference != "none"
         self._log.log(logging.WARNING if fallback else logging.INFO, "%s", self._choice.describe())
         if fallback:
@@ -279,7 +281,8 @@ class Daemon:
         assert self._loaded is not None and self._notify is not None
         path = self._loaded.config.store.db_path(self._env)
         try:
-            headline = headline_for(path, self._wakeups.local_now().date())
+            now = self._wakeups.local_now()
+            headline = headline_for(path, now.date(), now.tzinfo)
         except StoreError as exc:
             self._log.warning("weekly summary skipped: %s", exc.message)
             return
@@ -417,7 +420,9 @@ class Daemon:
 
         self._reprobe_at = None
         try:
-            choice = select_source(self._preference, self._clock, self._env.environ)
+            choice = select_source(
+                self._preference, self._clock, self._env.environ, settings=self._source_settings()
+            )
             if choice.source is not None:
                 choice.source.start()
         except SourceUnavailable:
@@ -560,7 +565,16 @@ class Daemon:
 
     # ---- reload ------------------------------------------------------------
 
+    def _source_settings(self) -> SourceSettings:
+        """What a source that is told of absences must know: threshold, inhibitors."""
+        assert self._loaded is not None
+        return SourceSettings(
+            threshold=self._p.engine.rules.watch_threshold,
+            ignore_inhibitors=self._loaded.config.activity.inhibitors.value == "ignore",
+        )
+
     def _reload(self) -> str:
+        from ergod.activity import configure as configure_source
         from ergod.config.compose import engine_rules, load
         from ergod.errors import ErgodError
         from ergod.quiet import build_probes
@@ -580,6 +594,7 @@ class Daemon:
         for warning in loaded.warnings:
             self._log.warning("%s", warning)
         self._effects(self._p.engine.reconfigure(self._clock(), rules))
+        configure_source(self._choice.source if self._choice else None, self._source_settings())
         self._log.info("configuration reloaded")
         return "configuration reloaded"
 
@@ -700,9 +715,11 @@ class Daemon:
             "uptime_seconds": t - self._started,
             "source": {
                 "name": choice.name if choice else "none",
+                "protocol": choice.protocol if choice else "",
                 "mode": self._mode(),
                 "tried": [list(pair) for pair in choice.tried] if choice else [],
                 "advice": choice.advice if choice else "",
+                "why": choice.why if choice else "",
             },
             "notifier": ", ".join(self._notify.chain) if self._notify else "",
             "sitting_seconds": None if view.sitting_since is None else t - view.sitting_since,

@@ -99,16 +99,16 @@ def build_probes(
 ) -> list[QuietProbe]:
     """The probes `[quiet]` asks for that this session can answer; logs the rest."""
     from ergod.quiet.dnd import DndProbe
-    from ergod.quiet.fullscreen import FullscreenProbe, fullscreen_unavailable
+    from ergod.quiet.fullscreen import fullscreen_probe
     from ergod.quiet.processes import ProcessProbe
 
     probes: list[QuietProbe] = []
     if config.processes:
         probes.append(ProcessProbe(config.processes, log))
     if config.fullscreen:
-        why = fullscreen_unavailable(environ)
-        if why is None:
-            probes.append(FullscreenProbe(environ["DISPLAY"], log))
+        fullscreen, why = fullscreen_probe(environ, log)
+        if fullscreen is not None:
+            probes.append(fullscreen)
         else:
             log.info("quiet.fullscreen: not watching fullscreen windows: %s", why)
     if config.dnd:

@@ -5,6 +5,7 @@ engine sees them: typing and mouse bursts at a few events per second, short
 pauses to think or read, a lunch break, one or two meetings away from the
 desk, an afternoon lock, weekends empty. Used by the benchmarks, the soak
 test and `config/examples/workday.csv`; deterministic for a given seed.
+`pause(rng)` is its pause between bursts, shared with ergod/replay/demo.py.
 `call_day(seed)` is a desk day with a two-hour call (`config/examples/call-day.csv`).
 """
 
@@ -63,8 +64,7 @@ def _burst(rng: random.Random, t: float, rate: float, pairs: list[Pair]) -> floa
     while t < stop:
         pairs.append((round(t, 3), EventKind.INPUT))
         t += gap
-    # think, read, now and then stand up
-    return t + rng.choices(_PAUSES, _PAUSE_WEIGHTS)[0]
+    return t + pause(rng)
 
 
 def call_day(seed: int = 0, rate: float = 1.0) -> list[Pair]:
@@ -98,6 +98,11 @@ def call_day(seed: int = 0, rate: float = 1.0) -> list[Pair]:
     while t < end:
         t = _burst(rng, t, rate, pairs)
     return pairs
+
+
+def pause(rng: random.Random) -> float:
+    """A pause after a burst of input: think, read, now and then stand up."""
+    return float(rng.choices(_PAUSES, _PAUSE_WEIGHTS)[0])
 
 
 def days(count: int, seed: int = 0, rate: float = 1.0) -> list[Pair]:
