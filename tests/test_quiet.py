@@ -211,13 +211,13 @@ def test_a_lost_x_server_gives_none_and_one_warning(caplog: pytest.LogCaptureFix
 
 def test_fullscreen_needs_a_display() -> None:
     assert fullscreen_unavailable({}) == "no X display (DISPLAY is not set)"
-    assert build_probes(QuietConfig((), True, False), {}, LOG) == []
+    assert build_probes(QuietConfig(False, (), True, False), {}, LOG) == []
     why = fullscreen_unavailable({"DISPLAY": ":65000"})
     assert why is not None and why.startswith("cannot open X display :65000")
 
 
 def test_fullscreen_probe_built_for_a_display(xvfb: str) -> None:
-    [probe] = build_probes(QuietConfig((), True, False), {"DISPLAY": xvfb}, LOG)
+    [probe] = build_probes(QuietConfig(False, (), True, False), {"DISPLAY": xvfb}, LOG)
     assert isinstance(probe, FullscreenProbe)
     assert probe.check() is None
     probe.close()
@@ -317,7 +317,7 @@ def test_notification_server_inhibited_is_do_not_disturb(dbus_session: str) -> N
 
 # ---- which probes ------------------------------------------------------------
 
-ALL_ON = QuietConfig(processes=("zoom",), fullscreen=True, dnd=True)
+ALL_ON = QuietConfig(calls=False, processes=("zoom",), fullscreen=True, dnd=True)
 
 
 def test_build_probes_in_a_full_session(xvfb: str, dbus_session: str) -> None:
@@ -342,7 +342,7 @@ def test_build_probes_says_what_it_cannot_watch(caplog: pytest.LogCaptureFixture
 
 def test_build_probes_honours_the_switches(xvfb: str, dbus_session: str) -> None:
     environ = {"DISPLAY": xvfb, "DBUS_SESSION_BUS_ADDRESS": dbus_session}
-    off = QuietConfig(processes=(), fullscreen=False, dnd=False)
+    off = QuietConfig(calls=False, processes=(), fullscreen=False, dnd=False)
     assert build_probes(off, environ, LOG) == []
 
 

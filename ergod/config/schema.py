@@ -50,6 +50,13 @@ class SourceChoice(str, Enum):
     NONE = "none"
 
 
+class Inhibitors(str, Enum):
+    """Whether an idle inhibitor (a playing video) makes the user look present."""
+
+    PRESENCE = "presence"
+    IGNORE = "ignore"
+
+
 class NotifyBackend(str, Enum):
     """How prompts reach the user; `auto` picks the best that works."""
 
@@ -275,12 +282,14 @@ KEYS: dict[str, ValueType] = {
     "sitting.daily_limit": duration(positive=False),
     "activity.presence": duration(),
     "activity.source": choice(SourceChoice),
+    "activity.inhibitors": choice(Inhibitors),
     "breaks.coalesce": duration(positive=False),
     **_kind_keys("stretch"),
     **_kind_keys("movement"),
     "schedule.days": DAYS,
     "schedule.start": clock(),
     "schedule.end": clock(end_of_day=True),
+    "quiet.calls": BOOLEAN,
     "quiet.processes": STRINGS,
     "quiet.fullscreen": BOOLEAN,
     "quiet.dnd": BOOLEAN,
@@ -359,6 +368,7 @@ class SittingConfig:
 class ActivityConfig:
     presence: float
     source: SourceChoice
+    inhibitors: Inhibitors
 
 
 @dataclass(frozen=True)
@@ -381,6 +391,7 @@ class ScheduleConfig:
 
 @dataclass(frozen=True)
 class QuietConfig:
+    calls: bool
     processes: tuple[str, ...]
     fullscreen: bool
     dnd: bool

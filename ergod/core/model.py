@@ -15,7 +15,8 @@ from ergod.core.rules import Kind
 
 class EventKind(str, Enum):
     """What can happen to the engine. The first seven are the spec's trace events;
-    `quiet_start`/`quiet_end` bracket quiet time (schedule, do-not-disturb, pause)."""
+    `quiet_start`/`quiet_end` bracket quiet time (schedule, do-not-disturb, pause),
+    `attend_start`/`attend_end` attended time (present without input: a call, a video)."""
 
     INPUT = "input"
     LOCK = "lock"
@@ -26,6 +27,8 @@ class EventKind(str, Enum):
     SKIP = "skip"
     QUIET_START = "quiet_start"
     QUIET_END = "quiet_end"
+    ATTEND_START = "attend_start"
+    ATTEND_END = "attend_end"
 
 
 class Outcome(str, Enum):

@@ -40,6 +40,8 @@ class ProcessProbe:
     """
 
     name = "processes"
+    quiet = True
+    attended = False
 
     def __init__(self, names: Iterable[str], log: logging.Logger | None = None) -> None:
         self._wanted = {_normal(n): n for n in names if n.strip()}
