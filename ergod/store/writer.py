@@ -65,7 +65,21 @@ class _Prune:
     before_utc: float
 
 
-_Op = _Insert | _Span | _Prune
+@dataclass(frozen=True)
+class _Break:
+    """A break row by (kind, due): updates the open (`pending`) row, else inserts."""
+
+    kind: str
+    due: float
+    values: tuple[object, ...]  # the columns of _BREAK_COLUMNS after kind and due_utc
+
+
+_BREAK_COLUMNS = (
+    "kind, due_utc, due_offset, first_prompt_utc, first_prompt_offset, prompts, snoozes, "
+    "outcome, outcome_utc, outcome_offset, latency_s, exercise"
+)
+
+_Op = _Insert | _Span | _Prune | _Break
 
 
 @dataclass
@@ -98,6 +112,8 @@ class StoreWriter:
         self._retry_after = retry_after
         self._limit = backlog_limit
         self._queue: queue.SimpleQueue[_Op | _Control] = queue.SimpleQueue()
+        self._open_lock = threading.Lock()
+        self._open_dues: dict[tuple[str, float], tuple[float, int]] = {}
         self._pending: deque[_Op] = deque()
         self._conn: sqlite3.Connection | None = None
         self._thread: threading.Thread | None = None
@@ -135,31 +151,49 @@ class StoreWriter:
         )
 
     def break_record(self, record: BreakRecord, wall: Callable[[float], datetime]) -> None:
-        """One resolved break; `wall` turns the engine's seconds into aware local times."""
-        due, due_off = to_columns(wall(record.due))
+        """One resolved break; `wall` turns the engine's seconds into aware local times.
+
+        A break recorded open before (`break_opened`) gets its row completed;
+        any other is a new row.
+        """
+        with self._open_lock:
+            due = self._open_dues.pop((record.kind.value, record.due), None)
+        self._put(self._break_op(record, wall, due))
+
+    def break_opened(self, record: BreakRecord, wall: Callable[[float], datetime]) -> None:
+        """A break that is open now (outcome `pending`): stored at once, so a summary
+        taken meanwhile, a stop or a crash leaves it counted as pending. Calling it
+        again for the same break (kind and due) updates its prompts and snoozes;
+        `break_record` later completes the same row."""
+        key = (record.kind.value, record.due)
+        with self._open_lock:
+            # The due moment is converted once: a wall-clock step between now and
+            # the outcome must not turn one break into two rows.
+            due = self._open_dues.setdefault(key, to_columns(wall(record.due)))
+        self._put(self._break_op(record, wall, due))
+
+    def _break_op(
+        self,
+        record: BreakRecord,
+        wall: Callable[[float], datetime],
+        due: tuple[float, int] | None,
+    ) -> _Break:
+        due_utc, due_off = due if due is not None else to_columns(wall(record.due))
         first, first_off = _optional(record.first_prompt, wall)
         out, out_off = _optional(record.outcome_at, wall)
-        self._put(
-            _Insert(
-                "INSERT INTO breaks (kind, due_utc, due_offset, first_prompt_utc, "
-                "first_prompt_offset, prompts, snoozes, outcome, outcome_utc, outcome_offset, "
-                "latency_s, exercise) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    record.kind.value,
-                    due,
-                    due_off,
-                    first,
-                    first_off,
-                    record.prompts,
-                    record.snoozes,
-                    record.outcome.value,
-                    out,
-                    out_off,
-                    record.latency,
-                    record.exercise,
-                ),
-            )
+        values = (
+            due_off,
+            first,
+            first_off,
+            record.prompts,
+            record.snoozes,
+            record.outcome.value,
+            out,
+            out_off,
+            record.latency,
+            record.exercise,
         )
+        return _Break(record.kind.value, due_utc, values)
 
     def activity(self, start: datetime, end: datetime) -> None:
         """A span with input; stored widened to whole seconds and merged with the
@@ -375,8 +409,28 @@ def _apply(conn: sqlite3.Connection, op: _Op) -> None:
         conn.execute(op.sql, op.params)
     elif isinstance(op, _Span):
         _merge_span(conn, op)
+    elif isinstance(op, _Break):
+        _upsert_break(conn, op)
     else:
         delete_before(conn, op.before_utc)
+
+
+def _upsert_break(conn: sqlite3.Connection, op: _Break) -> None:
+    """Complete the open row of this break, if there is one, else add a row.
+
+    Idempotent, so a batch retried after a failed commit writes the same rows.
+    """
+    updated = conn.execute(
+        "UPDATE breaks SET due_offset = ?, first_prompt_utc = ?, first_prompt_offset = ?, "
+        "prompts = ?, snoozes = ?, outcome = ?, outcome_utc = ?, outcome_offset = ?, "
+        "latency_s = ?, exercise = ? WHERE kind = ? AND due_utc = ? AND outcome = 'pending'",
+        (*op.values, op.kind, op.due),
+    ).rowcount
+    if not updated:
+        conn.execute(
+            f"INSERT INTO breaks ({_BREAK_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (op.kind, op.due, *op.values),
+        )
 
 
 def _merge_span(conn: sqlite3.Connection, span: _Span) -> None:
