@@ -27,6 +27,7 @@ def test_movement_prompt_says_how_long_the_user_has_sat() -> None:
     assert [(a.key, a.label) for a in message.actions] == [
         ("snooze", "Snooze 5 min"),
         ("skip", "Skip"),
+        ("hurts", "This hurts"),
     ]
 
 
@@ -40,7 +41,12 @@ def test_stretch_prompt_has_no_sitting_line_and_no_buttons_when_unsupported() ->
 
 def test_no_snooze_button_when_snoozing_is_off() -> None:
     message = prompt_message("stretch", "Neck tilt", "", None, 0, 30.0, True)
-    assert [a.key for a in message.actions] == ["skip"]
+    assert [a.key for a in message.actions] == ["skip", "hurts"]
+
+
+def test_no_this_hurts_button_without_an_exercise() -> None:
+    message = prompt_message("stretch", "", "", None, 5, 30.0, True)
+    assert [a.key for a in message.actions] == ["snooze", "skip"]
 
 
 @pytest.mark.parametrize(
