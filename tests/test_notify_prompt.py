@@ -152,3 +152,32 @@ def test_importing_the_package_loads_no_backend_library() -> None:
 
 def test_format_line_without_body() -> None:
     assert format_line(Message("Stretch break", "", 30.0)) == "ergod: Stretch break"
+
+
+def test_the_weekly_notice_ends_with_more_and_the_safety_pointer() -> None:
+    from ergod.exercises.safety import POINTER
+    from ergod.notify.prompt import weekly_message
+
+    message = weekly_message("Your week", "Moved for 18 of 20 movement breaks.", 30.0)
+    assert message.body.split("\n") == [
+        "Moved for 18 of 20 movement breaks.",
+        "More: ergod summary",
+        POINTER,
+    ]
+    long = weekly_message("T" * 100, "x" * 400, 30.0)
+    assert len(long.body) <= 250 and len(long.title) <= 64
+    assert long.body.endswith(f"…\nMore: ergod summary\n{POINTER}")
+
+
+def test_the_first_prompt_carries_the_safety_pointer_and_this_hurts() -> None:
+    from ergod.exercises.library import load_library
+    from ergod.exercises.safety import POINTER, SAFETY
+    from ergod.notify.prompt import prompt_for
+
+    card = load_library().get("scap_squeeze")
+    first = prompt_for("stretch", card, None, 5, 30.0, True, first=True)
+    assert first.body.split("\n")[-2:] == [SAFETY, POINTER]
+    later = prompt_for("stretch", card, None, 5, 30.0, True)
+    assert POINTER not in later.body
+    assert [a.label for a in later.actions] == ["Snooze 5 min", "Skip", "This hurts"]
+    assert prompt_for("stretch", None, None, 5, 30.0, True).actions[-1].key == "skip"

@@ -90,6 +90,7 @@ def test_wheel_installs_into_a_fresh_venv_and_the_doctor_runs(tmp_path: Path) ->
         "activity",
         "notifications",
         "store",
+        "quiet",
         "service",
         "daemon",
         "metrics",

@@ -129,3 +129,19 @@ def test_a_kill_after_the_prompt_leaves_it_counted_pending(tmp_path: Path) -> No
         os.kill(child.pid, signal.SIGKILL)
         child.wait(timeout=30)
     assert counts(path)["pending"] == 1
+
+
+def test_the_first_prompt_since_install_is_known_from_the_store(tmp_path: Path) -> None:
+    path = tmp_path / "ergod.db"
+    w = writer(path)
+    suppressed = BreakRecord(Kind.STRETCH, 600.0, None, 0, 0, Outcome.SUPPRESSED, 600.0, None, None)
+    w.break_record(suppressed, wall)
+    assert w.flush()
+    with open_reader(path) as reader:
+        assert not reader.any_prompt_shown()
+        assert reader.last_shown_exercise() is None
+    w.break_opened(shown(), wall)
+    assert w.close()
+    with open_reader(path) as reader:
+        assert reader.any_prompt_shown()
+        assert reader.last_shown_exercise() == "walk_break"

@@ -7,7 +7,8 @@ for 34 min"), the card (title line, caveat, steps, safety line; see
 `ergod exercises --safety`; and the buttons. The body always fits
 `NOTIFICATION_BODY_MAX` (250) characters and the title `TITLE_MAX` (64), on
 every backend. `prompt_message` is the older entry point taking the card as
-text (from `render_card`); it keeps the same limits.
+text (from `render_card`); it keeps the same limits. `weekly_message` is the
+weekly notice, with the same pointer.
 """
 
 from __future__ import annotations
@@ -78,6 +79,19 @@ def prompt_for(
         actions=prompt_actions(snooze_minutes, hurts=exercise is not None) if actions else (),
         urgency=Urgency.NORMAL,
     )
+
+
+def weekly_message(title: str, body: str, timeout: float) -> Message:
+    """The weekly notice: the summary's headline, where to read more, and the safety
+    pointer; the headline is cut (ending in "…") rather than the two last lines."""
+    from ergod.exercises.card import NOTIFICATION_BODY_MAX, TITLE_MAX
+    from ergod.exercises.safety import POINTER
+
+    tail = f"\nMore: ergod summary\n{POINTER}"
+    room = NOTIFICATION_BODY_MAX - len(tail)
+    head = body if len(body) <= room else body[: room - 1].rstrip() + "…"
+    short_title = title if len(title) <= TITLE_MAX else title[: TITLE_MAX - 1] + "…"
+    return Message(title=short_title, body=head + tail, timeout=timeout)
 
 
 def prompt_message(

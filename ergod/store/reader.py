@@ -206,6 +206,14 @@ class StoreReader:
         first, last = min(moments), max(moments)
         return from_columns(*first), from_columns(*last)
 
+    def any_prompt_shown(self) -> bool:
+        """Whether any break was ever shown: False means the next prompt is the first
+        since install (it carries the safety pointer)."""
+        row = self._conn.execute(
+            "SELECT 1 FROM breaks WHERE first_prompt_utc IS NOT NULL LIMIT 1"
+        ).fetchone()
+        return row is not None
+
     def last_shown_exercise(self) -> str | None:
         """The exercise of the most recent break whose prompt was shown, open ones included."""
         row = self._conn.execute(
