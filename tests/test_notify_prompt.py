@@ -181,3 +181,19 @@ def test_the_first_prompt_carries_the_safety_pointer_and_this_hurts() -> None:
     assert POINTER not in later.body
     assert [a.label for a in later.actions] == ["Snooze 5 min", "Skip", "This hurts"]
     assert prompt_for("stretch", None, None, 5, 30.0, True).actions[-1].key == "skip"
+
+
+def test_after_this_hurts_the_notice_names_it_and_both_tiers() -> None:
+    from ergod.config.exercise_off import SwitchOff
+    from ergod.notify.prompt import hurt_message
+
+    names = ("Heel raises and march", "Wall push-up", "Posture reset", "Wall slide")
+    message = hurt_message(*SwitchOff("march_heels+wall_pushup", names, ("march_heels",)).notice())
+    assert message.body.startswith("those 4 exercises: no longer offered.")
+    one = hurt_message(*SwitchOff("wall_slide", ("Wall slide",), ("wall_slide",)).notice())
+    assert one.body.startswith("Wall slide: no longer offered.\nUrgent care now")
+    assert "Urgent care now: chest pain" in message.body
+    assert "see a clinician" in message.body and "ergod exercises --safety" in message.body
+    assert len(message.body) <= 250 and message.timeout == 0.0 and message.actions == ()
+    problem = SwitchOff(None, (), (), problem="policy locks it").notice()
+    assert problem[1].startswith("that exercise: ")

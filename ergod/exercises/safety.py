@@ -65,16 +65,21 @@ def safety_text() -> str:
 
 
 def hurt_notice(names: Sequence[str]) -> tuple[str, str]:
-    """(title, body) after "This hurts": what was switched off, and the two tiers, short."""
-    stopped = ", ".join(names) if names else "that exercise"
-    body = (
-        f"{stopped}: no longer offered.\n"
+    """(title, body) after "This hurts": what was switched off, and the two tiers, short.
+
+    The body stays within a notification's 250 characters: a long list of
+    names gives way to how many exercises were switched off.
+    """
+    tiers = (
         "Urgent care now: chest pain, breathlessness, pain into jaw or arm, new bladder "
         "or bowel trouble, new leg weakness, after a fall.\n"
         "Pain lasting, spreading or severe: see a clinician.\n"
         "More: ergod exercises --safety"
     )
-    return "Stopped: that exercise hurt", body
+    stopped = ", ".join(names) if names else "that exercise"
+    if len(stopped) + len(tiers) + 22 > 250:
+        stopped = f"those {len(names)} exercises"
+    return "Stopped: that exercise hurt", f"{stopped}: no longer offered.\n{tiers}"
 
 
 def _bullets(items: Sequence[str]) -> list[str]:

@@ -81,6 +81,11 @@ def prompt_for(
     )
 
 
+def hurt_message(title: str, body: str) -> Message:
+    """After "This hurts" (`SwitchOff.notice()`): stays until dismissed, no buttons."""
+    return Message(title=title, body=body, timeout=0.0, urgency=Urgency.NORMAL)
+
+
 def weekly_message(title: str, body: str, timeout: float) -> Message:
     """The weekly notice: the summary's headline, where to read more, and the safety
     pointer; the headline is cut (ending in "…") rather than the two last lines."""
