@@ -144,8 +144,11 @@ def test_quiet_notes_a_listed_program_that_held_every_break_back(tmp_path: Path)
         assert writer.flush()
         check = check_quiet(env, config, now=later)
         assert check.status is Status.NOTE
+        assert check.summary == "a listed program holds every break back"
         assert "obs has run for 3 h and all 3 breaks since were suppressed" in check.details[0]
-        assert check_quiet(env, config).status is Status.OK  # a minute in: nothing to say
+        now = check_quiet(env, config)
+        assert now.status is Status.OK  # a minute in: nothing to say
+        assert now.summary.startswith("calls: camera watched; no sound server found")
 
         shown = BreakRecord(Kind.STRETCH, 6000.0, 6000.0, 1, 0, Outcome.TAKEN, 6030.0, 30.0, None)
         writer.break_record(shown, wall)

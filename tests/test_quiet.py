@@ -424,3 +424,29 @@ def test_a_name_longer_than_linux_keeps_is_matched_whole(program_dir: Path) -> N
         assert ProcessProbe(["simplescreenrec"]).check() is None
     finally:
         stop_process(proc)
+
+
+def test_with_the_defaults_a_call_app_merely_running_holds_nothing_back(
+    program_dir: Path,
+) -> None:
+    """Teams or Zoom open all day used to silence every prompt; only a screen recorder does."""
+    from ergod.config import load_config
+    from ergod.environment import Environment
+
+    env = Environment.from_os({"HOME": "/nonexistent", "ERGOD_SYSTEM_DIR": "/nonexistent"})
+    quiet = load_config(env).config.quiet
+    probes = build_probes(quiet, {}, LOG)  # no sound server, no display, no bus
+    assert [p.name for p in probes] == ["calls", "processes"]
+    apps = [start_copy(program_dir, name) for name in ("teams", "zoom", "slack", "discord")]
+    try:
+        assert all(answer is None for answer in ask(probes).values())
+        recorder = start_copy(program_dir, "obs")
+        try:
+            assert ask(probes)["processes"] == "obs is running"
+        finally:
+            stop_process(recorder)
+    finally:
+        for app in apps:
+            stop_process(app)
+        for probe in probes:
+            probe.close()

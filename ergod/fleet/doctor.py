@@ -193,7 +193,7 @@ def check_quiet(env: Environment, config: Config | None, now: float | None = Non
 
     if config is None:
         return Check("quiet", Status.NOTE, "not checked: the configuration cannot be used")
-    calls = "calls: microphone and camera" if config.quiet.calls else "calls: not watched"
+    calls = _calls_summary(env, config)
     if not config.quiet.processes:
         return Check("quiet", Status.OK, f"{calls}; no programs listed")
     now = time.time() if now is None else now
@@ -221,6 +221,17 @@ def check_quiet(env: Environment, config: Config | None, now: float | None = Non
     if not details:
         return Check("quiet", Status.OK, summary)
     return Check("quiet", Status.NOTE, "a listed program holds every break back", tuple(details))
+
+
+def _calls_summary(env: Environment, config: Config) -> str:
+    from ergod.quiet.pulse import server_socket
+
+    if not config.quiet.calls:
+        return "calls: not watched ([quiet] calls = false)"
+    server = server_socket(env.environ)
+    if server is None:
+        return "calls: camera watched; no sound server found, so no microphone"
+    return f"calls: microphone (sound server {server}) and camera watched"
 
 
 def check_service(env: Environment, runner: Callable[..., Any] | None = None) -> Check:
