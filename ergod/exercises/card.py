@@ -53,9 +53,8 @@ def card_text(exercise: Exercise) -> CardText:
     if exercise.parts:
         standing = all(Kind.MOVEMENT in p.kinds for p in exercise.parts)
         title = f"{'Standing set' if standing else 'Set'} ({time})"
-        caveats = [f"{p.name}: {_lower_first(p.caveat)}" for p in exercise.parts if p.caveat]
         steps = _numbered([p.name for p in exercise.parts])
-        caveat = f"Careful: {' '.join(caveats)}" if caveats else None
+        caveat = f"Careful: {exercise.caveat}" if exercise.caveat else None
         names = [p.name for p in exercise.parts]
         instead = f"In turn: {', '.join([names[0], *(_lower_first(n) for n in names[1:])])}."
         return CardText(title, caveat, tuple(steps), None, instead)

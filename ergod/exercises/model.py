@@ -28,7 +28,8 @@ class Exercise:
     """One exercise card. `seconds` is about how long it takes.
 
     A set of several exercises done one after the other is one card too: its
-    `parts` are the single cards, in order (empty for a single card).
+    `parts` are the single cards, in order (empty for a single card), and its
+    caveat names the part each caveat belongs to.
     """
 
     id: str
@@ -96,7 +97,8 @@ class Library:
 
 def combined(cards: Sequence[Exercise]) -> Exercise:
     """Several cards done one after the other, as one card with those `parts`."""
-    caveats = [c.caveat for c in cards if c.caveat]
+    # In a set each caveat names its part: "Wall slide: skip it with a painful shoulder."
+    caveats = [f"{c.name}: {c.caveat[:1].lower()}{c.caveat[1:]}" for c in cards if c.caveat]
     return Exercise(
         id=SET_SEPARATOR.join(c.id for c in cards),
         name=" + ".join(c.name for c in cards),
