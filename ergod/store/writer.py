@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ergod.core.model import BreakRecord
+from ergod.store.breaks import BreakRow, break_row, upsert_break
 from ergod.store.schema import DaemonEvent, StoreError, delete_before, open_store, to_columns
 
 OK = "ok"
@@ -65,21 +66,7 @@ class _Prune:
     before_utc: float
 
 
-@dataclass(frozen=True)
-class _Break:
-    """A break row by (kind, due): updates the open (`pending`) row, else inserts."""
-
-    kind: str
-    due: float
-    values: tuple[object, ...]  # the columns of _BREAK_COLUMNS after kind and due_utc
-
-
-_BREAK_COLUMNS = (
-    "kind, due_utc, due_offset, first_prompt_utc, first_prompt_offset, prompts, snoozes, "
-    "outcome, outcome_utc, outcome_offset, latency_s, exercise"
-)
-
-_Op = _Insert | _Span | _Prune | _Break
+_Op = _Insert | _Span | _Prune | BreakRow
 
 
 @dataclass
@@ -158,7 +145,7 @@ class StoreWriter:
         """
         with self._open_lock:
             due = self._open_dues.pop((record.kind.value, record.due), None)
-        self._put(self._break_op(record, wall, due))
+        self._put(break_row(record, wall, due))
 
     def break_opened(self, record: BreakRecord, wall: Callable[[float], datetime]) -> None:
         """A break that is open now (outcome `pending`): stored at once, so a summary
@@ -170,30 +157,7 @@ class StoreWriter:
             # The due moment is converted once: a wall-clock step between now and
             # the outcome must not turn one break into two rows.
             due = self._open_dues.setdefault(key, to_columns(wall(record.due)))
-        self._put(self._break_op(record, wall, due))
-
-    def _break_op(
-        self,
-        record: BreakRecord,
-        wall: Callable[[float], datetime],
-        due: tuple[float, int] | None,
-    ) -> _Break:
-        due_utc, due_off = due if due is not None else to_columns(wall(record.due))
-        first, first_off = _optional(record.first_prompt, wall)
-        out, out_off = _optional(record.outcome_at, wall)
-        values = (
-            due_off,
-            first,
-            first_off,
-            record.prompts,
-            record.snoozes,
-            record.outcome.value,
-            out,
-            out_off,
-            record.latency,
-            record.exercise,
-        )
-        return _Break(record.kind.value, due_utc, values)
+        self._put(break_row(record, wall, due))
 
     def activity(self, start: datetime, end: datetime) -> None:
         """A span with input; stored widened to whole seconds and merged with the
@@ -396,41 +360,15 @@ class StoreWriter:
             self._conn = None
 
 
-def _optional(
-    moment: float | None, wall: Callable[[float], datetime]
-) -> tuple[float | None, int | None]:
-    if moment is None:
-        return None, None
-    return to_columns(wall(moment))
-
-
 def _apply(conn: sqlite3.Connection, op: _Op) -> None:
     if isinstance(op, _Insert):
         conn.execute(op.sql, op.params)
     elif isinstance(op, _Span):
         _merge_span(conn, op)
-    elif isinstance(op, _Break):
-        _upsert_break(conn, op)
+    elif isinstance(op, BreakRow):
+        upsert_break(conn, op)
     else:
         delete_before(conn, op.before_utc)
-
-
-def _upsert_break(conn: sqlite3.Connection, op: _Break) -> None:
-    """Complete the open row of this break, if there is one, else add a row.
-
-    Idempotent, so a batch retried after a failed commit writes the same rows.
-    """
-    updated = conn.execute(
-        "UPDATE breaks SET due_offset = ?, first_prompt_utc = ?, first_prompt_offset = ?, "
-        "prompts = ?, snoozes = ?, outcome = ?, outcome_utc = ?, outcome_offset = ?, "
-        "latency_s = ?, exercise = ? WHERE kind = ? AND due_utc = ? AND outcome = 'pending'",
-        (*op.values, op.kind, op.due),
-    ).rowcount
-    if not updated:
-        conn.execute(
-            f"INSERT INTO breaks ({_BREAK_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (op.kind, op.due, *op.values),
-        )
 
 
 def _merge_span(conn: sqlite3.Connection, span: _Span) -> None:
