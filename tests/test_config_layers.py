@@ -38,7 +38,11 @@ def test_builtin_defaults_are_the_specs() -> None:
     assert cfg.store.retention == 400 * 86400
     assert cfg.summary.notify == (4, 16 * 60)
     assert cfg.sitting.daily_limit == 4 * 3600
-    assert "zoom" in cfg.quiet.processes
+    assert "obs" in cfg.quiet.processes
+    # A call app merely running holds nothing back: calls are detected by microphone and camera.
+    assert not {"zoom", "teams", "ms-teams", "discord", "slack"} & set(cfg.quiet.processes)
+    assert cfg.quiet.calls is True
+    assert cfg.activity.inhibitors.value == "presence"
 
 
 def test_shipped_file_defines_exactly_the_known_keys_each_with_a_comment() -> None:

@@ -53,7 +53,7 @@ class SourceChoice(str, Enum):
 
 
 class Inhibitors(str, Enum):
-    """Whether an idle inhibitor (a playing video) makes the user look present (Wayland)."""
+    """Whether an idle inhibitor (a playing video) makes the user look present."""
 
     PRESENCE = "presence"
     IGNORE = "ignore"
@@ -292,6 +292,7 @@ KEYS: dict[str, ValueType] = {
     "schedule.days": DAYS,
     "schedule.start": clock(),
     "schedule.end": clock(end_of_day=True),
+    "quiet.calls": BOOLEAN,
     "quiet.processes": STRINGS,
     "quiet.fullscreen": BOOLEAN,
     "quiet.dnd": BOOLEAN,
@@ -394,6 +395,7 @@ class ScheduleConfig:
 
 @dataclass(frozen=True)
 class QuietConfig:
+    calls: bool
     processes: tuple[str, ...]
     fullscreen: bool
     dnd: bool
