@@ -30,10 +30,18 @@ _.unique_name  # dbus.py BusLink: tests match Mutter's watches to the link
 _.PACKAGED_EXECUTABLE  # fleet/service.py: the path in the shipped unit, checked by a test
 _.format_trace  # replay/trace.py: writes traces for tests and benchmarks (parse_trace's inverse)
 _.daemon_events_between  # store/reader.py: tests read the daemon's own records back
+_.ALLOWED  # core/phases.py: the transition table the property test and the docs diagram check
+_.mermaid  # core/phases.py: the diagram docs/architecture.md is compared with
 
-# Contracts other branches are filling in (issue 10); drop each line when its code lands.
-_.SessionSource  # activity/base.py: the Protocol the daemon's parts annotate (daemon branch)
-_.daily_limit  # config/schema.py SittingConfig: the daily-limit notice (daemon branch)
-_.last_prompt  # core/engine.py _OpenBreak: left to the engine branch
-_.waiting_since  # core/engine.py KindView: left to the engine branch
-_.asleep  # core/engine.py EngineView: left to the engine branch
+# Building blocks the daemon split (daemon branch, issues 10 and 11) wires in;
+# drop each line when its caller lands.
+_.SessionSource  # activity/base.py: the Protocol the daemon's parts annotate
+_.daily_limit  # config/schema.py SittingConfig: the daily-limit notice
+_.prompt_for  # notify/prompt.py: the prompt with its card, "This hurts" and the pointer
+_.hurt_message  # notify/prompt.py: the notice after "This hurts"
+_.weekly_message  # notify/prompt.py: the weekly notice with the safety pointer
+_.ProbeStates  # quiet/rounds.py: probe answers to attend/quiet engine events
+_.session_ended  # ditto
+_.break_opened  # store/writer.py, store/base.py: a shown break stored as pending at once
+_.any_prompt_shown  # store/reader.py: the first prompt since install carries the pointer
+_.waiting_since  # core/phases.py KindView: for the typed status view (read by no one yet)

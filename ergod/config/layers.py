@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ergod.config.document import NO_SUCH_FILE, Document, parse_text, read_document
 from ergod.config.errors import ConfigError, Problem
@@ -45,6 +45,9 @@ from ergod.config.schema import (
 from ergod.environment import Environment
 from ergod.errors import did_you_mean
 from ergod.exercises.fields import CUSTOM, DISABLED
+
+if TYPE_CHECKING:
+    from ergod.exercises.model import Library
 
 BOUNDS_TABLE = "bounds"
 CUSTOM_EXERCISES = CUSTOM
@@ -418,7 +421,7 @@ def _check_exercises(result: Evaluation) -> None:
         DISABLED_EXERCISES: "exercise ids or focus areas",
     }
     try:
-        load_library(result.values[CUSTOM_EXERCISES], result.values[DISABLED_EXERCISES])
+        library = load_library(result.values[CUSTOM_EXERCISES], result.values[DISABLED_EXERCISES])
     except ExerciseConfigError as exc:
         for problem in exc.problems:
             key = problem.key if problem.key in expected else CUSTOM_EXERCISES
@@ -426,6 +429,23 @@ def _check_exercises(result: Evaluation) -> None:
             result.problems.append(
                 Problem(origin.file, key, origin.line, origin.column, expected[key], problem.text)
             )
+        return
+    _warn_short_cards(result, library)
+
+
+def _warn_short_cards(result: Evaluation, library: Library) -> None:
+    """A card shorter than its break would be counted `ignored` though done: say so."""
+    from ergod.core.rules import Kind
+    from ergod.exercises.library import duration_warnings
+
+    keys = {kind: f"breaks.{kind.value}.duration" for kind in Kind}
+    if any(key not in result.values for key in keys.values()):
+        return
+    durations = {kind: float(result.values[key]) for kind, key in keys.items()}
+    for key, text in duration_warnings(library, durations):
+        origin = result.origins[key]
+        where = Problem(origin.file, key, origin.line, origin.column, "", "").where
+        result.warnings.append(f"{where}: {key}: warning: {text}")
 
 
 def load_config(env: Environment, extra_files: Sequence[Path] = ()) -> LoadedConfig:

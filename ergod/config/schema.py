@@ -41,7 +41,7 @@ from ergod.notify import BACKEND_NAMES
 
 
 class Inhibitors(str, Enum):
-    """Whether an idle inhibitor (a playing video) makes the user look present (Wayland)."""
+    """Whether an idle inhibitor (a playing video) makes the user look present."""
 
     PRESENCE = "presence"
     IGNORE = "ignore"
@@ -241,11 +241,13 @@ KEYS: dict[str, ValueType] = {
     "activity.source": one_of(SOURCE_NAMES),
     "activity.inhibitors": choice(Inhibitors),
     "breaks.coalesce": duration(positive=False),
+    "breaks.catch_up": duration(positive=False),
     **_kind_keys("stretch"),
     **_kind_keys("movement"),
     "schedule.days": DAYS,
     "schedule.start": clock(),
     "schedule.end": clock(end_of_day=True),
+    "quiet.calls": BOOLEAN,
     "quiet.processes": STRINGS,
     "quiet.fullscreen": BOOLEAN,
     "quiet.dnd": BOOLEAN,
@@ -325,6 +327,7 @@ class ActivityConfig:
 @dataclass(frozen=True)
 class BreaksConfig:
     coalesce: float
+    catch_up: float  # after quiet time, a kind suppressed in it falls due this much later
     stretch: KindRules
     movement: KindRules
 
@@ -338,6 +341,7 @@ class ScheduleConfig:
 
 @dataclass(frozen=True)
 class QuietConfig:
+    calls: bool
     processes: tuple[str, ...]
     fullscreen: bool
     dnd: bool
@@ -414,6 +418,7 @@ class Config:
             activity=section("activity", ActivityConfig),
             breaks=BreaksConfig(
                 coalesce=values["breaks.coalesce"],
+                catch_up=values["breaks.catch_up"],
                 stretch=_kind_rules(values, "stretch"),
                 movement=_kind_rules(values, "movement"),
             ),
@@ -432,6 +437,7 @@ class Config:
             break_after=self.sitting.break_after,
             presence=self.activity.presence,
             coalesce=self.breaks.coalesce,
+            catch_up=self.breaks.catch_up,
             stretch=self.breaks.stretch,
             movement=self.breaks.movement,
         )

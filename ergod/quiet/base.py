@@ -1,15 +1,18 @@
 """What every quiet-time probe is and shares: the `QuietProbe` Protocol, a
-failure log that speaks once per run of failures, and `HeldConnectionProbe`
-for probes that keep one connection open. Imported by each probe module and
-by the package (`ergod.quiet`), which imports the probes only when it builds
-them.
+failure log that speaks once per run of failures, `HeldConnectionProbe` for
+probes that keep one connection open, and `bus_call` for the D-Bus ones.
+Imported by each probe module and by the package (`ergod.quiet`), which
+imports the probes only when it builds them.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from typing import Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from ergod.dbus import BusLink
 
 FULLSCREEN_ON = "a window is fullscreen"
 """The reason both full-screen probes give (X11 `fullscreen`, Wayland `toplevels`)."""
@@ -24,9 +27,13 @@ class QuietProbe(Protocol):
     must be cheap (under 20 ms typically) and never raise: it returns a short
     human reason ("zoom is running") or None, and on failure returns None and
     logs the failure once (again only after a success in between).
+
+    `quiet` and `attended` say what a reason means; at least one is true.
     """
 
-    name: str  # a stable key ("processes", "fullscreen", "dnd")
+    name: str  # a stable key ("calls", "processes", "fullscreen", "dnd", "inhibitors")
+    quiet: bool  # a reason holds prompts back
+    attended: bool  # a reason means the user is at the desk, input or not
 
     def check(self) -> str | None: ...
 
@@ -62,6 +69,8 @@ class HeldConnectionProbe:
 
     name = ""
     reason = ""
+    quiet = True
+    attended = False
 
     def __init__(self, log: logging.Logger | None) -> None:
         self._lock = threading.Lock()
@@ -87,3 +96,36 @@ class HeldConnectionProbe:
 
     def _drop(self) -> None:
         raise NotImplementedError
+
+
+def bus_call(
+    link: BusLink,
+    bus_name: str,
+    path: str,
+    interface: str,
+    member: str,
+    args: tuple[str, tuple[Any, ...]] | None = None,
+    *,
+    timeout: float | None = None,
+) -> tuple[Any, ...] | None:
+    """A method call's reply body; None when nobody offers that service or member.
+
+    Carries NO_AUTO_START, so asking never launches a service that is not running.
+    Bus trouble (a lost link, a timeout) raises BusError for the probe to handle.
+    """
+    from jeepney import DBusAddress, new_method_call
+    from jeepney.low_level import MessageFlag
+
+    from ergod.dbus import DBusCallError
+
+    signature, body = args if args is not None else (None, ())
+    message = new_method_call(
+        DBusAddress(path, bus_name=bus_name, interface=interface), member, signature, body
+    )
+    message.header.flags |= MessageFlag.no_auto_start
+    try:
+        return tuple(link.call(message, timeout=timeout))
+    except DBusCallError:
+        # ServiceUnknown, UnknownMethod/Property, InvalidArgs, portal NotFound:
+        # this desktop does not offer that reading.
+        return None
