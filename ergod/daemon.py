@@ -230,7 +230,12 @@ class Daemon:
             interval = config.metrics.interval
         metrics = self._metrics
         if metrics is not None:
-            self._wakeups.every("metrics", interval, lambda: metrics.refresh(config), now=True)
+            self._wakeups.every(
+                "metrics",
+                interval,
+                lambda: metrics.refresh(config, schedule_only=self._mode() == "schedule-only"),
+                now=True,
+            )
 
     def _start_control(self) -> None:
         from ergod.control import ControlServer, control_socket_path
