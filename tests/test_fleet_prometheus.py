@@ -7,7 +7,8 @@
   start), each written by `ergod metrics write` into a textfile directory of
   its own; three real `prometheus-node-exporter` processes serve them on
   loopback ports; a real `prometheus` scrapes them every second with the
-  shipped rule files. The fleet's movement adherence read over Prometheus'
+  example configuration IT merges (contrib/prometheus/prometheus.yml: its
+  targets replaced) and the shipped rule files. The fleet's movement adherence read over Prometheus'
   HTTP API equals the figure computed from the three weeks' `ergod summary
   --format json`, every shipped rule evaluates without error, no fleet series
   has an `instance` label, and the ergod series carry exactly the fixed labels.
@@ -166,6 +167,24 @@ def record_week(root: Path, seed: int, monday: str, week: str) -> dict[str, Any]
     return summary
 
 
+def loopback_config(targets: list[str]) -> str:
+    """contrib/prometheus/prometheus.yml, the example the guide has IT merge, with
+    this test's targets, the repository's rule files and one-second intervals."""
+    text = (RULES / "prometheus.yml").read_text()
+    for old, new in (
+        ("/etc/prometheus/", f"{RULES}/"),
+        ("scrape_interval: 1m", "scrape_interval: 1s"),
+        ("evaluation_interval: 1m", "evaluation_interval: 1s"),
+    ):
+        assert old in text, old
+        text = text.replace(old, new)
+    examples = re.findall(r"^ +- ws\d+\.example\.org:9100\n", text, re.MULTILINE)
+    assert examples, "the example's targets"
+    indent = examples[0][: examples[0].index("-")]
+    text = text.replace("".join(examples), "".join(f"{indent}- {t}\n" for t in targets))
+    return text
+
+
 class Fleet:
     """The running node exporters and Prometheus, and the weeks behind them."""
 
@@ -223,17 +242,7 @@ def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fleet]:
                 procs,
             )
         config = base / "prometheus.yml"
-        config.write_text(
-            json.dumps(  # JSON is YAML: no YAML writer needed
-                {
-                    "global": {"scrape_interval": "1s", "evaluation_interval": "1s"},
-                    "rule_files": [str(path) for path in RULE_FILES],
-                    "scrape_configs": [
-                        {"job_name": "workstations", "static_configs": [{"targets": targets}]}
-                    ],
-                }
-            )
-        )
+        config.write_text(loopback_config(targets))
         port = free_port()
         procs.append(
             subprocess.Popen(
@@ -301,7 +310,7 @@ def test_the_ergod_series_carry_exactly_the_fixed_labels(fleet: Fleet) -> None:
     for series in fleet.query('{__name__=~"ergod_.*"}'):
         labels = dict(series["metric"])
         name = labels.pop("__name__")
-        assert labels.pop("job") == "workstations"
+        assert labels.pop("job") == "workstations"  # the example config's job
         assert re.fullmatch(r"127\.0\.0\.1:\d+", labels.pop("instance"))
         found.setdefault(name, set()).update(labels)
     # ergod_adherence_ratio is absent here: the weeks lie outside the last 7 days.
