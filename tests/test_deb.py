@@ -373,3 +373,28 @@ def test_a_site_preset_decides_and_purge_cleans_up(
     enabled = root.run("systemctl", "--global", "is-enabled", "ergod.service")
     assert enabled.stdout == "disabled\n"
     assert root.path("/usr/bin/ergod").exists()
+
+
+def test_readme_names_the_one_build_command() -> None:
+    readme = (REPO / "README.md").read_text()
+    fleet = readme.split("## At login, and across a fleet", 1)[1].split("\n## ", 1)[0]
+    assert re.findall(r"```sh\n(.*?)\n```", fleet, re.DOTALL) == ["scripts/build-deb"]
+    assert f"ergod_{__version__}_all.deb" in fleet
+
+
+def test_apt_packages_lists_every_build_dependency() -> None:
+    """CI installs scripts/apt-packages.txt before the tests; build-deb then needs no apt."""
+    listed = {
+        line.split("#", 1)[0].strip()
+        for line in (REPO / "scripts" / "apt-packages.txt").read_text().splitlines()
+    }
+    control = (REPO / "debian" / "control").read_text()
+    field = re.search(r"^Build-Depends:(.*?)^\S", control, re.MULTILINE | re.DOTALL)
+    assert field
+    # Virtual packages and who provides them.
+    provided = {"debhelper-compat": "debhelper", "dh-sequence-python3": "dh-python"}
+    for entry in field[1].split(","):
+        name = re.sub(r"\(.*?\)", "", entry).strip()
+        if name:
+            assert provided.get(name, name) in listed, name
+    assert {"lintian", "dpkg-dev", "util-linux"} <= listed

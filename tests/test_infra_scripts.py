@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-ENTRY_SCRIPTS = ("scripts/test", "scripts/run", ".ci/run")
+ENTRY_SCRIPTS = ("scripts/test", "scripts/run", ".ci/run", "scripts/build-deb")
 BASH = shutil.which("bash") or "/bin/bash"
 
 
