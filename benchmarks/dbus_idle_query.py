@@ -53,7 +53,7 @@ def main() -> None:
     from jeepney.io.blocking import open_dbus_connection
 
     from ergod.activity.gnome import BUS_NAME, INTERFACE, OBJECT_PATH, GnomeIdleSource
-    from ergod.clock import now
+    from ergod.daemon.clock import now
 
     with tempfile.TemporaryDirectory(prefix="ergod-bench-") as tmp:
         config = Path(tmp) / "bus.conf"

@@ -69,7 +69,7 @@ def run_bare() -> None:
 def run_source(name: str, threshold: float) -> None:
     from ergod.activity.listener import ListenerSource
     from ergod.activity.x11 import probe
-    from ergod.clock import now
+    from ergod.daemon.clock import now
 
     source = probe(now, os.environ) if name == "x11" else ListenerSource(now)
     source.start()

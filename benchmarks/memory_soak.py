@@ -7,8 +7,8 @@ RSS and USS (psutil memory_full_info) in three settings, each in its own process
 * daemon: the installed `ergod run` on Xvfb + a private D-Bus session + dunst,
   right after READY=1 and after `--flood-seconds` of a 1,000 moves/s xdotool flood;
 * week: a fresh process runs the engine (idle-first, the way the daemon sees the
-  world: ergod.engine.presence.Presence) over `--days` simulated days of
-  ergod.workday events and writes what the daemon would write (bouts, break
+  world: ergod.core.presence.Presence) over `--days` simulated days of
+  ergod.replay.workday events and writes what the daemon would write (bouts, break
   records, activity spans) through the real StoreWriter into a SQLite file;
   sampled once the store is open (before any event) and at every simulated hour;
 * soak: the same loop over 24 simulated hours of workday events (a heavy day:
@@ -67,8 +67,8 @@ def replay(
 ) -> tuple[int, int]:
     """Drive engine + store over `pairs` the way the daemon does; call `on_hour` at each
     simulated hour boundary. Returns (records written, records dropped)."""
-    from ergod.engine import BoutEnded, BreakResolved, Engine, EventKind, Rules
-    from ergod.engine.presence import Presence
+    from ergod.core import BoutEnded, BreakResolved, Engine, EventKind, Rules
+    from ergod.core.presence import Presence
     from ergod.store.writer import StoreWriter
     from ergod.summary.replay import local_moment
 
@@ -128,8 +128,8 @@ def replay(
 
 def worker(kind: str, days: int, rate: float) -> None:
     """Run one in-process measurement and print its samples as JSON."""
-    from ergod.workday import days as workdays
-    from ergod.workday import workday
+    from ergod.replay.workday import days as workdays
+    from ergod.replay.workday import workday
 
     # The whole trace is generated before the first sample: its list is constant.
     pairs = workdays(days, seed=3) if kind == "week" else workday(seed=3, day=0, rate=rate)

@@ -2,7 +2,7 @@
 
     python benchmarks/simulate_day.py [--days 5] [--repeat 3]
 
-Generates work days (ergod.workday, ~30,000 inputs each), writes them as a
+Generates work days (ergod.replay.workday, ~30,000 inputs each), writes them as a
 trace file, then times in one run: parsing the trace (the baseline), the
 engine fed every event (`ergod simulate`), and the idle-first path the daemon
 uses. Prints seconds per simulated day, events per second and each path's
@@ -24,10 +24,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from engine_support import run_idle_first
 
-from ergod.engine import Rules
-from ergod.simulation import simulate
-from ergod.trace import format_trace, read_trace
-from ergod.workday import workday
+from ergod.core import Rules
+from ergod.replay.simulation import simulate
+from ergod.replay.trace import format_trace, read_trace
+from ergod.replay.workday import workday
 
 
 def best_of(repeat: int, work: Callable[[], object]) -> float:

@@ -4,7 +4,7 @@
 
 Two parts, as in the test, with the test's functions:
 * memory: this process drives one engine through `--days` generated days
-  (ergod.workday), a day at a time, writing each day's bouts, resolved breaks and
+  (ergod.replay.workday), a day at a time, writing each day's bouts, resolved breaks and
   activity through one StoreWriter into a fresh SQLite file; prints RSS and USS
   after every simulated day and the growth since day 3;
 * consistency: the same days as one trace through the installed

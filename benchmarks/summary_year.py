@@ -3,7 +3,7 @@
     python benchmarks/summary_year.py [--weeks 52] [--repeat 5] [--keep DIR]
 
 Fills a store with a year of simulated desk time through the daemon's StoreWriter
-(`ergod.summary.replay.record`): a few simulated fortnights (ergod.workday + the
+(`ergod.summary.replay.record`): a few simulated fortnights (ergod.replay.workday + the
 engine) recorded back to back in Europe/Berlin, each twice a day (a day shift from
 00:00 and a late shift from 12:00) so the year holds about 200,000 rows across
 bouts, breaks and activity spans. Then times, in one run:
@@ -35,16 +35,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from simulate_day import best_of  # the same timing loop as the engine benchmark
 
-from ergod.engine.model import EventKind
-from ergod.engine.rules import Rules
-from ergod.simulation import simulate_pairs
+from ergod.core.model import EventKind
+from ergod.core.rules import Rules
+from ergod.replay.simulation import simulate_pairs
+from ergod.replay.workday import days
 from ergod.store import TABLES, open_reader
 from ergod.store.writer import StoreWriter
 from ergod.summary.contract import to_json
 from ergod.summary.model import IsoWeek
 from ergod.summary.query import load_week
 from ergod.summary.replay import record
-from ergod.workday import days
 
 ZONE = ZoneInfo("Europe/Berlin")
 FIRST = datetime(2026, 1, 5, tzinfo=ZONE)  # a Monday, ISO week 2026-W02

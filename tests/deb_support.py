@@ -36,7 +36,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 import pytest
-from conftest import in_ci, stop_process
+from servers import in_ci, stop_process
 from test_service_support import REPO
 
 # Debian's own PATH: nothing from a venv or pyenv.

@@ -8,15 +8,15 @@ from dataclasses import dataclass
 
 from hypothesis import strategies as st
 
-from ergod.engine import (
+from ergod.core import (
     Effect,
     Engine,
     EventKind,
     KindRules,
     Rules,
 )
-from ergod.engine.presence import Presence
-from ergod.simulation import SimulationResult, collect, simulate_pairs
+from ergod.core.presence import Presence
+from ergod.replay.simulation import SimulationResult, collect, simulate_pairs
 
 Pair = tuple[float, EventKind]
 

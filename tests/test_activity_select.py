@@ -19,10 +19,10 @@ from ergod.activity import SOURCE_NAMES, SourceChoice, candidates, select_source
 from ergod.activity.base import SourceUnavailable
 from ergod.activity.listener import ListenerSource
 from ergod.activity.x11 import X11Source
-from ergod.clock import now
+from ergod.daemon.clock import now
 from ergod.errors import UsageError
 
-LINUX = ("gnome", "screensaver", "x11", "pynput")
+LINUX = ("gnome", "cinnamon", "wayland", "screensaver", "x11", "pynput")
 
 
 def session(display: str | None = None, **extra: str) -> dict[str, str]:
@@ -37,6 +37,8 @@ def test_the_choices_match_the_configuration_values() -> None:
     assert SOURCE_NAMES == (
         "auto",
         "gnome",
+        "cinnamon",
+        "wayland",
         "screensaver",
         "x11",
         "pynput",
@@ -82,7 +84,7 @@ def test_auto_picks_x11_when_the_server_can_serve_it(
         choice = select_source("auto", now, session(display), platform="linux")
         assert isinstance(choice.source, X11Source)
         assert choice.name == "x11"
-        assert [name for name, _ in choice.tried] == ["gnome", "screensaver"]
+        assert [name for name, _ in choice.tried] == ["gnome", "cinnamon", "wayland", "screensaver"]
         assert choice.advice == ""
         choice.source.start()
         assert choice.source.idle_seconds() >= 0.0
@@ -158,7 +160,7 @@ def test_pynputs_dummy_backend_is_rejected(tmp_path: Path, monkeypatch: pytest.M
     code = (
         "import os\n"
         "from ergod.activity import select_source\n"
-        "from ergod.clock import now\n"
+        "from ergod.daemon.clock import now\n"
         "choice = select_source('auto', now, dict(os.environ), platform='linux')\n"
         "print(choice.name, dict(choice.tried)['pynput'])\n"
     )
@@ -178,7 +180,7 @@ def test_importing_the_sources_loads_no_input_library() -> None:
     code = (
         "import sys\n"
         "import ergod.activity, ergod.activity.x11, ergod.activity.listener\n"
-        "import ergod.activity.windows, ergod.activity.macos, ergod.clock\n"
+        "import ergod.activity.windows, ergod.activity.macos, ergod.daemon.clock\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('pynput', 'Xlib')))\n"
     )
     result = subprocess.run(

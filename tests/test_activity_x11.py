@@ -23,14 +23,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import require_tool, running_xvfb
+from servers import require_tool, running_xvfb
 
 from ergod.activity.base import SourceUnavailable
 from ergod.activity.listener import ListenerSource, QuerySource
 from ergod.activity.macos import MacOSSource
 from ergod.activity.windows import WindowsSource, idle_from_ticks, load_idle_query
 from ergod.activity.x11 import X11Source, probe
-from ergod.clock import now
+from ergod.daemon.clock import now
 
 pytestmark = pytest.mark.x11
 

@@ -12,7 +12,7 @@ from config_support import World
 from ergod.config import ConfigError, Layer, Problem, check_files, load_config
 from ergod.config.layers import builtin_text, evaluate
 from ergod.config.schema import KEYS, Config
-from ergod.engine.rules import Rules
+from ergod.core.rules import Rules
 from ergod.environment import Environment, ensure_private_dir
 
 REPO = Path(__file__).resolve().parent.parent
@@ -346,10 +346,10 @@ PROBLEM_CASES = [
     ),
     (
         "choice",
-        "[activity]\nsource = 'wayland'\n",
+        "[activity]\nsource = 'evdev'\n",
         [
-            "{f}:2:1: activity.source: expected one of auto, x11, gnome, screensaver, pynput, "
-            'windows, macos, none, found "wayland"'
+            "{f}:2:1: activity.source: expected one of auto, x11, gnome, cinnamon, wayland, "
+            'screensaver, pynput, windows, macos, none, found "evdev"'
         ],
     ),
     (
@@ -458,8 +458,8 @@ PROBLEM_CASES = [
             f"{{f}}:2:1: sitting.break_after: expected {DURATION}, found []",
             "{f}:4:1: activity.presense: expected a known key, found an unknown key; "
             'did you mean "activity.presence"?',
-            "{f}:5:1: activity.source: expected one of auto, x11, gnome, screensaver, pynput, "
-            "windows, macos, none, found 1",
+            "{f}:5:1: activity.source: expected one of auto, x11, gnome, cinnamon, wayland, "
+            "screensaver, pynput, windows, macos, none, found 1",
         ],
     ),
 ]

@@ -34,7 +34,7 @@ from hypothesis import strategies as st
 
 from ergod.cli import main
 from ergod.cli.control import render_status, seconds_until
-from ergod.control import (
+from ergod.daemon.control import (
     MAX_REQUEST_BYTES,
     Command,
     ControlError,
@@ -182,6 +182,19 @@ def test_status_rendering_of_every_key() -> None:
         "config: /etc/ergod/config.toml, /home/u/.config/ergod/config.toml",
         "store: ok",
     ]
+
+
+def test_status_names_the_protocol_and_says_why_a_wayland_session_fell_back() -> None:
+    now = datetime(2026, 11, 22, 13, 0)
+    working = {
+        "source": {"name": "wayland", "protocol": "org_kde_kwin_idle v1", "mode": "idle-first"}
+    }
+    assert render_status(working, now) == [
+        "ergod running \u2014 activity: wayland (org_kde_kwin_idle v1, idle-first)"
+    ]
+    why = "this is a Wayland session, but the compositor offers no idle protocol"
+    fallen = {"source": {"name": "none", "mode": "schedule-only", "why": why}}
+    assert render_status(fallen, now)[1] == f"why: {why}"
 
 
 def test_status_rendering_tolerates_missing_and_null_keys() -> None:

@@ -36,13 +36,13 @@ try:
     import tomllib
 except ModuleNotFoundError:  # Python 3.10: tomli, an ergod dependency there
     import tomli as tomllib
-from conftest import NotificationServer, stop_process
 from deb_support import Root, build_deb, throwaway_root
+from servers import NotificationServer, stop_process
 from test_service_support import REPO
 
 from ergod import __version__
 from ergod.cli import build_parser
-from ergod.service import PACKAGED_EXECUTABLE, render_autostart
+from ergod.fleet.service import PACKAGED_EXECUTABLE, render_autostart
 
 pytestmark = pytest.mark.e2e
 

@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import NotificationServer, stop_process
+from servers import NotificationServer, require_tool, stop_process
 from test_service_support import ERGOD, ergod, private_env, wait_for_daemon
 
-CHECKS = ["config", "activity", "notifications", "store", "service", "daemon", "metrics"]
+CHECKS = ["config", "activity", "desktop", "notifications", "store", "service", "daemon", "metrics"]
 
 
 def doctor(env: dict[str, str]) -> tuple[int, dict[str, Any]]:
@@ -95,3 +95,42 @@ def test_with_a_desktop_and_a_running_daemon(
     assert code == 0 and report["healthy"] is True
     # Probing showed nothing on the desktop.
     assert notification_server.history() == []
+
+
+def dconf_profile(tmp_path: Path, selected: str) -> Path:
+    """A real compiled dconf database holding `selected-breaks`, and a profile reading it."""
+    keyfiles = tmp_path / "db.d"
+    keyfiles.mkdir()
+    (keyfiles / "00").write_text(
+        f"[org/gnome/desktop/break-reminders]\nselected-breaks={selected}\n"
+    )
+    database = tmp_path / "breaks.db"
+    subprocess.run(["dconf", "compile", str(database), str(keyfiles)], check=True, timeout=30)
+    profile = tmp_path / "profile"
+    profile.write_text(f"file-db:{database}\n")
+    return profile
+
+
+def test_gnome_break_reminders_on_are_a_note(tmp_path: Path) -> None:
+    require_tool("dconf")
+    env = private_env(tmp_path)
+    env["DCONF_PROFILE"] = str(dconf_profile(tmp_path, "['movement', 'eyesight']"))
+    _, report = doctor(env)
+    desktop = by_name(report)["desktop"]
+    assert desktop["status"] == "note"
+    assert "GNOME's own break reminders are on" in desktop["summary"]
+    assert any("(movement, eyesight)" in line for line in desktop["details"])
+
+
+def test_the_deployment_guides_dconf_snippet_turns_them_off(tmp_path: Path) -> None:
+    require_tool("dconf")
+    guide = (Path(__file__).parent.parent / "docs" / "deployment.md").read_text()
+    assert "selected-breaks=@as []" in guide
+    assert "/org/gnome/desktop/break-reminders/selected-breaks" in guide  # the lock
+    env = private_env(tmp_path)
+    env["DCONF_PROFILE"] = str(dconf_profile(tmp_path, "@as []"))
+    _, report = doctor(env)
+    desktop = by_name(report)["desktop"]
+    assert not any("break reminders" in line for line in desktop["details"])
+    # No display and no compositor here: full-screen detection is off, and says why.
+    assert desktop["summary"] == "full-screen detection is off"

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import NotificationServer, require_tool, stop_process
+from servers import NotificationServer, require_tool, stop_process
 
 ERGOD = Path(sys.executable).with_name("ergod")
 
@@ -242,7 +242,7 @@ def test_headless_start_falls_back_and_keeps_running(tmp_path: Path) -> None:
 def test_x_server_dying_falls_back_and_recovers(tmp_path: Path, dbus_session: str) -> None:
     """X dies under a running daemon: it says so and runs on by the clock; X comes
     back on the same display: the same daemon measures activity again."""
-    from conftest import running_xvfb_process
+    from servers import running_xvfb_process
 
     config = tmp_path / "e2e.toml"
     config.write_text(CONFIG.replace('backend = "freedesktop"', 'backend = "console"'))
@@ -393,7 +393,7 @@ def test_sigterm_right_after_start_stops_the_daemon(tmp_path: Path) -> None:
 
 SIGNAL_TO_ANOTHER_THREAD = """
 import signal, sys, threading, time
-from ergod.daemon import Daemon
+from ergod.daemon.shell import Daemon
 from ergod.environment import Environment
 
 env = Environment.from_os()

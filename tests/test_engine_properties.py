@@ -10,7 +10,7 @@ from engine_support import Pair, full_run, rules, run_idle_first, traces
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ergod.engine import (
+from ergod.core import (
     BreakResolved,
     EventKind,
     Kind,

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from ergod.engine import Engine, EventKind, Kind, Outcome, Rules
+from ergod.core import Engine, EventKind, Kind, Outcome, Rules
 from ergod.errors import UsageError
-from ergod.simulation import simulate
-from ergod.trace import parse_trace
+from ergod.replay.simulation import simulate
+from ergod.replay.trace import parse_trace
 
 
 def typing(start: int, end: int, step: int = 5) -> list[str]:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ergod.trace import read_trace
+from ergod.replay.trace import read_trace
 
 HERE = Path(__file__).parent
 VECTORS = HERE / "data" / "vectors"
@@ -84,9 +84,9 @@ def test_idle_first_matches_vector(name: str, clean_env: Path) -> None:
     """The daemon's idle-first path reaches the vector's answer too."""
     from engine_support import run_idle_first
 
-    from ergod.composition import engine_rules, load
+    from ergod.config.compose import engine_rules, load
     from ergod.environment import Environment
-    from ergod.simulation import to_json
+    from ergod.replay.simulation import to_json
 
     config = VECTORS / name / "config.toml"
     loaded = load(Environment.from_os(), [config] if config.exists() else [])

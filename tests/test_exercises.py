@@ -16,13 +16,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import NotificationServer, require_tool
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from servers import NotificationServer, require_tool
 
 from ergod.config.schema import parse_value
-from ergod.engine.rules import Kind
-from ergod.exercises import (
+from ergod.core.rules import Kind
+from ergod.exercises.library import (
     DISCLAIMER,
     EYES,
     NOTIFICATION_BODY_MAX,

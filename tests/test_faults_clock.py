@@ -37,7 +37,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from conftest import require_tool
+from servers import require_tool
 from test_e2e_daemon import ERGOD, private_env
 from test_faults_store import fast_config
 
@@ -53,8 +53,8 @@ from pathlib import Path
 
 import apscheduler.schedulers.base as aps_base
 import ergod.activity.suspend as suspend
-from ergod import clock as boot
-from ergod.daemon import Daemon
+from ergod.daemon import clock as boot
+from ergod.daemon.shell import Daemon
 from ergod.environment import Environment
 
 EVERY = float(sys.argv[3])

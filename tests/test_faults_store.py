@@ -32,7 +32,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import in_ci
+from servers import in_ci
 from test_e2e_daemon import ERGOD, Daemon, outcomes, private_env, status, wait_for
 
 pytestmark = pytest.mark.e2e

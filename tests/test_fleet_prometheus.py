@@ -29,12 +29,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import require_tool, stop_process
+from servers import require_tool, stop_process
 from test_metrics import LABELS
 from test_service_support import REPO, ergod, private_env
 
-from ergod.trace import format_trace
-from ergod.workday import days
+from ergod.replay.trace import format_trace
+from ergod.replay.workday import days
 
 pytestmark = pytest.mark.e2e
 

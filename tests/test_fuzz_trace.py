@@ -19,8 +19,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_fuzz_config import in_process, installed, private_layers
 
-from ergod.engine.model import EventKind
-from ergod.trace import format_trace, parse_trace
+from ergod.core.model import EventKind
+from ergod.replay.trace import format_trace, parse_trace
 
 __all__ = ["private_layers"]  # the fixture, shared with test_fuzz_config.py
 EVENTS = [e.value for e in EventKind]
@@ -159,6 +159,7 @@ def test_a_valid_trace_simulates(private_layers: Path, trace: Trace) -> None:
     assert out.startswith("{")
 
 
+@pytest.mark.e2e
 @settings(max_examples=10, deadline=None)
 @given(trace=malformed_traces())
 def test_the_installed_ergod_names_it_too(private_layers: Path, trace: Trace) -> None:

@@ -10,7 +10,9 @@ import os
 import subprocess
 
 import pytest
-from conftest import NotificationServer, require_tool
+from servers import NotificationServer, require_tool
+
+pytestmark = [pytest.mark.x11, pytest.mark.dbus]
 
 
 def _notify(summary: str, body: str, app: str = "ergod-test") -> None:
@@ -28,14 +30,14 @@ def test_xvfb_sets_display_and_accepts_clients(xvfb: str) -> None:
 
 
 def test_two_xvfb_servers_get_different_displays(xvfb: str) -> None:
-    from conftest import running_xvfb
+    from servers import running_xvfb
 
     with running_xvfb() as other:
         assert other != xvfb
 
 
 def test_xvfb_process_takes_extra_arguments_and_is_stopped_after() -> None:
-    from conftest import running_xvfb_process
+    from servers import running_xvfb_process
 
     exe = require_tool("xdotool")
     # A later -screen overrides the default one: proof the extra arguments arrive.

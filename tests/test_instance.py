@@ -18,14 +18,14 @@ from pathlib import Path
 
 import pytest
 
+from ergod.daemon.instance import AlreadyRunning, acquire_instance_lock, running_pid
 from ergod.environment import Environment
 from ergod.errors import EXIT_RUNTIME, ErgodError
-from ergod.instance import AlreadyRunning, acquire_instance_lock, running_pid
 
 _HOLDER = """\
 import sys, time
 from ergod.environment import Environment
-from ergod.instance import acquire_instance_lock
+from ergod.daemon.instance import acquire_instance_lock
 lock = acquire_instance_lock(Environment.from_os())
 print("locked", flush=True)
 time.sleep(600)

@@ -19,7 +19,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from test_service_support import ergod, private_env
 
 from ergod import __version__
-from ergod.metrics import Snapshot, merge, parse, render
+from ergod.fleet.metrics import Snapshot, merge, parse, render
 from ergod.store import open_store
 from ergod.store.schema import to_columns
 
@@ -247,9 +247,9 @@ def test_one_owner_counts_once_however_many_files(tmp_path: Path) -> None:
 
 
 def test_the_daemons_refresher_logs_a_failure_once_and_the_recovery(tmp_path: Path) -> None:
-    from ergod.composition import load
+    from ergod.config.compose import load
     from ergod.environment import Environment
-    from ergod.metrics import TextfileRefresher
+    from ergod.fleet.metrics import TextfileRefresher
 
     env = Environment.from_os(private_env(tmp_path))
     target = tmp_path / "not-yet" / "ergod.prom"
@@ -291,8 +291,8 @@ LABELS = {
 
 def test_the_label_set_is_fixed(env: dict[str, str]) -> None:
     """Every metric and label in a real file; label values from ergod's own vocabulary."""
-    from ergod.engine.model import Outcome
-    from ergod.engine.rules import Kind
+    from ergod.core.model import Outcome
+    from ergod.core.rules import Kind
 
     done = ergod(env, "metrics", "write", "--output", "-")
     assert done.returncode == 0, done.stderr
@@ -313,7 +313,7 @@ def test_a_daemon_in_schedule_only_mode_says_so(tmp_path: Path) -> None:
     import subprocess
     import time
 
-    from conftest import stop_process
+    from servers import stop_process
     from test_service_support import ERGOD, wait_for_daemon
 
     env = private_env(tmp_path)

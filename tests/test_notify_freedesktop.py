@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import (
+from servers import (
     NotificationServer,
     require_tool,
     running_dbus_session,

@@ -9,7 +9,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import NotificationServer, require_tool
+from servers import NotificationServer, require_tool
 
 from ergod.errors import EXIT_RUNTIME, ErgodError
 from ergod.notify import select_notifier
@@ -174,7 +174,7 @@ def dbus_python_path(tmp_path: Path) -> Path:
     """
     import sysconfig
 
-    from conftest import in_ci
+    from servers import in_ci
 
     system = Path("/usr/lib/python3/dist-packages")
     binding = system / f"_dbus_bindings{sysconfig.get_config_var('EXT_SUFFIX')}"

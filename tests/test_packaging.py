@@ -20,8 +20,10 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import in_ci
+from servers import in_ci
 from test_service_support import REPO, private_env
+
+pytestmark = pytest.mark.e2e
 
 
 def repository_copy(target: Path) -> Path:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from engine_support import full_run, run_idle_first
 
-from ergod.engine import Engine, EventKind, Rules
-from ergod.engine.presence import Presence
+from ergod.core import Engine, EventKind, Rules
+from ergod.core.presence import Presence
 
 
 def typing_day() -> list[tuple[float, EventKind]]:

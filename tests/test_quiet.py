@@ -19,27 +19,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import require_tool, running_dbus_session, running_xvfb_process, stop_process
 from dbus_services import Refused, Reply, Service
+from servers import require_tool, running_dbus_session, running_xvfb_process, stop_process
 
 from ergod.config.schema import QuietConfig
-from ergod.engine.model import EventKind
-from ergod.quiet import (
-    DND_ON,
-    FULLSCREEN_ON,
-    OUTSIDE_SCHEDULE,
-    PAUSED,
-    RECHECK,
-    DndProbe,
-    FullscreenProbe,
-    ProcessProbe,
-    QuietState,
-    Transition,
-    ask,
-    build_probes,
-    fullscreen_unavailable,
-    probe_fullscreen,
-)
+from ergod.core.model import EventKind
+from ergod.core.quiet import OUTSIDE_SCHEDULE, PAUSED, RECHECK, QuietState, Transition
+from ergod.quiet import ask, build_probes
+from ergod.quiet.dnd import DND_ON, DndProbe
+from ergod.quiet.fullscreen import FULLSCREEN_ON, FullscreenProbe, fullscreen_unavailable
+from ergod.quiet.processes import ProcessProbe
 
 LOG = logging.getLogger("test-quiet")
 
@@ -222,13 +211,13 @@ def test_a_lost_x_server_gives_none_and_one_warning(caplog: pytest.LogCaptureFix
 
 def test_fullscreen_needs_a_display() -> None:
     assert fullscreen_unavailable({}) == "no X display (DISPLAY is not set)"
-    assert probe_fullscreen({}) is None
+    assert build_probes(QuietConfig((), True, False), {}, LOG) == []
     why = fullscreen_unavailable({"DISPLAY": ":65000"})
     assert why is not None and why.startswith("cannot open X display :65000")
 
 
-def test_probe_fullscreen_on_a_display(xvfb: str) -> None:
-    probe = probe_fullscreen({"DISPLAY": xvfb})
+def test_fullscreen_probe_built_for_a_display(xvfb: str) -> None:
+    [probe] = build_probes(QuietConfig((), True, False), {"DISPLAY": xvfb}, LOG)
     assert isinstance(probe, FullscreenProbe)
     assert probe.check() is None
     probe.close()

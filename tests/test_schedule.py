@@ -1,4 +1,4 @@
-"""ergod.schedule: inside/outside `[schedule]` and its boundaries, as real moments.
+"""ergod.core.schedule: inside/outside `[schedule]` and its boundaries, as real moments.
 
 Tables of local times (Europe/Berlin through zoneinfo, so DST is real), and the
 agreement with APScheduler's own CronTrigger over weeks that span both DST
@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ergod.config.schema import ScheduleConfig
-from ergod.schedule import cron_fields, inside, next_boundary
+from ergod.core.schedule import cron_fields, inside, next_boundary
 
 BERLIN = ZoneInfo("Europe/Berlin")
 UTC = timezone.utc

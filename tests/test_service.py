@@ -17,12 +17,12 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
-from conftest import require_tool, stop_process
+from servers import require_tool, stop_process
 from test_service_support import ERGOD, REPO, ergod, private_env
 
-from ergod import service
 from ergod.environment import Environment
-from ergod.service import PACKAGED_EXECUTABLE, render_autostart, render_unit
+from ergod.fleet import service
+from ergod.fleet.service import PACKAGED_EXECUTABLE, render_autostart, render_unit
 
 
 def verify(unit: Path, tmp_path: Path, *, user: bool) -> str:

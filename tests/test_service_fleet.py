@@ -13,7 +13,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import stop_process
+from servers import stop_process
 from test_service_support import ERGOD, ergod, private_env, wait_for_daemon
 
 POLICY = """\

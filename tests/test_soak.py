@@ -1,6 +1,6 @@
 """Soak (issue 7): thirty simulated days through the engine and the real store.
 
-`ergod.workday.days(30, seed)` (work days with lunch, meetings and a lock, empty
+`ergod.replay.workday.days(30, seed)` (work days with lunch, meetings and a lock, empty
 weekends) is written as a trace and recorded by the installed
 `ergod simulate --trace FILE --start 2026-10-05T00:00 --record` into a private
 SQLite store, in Europe/Berlin, which leaves summer time inside the soak (Sunday
@@ -38,14 +38,16 @@ from zoneinfo import ZoneInfo
 import pytest
 from test_e2e_daemon import private_env
 
-from ergod.composition import engine_rules, load
-from ergod.engine import BoutEnded, BreakResolved, Effect, Engine, EventKind, Outcome, Rules
+from ergod.config.compose import engine_rules, load
+from ergod.core import BoutEnded, BreakResolved, Effect, Engine, EventKind, Outcome, Rules
 from ergod.environment import Environment
-from ergod.simulation import SimulationResult, simulate_pairs
+from ergod.replay.simulation import SimulationResult, simulate_pairs
+from ergod.replay.trace import format_trace
+from ergod.replay.workday import DAY, days, workday
 from ergod.summary.model import KINDS, IsoWeek
 from ergod.summary.replay import local_moment, record
-from ergod.trace import format_trace
-from ergod.workday import DAY, days, workday
+
+pytestmark = pytest.mark.e2e
 
 ERGOD = Path(sys.executable).with_name("ergod")
 ZONE = "Europe/Berlin"  # leaves summer time on Sunday 25 October 2026, inside the soak

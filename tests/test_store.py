@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from ergod.engine.model import BreakRecord, Outcome
-from ergod.engine.rules import Kind
+from ergod.core.model import BreakRecord, Outcome
+from ergod.core.rules import Kind
 from ergod.store import (
     SCHEMA_VERSION,
     CorruptStoreError,

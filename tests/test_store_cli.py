@@ -20,8 +20,8 @@ from pathlib import Path
 import pytest
 
 from ergod.cli import main
-from ergod.engine.model import BreakRecord, Outcome
-from ergod.engine.rules import Kind
+from ergod.core.model import BreakRecord, Outcome
+from ergod.core.rules import Kind
 from ergod.store import DaemonEvent, StoreWriter
 
 CEST = timezone(timedelta(hours=2))

@@ -4,18 +4,21 @@
 `SourceChoice`:
 
 * `"auto"` probes the candidates for this platform, best first (Linux: gnome,
-  screensaver, x11, pynput; Windows: windows; macOS: macos), takes the first
-  that works and logs why each earlier one was rejected. If none works, the
-  choice is schedule-only mode (`source is None`: prompts follow the clock as
-  if the user were always present), with what was tried and what would help.
+  cinnamon, wayland, screensaver, x11, pynput; Windows: windows; macOS:
+  macos), takes the first that works and logs why each earlier one was
+  rejected. If none works, the choice is schedule-only mode (`source is None`:
+  prompts follow the clock as if the user were always present), with what was
+  tried, what would help, and for a Wayland session `why` in one sentence.
 * `"none"` chooses schedule-only mode on purpose.
 * Any other known name forces that source; if it cannot work, SourceUnavailable
   (the CLI's exit 1). An unknown name is a UsageError.
 
 Each candidate is a module `ergod.activity.<module>` exposing
-`probe(clock, environ) -> ActivitySource`, which returns an unstarted source
-or raises SourceUnavailable with the reason. Modules are imported only when
-probed, so importing this package stays cheap (stdlib only).
+`probe(clock, environ) -> ActivitySource` (`probe(clock, environ, settings)`
+for those in `_TAKES_SETTINGS`), which returns an unstarted source or raises
+SourceUnavailable with the reason. Modules are imported only when probed, so
+importing this package stays cheap (stdlib only). `configure(source,
+settings)` hands a running source new `SourceSettings` after a reload.
 """
 
 from __future__ import annotations
@@ -26,18 +29,23 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from ergod.activity.base import ActivitySource, Clock, SourceUnavailable
+from ergod.activity.base import ActivitySource, Clock, SourceSettings, SourceUnavailable
 from ergod.errors import UsageError
 
 # Source name -> module under ergod.activity.
 _MODULES: tuple[tuple[str, str], ...] = (
     ("gnome", "gnome"),
+    ("cinnamon", "cinnamon"),
+    ("wayland", "wayland"),
     ("screensaver", "screensaver"),
     ("x11", "x11"),
     ("pynput", "listener"),
     ("windows", "windows"),
     ("macos", "macos"),
 )
+
+_TAKES_SETTINGS = frozenset({"wayland"})
+"""Sources told of absences (not asked), which must know the threshold before they start."""
 
 SOURCE_NAMES: tuple[str, ...] = ("auto", *(name for name, _ in _MODULES), "none")
 """Every value `[activity] source` accepts."""
@@ -47,6 +55,16 @@ _ADVICE: tuple[tuple[str, str], ...] = (
         "gnome",
         "on GNOME, start ergod inside the desktop session so it reaches the session bus "
         "(`systemctl --user import-environment DBUS_SESSION_BUS_ADDRESS`)",
+    ),
+    (
+        "cinnamon",
+        "on Cinnamon, the same session bus, where Muffin serves org.cinnamon.Muffin.IdleMonitor",
+    ),
+    (
+        "wayland",
+        "on sway, KDE Plasma, Hyprland, labwc and other Wayland desktops, give ergod the "
+        "compositor's socket (`systemctl --user import-environment WAYLAND_DISPLAY`); the "
+        "compositor needs ext-idle-notify-v1 or org_kde_kwin_idle",
     ),
     (
         "screensaver",
@@ -71,6 +89,8 @@ _ADVICE: tuple[tuple[str, str], ...] = (
     ),
 )
 
+IMPORT_ENVIRONMENT = "systemctl --user import-environment WAYLAND_DISPLAY"
+
 _log = logging.getLogger(__name__)
 
 
@@ -80,23 +100,33 @@ class SourceChoice:
 
     `source` is None in schedule-only mode. `tried` lists each rejected
     candidate with its reason, in probe order; `advice` says what to install
-    or set, and is empty unless ergod fell back to schedule-only mode.
+    or set, and is empty unless ergod fell back to schedule-only mode. `why`
+    is one plain sentence for a Wayland session that fell back (which
+    protocol was missing, or why the socket was not reachable), else empty.
     """
 
     source: ActivitySource | None
     name: str
     tried: tuple[tuple[str, str], ...] = ()
     advice: str = ""
+    why: str = ""
 
     @property
     def schedule_only(self) -> bool:
         return self.source is None
+
+    @property
+    def protocol(self) -> str:
+        """The mechanism the source speaks ("org_kde_kwin_idle v1"), where it says."""
+        return str(getattr(self.source, "protocol", ""))
 
     def describe(self) -> str:
         """Plain lines for startup, `ergod status` and `ergod doctor`."""
         rejected = "; ".join(f"{name}: {reason}" for name, reason in self.tried)
         if self.source is not None:
             line = f"activity source: {self.name}"
+            if self.protocol:
+                line += f" ({self.protocol})"
             return f"{line} (not usable here: {rejected})" if rejected else line
         if not self.tried:
             return (
@@ -108,6 +138,8 @@ class SourceChoice:
             "follow the clock as if you were always at the desk.",
             f"  tried: {rejected}",
         ]
+        if self.why:
+            lines.append(f"  why: {self.why}")
         if self.advice:
             lines.append(f"  to measure real sitting time: {self.advice}")
         return "\n".join(lines)
@@ -119,7 +151,7 @@ def candidates(platform: str) -> tuple[str, ...]:
         return ("windows",)
     if platform == "darwin":
         return ("macos",)
-    return ("gnome", "screensaver", "x11", "pynput")
+    return ("gnome", "cinnamon", "wayland", "screensaver", "x11", "pynput")
 
 
 def advice_for(names: tuple[str, ...]) -> str:
@@ -128,7 +160,12 @@ def advice_for(names: tuple[str, ...]) -> str:
     return "; ".join(advice[name] for name in names if name in advice)
 
 
-def probe(name: str, clock: Clock, environ: Mapping[str, str]) -> ActivitySource:
+def probe(
+    name: str,
+    clock: Clock,
+    environ: Mapping[str, str],
+    settings: SourceSettings | None = None,
+) -> ActivitySource:
     """An unstarted source `name`, or SourceUnavailable with a reason (no name prefix)."""
     module_name = dict(_MODULES)[name]
     try:
@@ -138,7 +175,10 @@ def probe(name: str, clock: Clock, environ: Mapping[str, str]) -> ActivitySource
             raise SourceUnavailable("not part of this ergod installation") from exc
         raise SourceUnavailable(f"needs the Python package {exc.name}") from exc
     try:
-        source: ActivitySource = module.probe(clock, environ)
+        if name in _TAKES_SETTINGS:
+            source: ActivitySource = module.probe(clock, environ, settings or SourceSettings())
+        else:
+            source = module.probe(clock, environ)
     except SourceUnavailable as exc:
         raise SourceUnavailable(_without_prefix(name, str(exc))) from exc
     except Exception as exc:  # a probe bug must not stop the daemon from starting
@@ -152,8 +192,13 @@ def select_source(
     clock: Clock,
     environ: Mapping[str, str],
     platform: str | None = None,
+    settings: SourceSettings | None = None,
 ) -> SourceChoice:
-    """The source for `preference` (a SOURCE_NAMES value) on `platform` (default: this one)."""
+    """The source for `preference` (a SOURCE_NAMES value) on `platform` (default: this one).
+
+    `settings` reach the sources that need them before they start (default:
+    the default rules' threshold, inhibitors honoured).
+    """
     if preference not in SOURCE_NAMES:
         raise UsageError(
             f"unknown activity source {preference!r} (choose from {', '.join(SOURCE_NAMES)})"
@@ -163,7 +208,7 @@ def select_source(
         return SourceChoice(None, "none")
     if preference != "auto":
         try:
-            source = probe(preference, clock, environ)
+            source = probe(preference, clock, environ, settings)
         except SourceUnavailable as exc:
             advice = advice_for((preference,))
             raise SourceUnavailable(
@@ -176,7 +221,7 @@ def select_source(
     tried: list[tuple[str, str]] = []
     for name in names:
         try:
-            source = probe(name, clock, environ)
+            source = probe(name, clock, environ, settings)
         except SourceUnavailable as exc:
             # Debug only: the caller shows `SourceChoice.describe()`, and the
             # daemon re-probes now and then while it has no source.
@@ -186,7 +231,31 @@ def select_source(
         _log.debug("activity source: %s", name)
         return SourceChoice(source, name, tuple(tried))
     _log.debug("no activity source works here: schedule-only mode")
-    return SourceChoice(None, "none", tuple(tried), advice_for(names))
+    return SourceChoice(
+        None, "none", tuple(tried), advice_for(names), wayland_why(dict(tried), environ)
+    )
+
+
+def wayland_why(reasons: Mapping[str, str], environ: Mapping[str, str]) -> str:
+    """Why a Wayland session got no source, in one sentence; "" for other sessions."""
+    reason = reasons.get("wayland")
+    if reason is None:
+        return ""
+    looks_wayland = environ.get("XDG_SESSION_TYPE") == "wayland" or environ.get("WAYLAND_DISPLAY")
+    no_socket = reason.startswith("no Wayland socket")
+    if not looks_wayland and no_socket:
+        return ""
+    why = f"this is a Wayland session, but {reason}"
+    if no_socket:
+        why += f"; run `{IMPORT_ENVIRONMENT}` in the session, then restart ergod"
+    return why
+
+
+def configure(source: ActivitySource | None, settings: SourceSettings) -> None:
+    """Give a running source new settings (after a reload); sources that need none ignore it."""
+    apply = getattr(source, "configure", None)
+    if apply is not None:
+        apply(settings)
 
 
 def _without_prefix(name: str, reason: str) -> str:

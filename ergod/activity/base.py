@@ -19,6 +19,7 @@ running during suspend), read through the `Clock` callable the source is given.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from enum import Enum
 from typing import Protocol
 
@@ -28,6 +29,20 @@ Clock = Callable[[], float]
 
 class SourceUnavailable(Exception):
     """This source cannot work here; the message says why and what would help."""
+
+
+@dataclass(frozen=True)
+class SourceSettings:
+    """What the configuration tells a source that must know it before it starts.
+
+    Only sources that are told of absences rather than asked (Wayland's idle
+    notifications) use these; the others ignore them. `threshold` is the
+    engine's `Rules.watch_threshold` (the default rules' value by default);
+    `ignore_inhibitors` is `[activity] inhibitors = "ignore"`.
+    """
+
+    threshold: float = 20.0
+    ignore_inhibitors: bool = False
 
 
 class ActivitySource(Protocol):

@@ -13,7 +13,7 @@ and `start = end - length`. That is exact when the daemon wakes right at
 resume, which is what happens in practice: its overdue timers fire then.
 It never reports a suspend before the previous reading.
 
-Times are on the daemon's clock (`ergod.clock.now`, which is CLOCK_BOOTTIME).
+Times are on the daemon's clock (`ergod.daemon.clock.now`, which is CLOCK_BOOTTIME).
 Pure: no threads, no I/O except the clock read in `read_clocks()`.
 """
 
@@ -22,7 +22,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from ergod.clock import now
+from ergod.daemon.clock import now
 
 DEFAULT_TOLERANCE = 2.0
 

@@ -7,7 +7,7 @@
     ergod skip
     ergod reload
 
-Each sends one request over the control socket (`ergod.control`) and prints
+Each sends one request over the control socket (`ergod.daemon.control`) and prints
 the reply: `status` a short summary (or the result object with `--json`), the
 others the one-line confirmation the daemon sends back. Exit codes: 0 done,
 1 the daemon refused, 2 bad arguments, 3 no daemon running. `--until` is
@@ -77,7 +77,7 @@ def register(sub: Any) -> None:
 
 
 def _send(request: dict[str, object]) -> dict[str, Any]:
-    from ergod.control import send_request
+    from ergod.daemon.control import send_request
     from ergod.environment import Environment
 
     return send_request(Environment.from_os(), request)
@@ -196,7 +196,7 @@ def _headline(result: Mapping[str, Any]) -> str:
     parts = []
     source = result.get("source")
     if isinstance(source, Mapping) and source.get("name"):
-        mode = source.get("mode")
+        mode = ", ".join(str(source[k]) for k in ("protocol", "mode") if source.get(k))
         parts.append(f"activity: {source['name']}" + (f" ({mode})" if mode else ""))
     if result.get("notifier"):
         parts.append(f"notifications: {result['notifier']}")
@@ -272,6 +272,8 @@ def render_status(result: Mapping[str, Any], now: datetime) -> list[str]:
     """The human summary of a status result; keys that are missing are left out."""
     lines = [_headline(result)]
     source = result.get("source")
+    if isinstance(source, Mapping) and source.get("why"):
+        lines.append(f"why: {source['why']}")
     if isinstance(source, Mapping) and source.get("advice"):
         lines.append(f"advice: {source['advice']}")
     for line in (

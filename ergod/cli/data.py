@@ -63,7 +63,7 @@ def register(sub: Any) -> None:
 
 
 def _db_path(args: argparse.Namespace) -> Path:
-    from ergod.composition import load_for_command
+    from ergod.config.compose import load_for_command
 
     env, loaded = load_for_command(args.config)
     return loaded.config.store.db_path(env)

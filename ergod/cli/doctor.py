@@ -1,7 +1,7 @@
 """`ergod doctor`: one read-only health report of config, source, notifications, store,
 service and daemon, for a help desk to ask for (`--json` for tickets and scripts).
 
-Exit 0 when healthy, 1 when something needs attention. The checks: ergod.doctor.
+Exit 0 when healthy, 1 when something needs attention. The checks: ergod.fleet.doctor.
 """
 
 from __future__ import annotations
@@ -25,8 +25,8 @@ def run(args: argparse.Namespace) -> int:
     import json
     import logging
 
-    from ergod.doctor import examine
     from ergod.environment import Environment
+    from ergod.fleet.doctor import examine
 
     # The probes log their choices for the daemon's journal; the report says it all.
     logger = logging.getLogger("ergod")

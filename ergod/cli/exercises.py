@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ergod.exercises import Exercise, Library
+    from ergod.exercises.library import Exercise, Library
 
 _WRAP = 78
 
@@ -71,7 +71,7 @@ def _load(extra_files: list[Path]) -> Library:
     """The library under the configuration layers, `--config` files included."""
     from ergod.config import load_config
     from ergod.environment import Environment
-    from ergod.exercises import load_library
+    from ergod.exercises.library import load_library
 
     # load_config has already let the library judge the exercise settings, with
     # file and line; a problem there is a ConfigError (exit 2) before we get here.
@@ -83,7 +83,7 @@ def _load(extra_files: list[Path]) -> Library:
 
 
 def _show(library: Library, exercise_id: str, as_json: bool) -> int:
-    from ergod.exercises import SAFETY, format_card, to_json
+    from ergod.exercises.library import SAFETY, format_card, to_json
 
     exercise = library.get(exercise_id.strip())
     enabled = library.is_enabled(exercise.id)
@@ -95,8 +95,8 @@ def _show(library: Library, exercise_id: str, as_json: bool) -> int:
 
 
 def _list(library: Library, kind_name: str | None, as_json: bool) -> int:
-    from ergod.engine.rules import Kind
-    from ergod.exercises import DISCLAIMER, RED_FLAGS, rotation, to_json
+    from ergod.core.rules import Kind
+    from ergod.exercises.library import DISCLAIMER, RED_FLAGS, rotation, to_json
 
     kinds = [Kind(kind_name)] if kind_name else list(Kind)
     shown = [e for e in library.exercises if any(k in e.kinds for k in kinds)]
@@ -121,7 +121,7 @@ def _list(library: Library, kind_name: str | None, as_json: bool) -> int:
 
 
 def _table(library: Library, shown: list[Exercise]) -> str:
-    from ergod.exercises import format_time
+    from ergod.exercises.library import format_time
 
     rows = [("ID", "NAME", "FOCUS", "TIME", "KINDS", "")]
     for e in shown:

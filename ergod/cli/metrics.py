@@ -4,7 +4,7 @@
 every `[metrics] interval`); `--output` writes elsewhere, `-` to stdout.
 `collect --dir DIR --output FILE` merges the per-user files of a directory
 into one host file (run by ergod-metrics-collect.timer as root). The format
-and what is in it: ergod.metrics and docs/privacy.md.
+and what is in it: ergod.fleet.metrics and docs/privacy.md.
 """
 
 from __future__ import annotations
@@ -52,11 +52,11 @@ def _write(args: argparse.Namespace) -> int:
     import sys
     from datetime import datetime, timezone
 
-    from ergod import metrics
-    from ergod.composition import load
+    from ergod.config.compose import load
+    from ergod.daemon.instance import running_pid
     from ergod.environment import Environment
     from ergod.errors import UsageError
-    from ergod.instance import running_pid
+    from ergod.fleet import metrics
 
     env = Environment.from_os()
     config = load(env, args.config).config
@@ -85,7 +85,7 @@ def _write(args: argparse.Namespace) -> int:
 
 def _daemon_mode(env: Environment) -> str | None:
     """The running daemon's mode (`idle-first`, `schedule-only`...); None if it cannot say."""
-    from ergod.control import send_request
+    from ergod.daemon.control import send_request
     from ergod.errors import ErgodError
 
     try:
@@ -99,9 +99,9 @@ def _daemon_mode(env: Environment) -> str | None:
 def _collect(args: argparse.Namespace) -> int:
     import sys
 
-    from ergod import metrics
     from ergod.durations import parse_duration
     from ergod.errors import UsageError
+    from ergod.fleet import metrics
 
     try:
         stale = parse_duration(args.stale_after)

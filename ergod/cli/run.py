@@ -30,9 +30,9 @@ def register(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     import logging
 
-    from ergod import journal
     from ergod.activity.base import SourceUnavailable
-    from ergod.daemon import Daemon
+    from ergod.daemon import journal
+    from ergod.daemon.shell import Daemon
     from ergod.environment import Environment
     from ergod.errors import ErgodError
 

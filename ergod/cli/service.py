@@ -4,7 +4,7 @@
 (`--user`, the default), or installs it for every user (`--global`, as root);
 `--autostart` uses an XDG autostart file instead, for sessions without a systemd
 user manager. `--dry-run` prints the file and the commands and changes nothing.
-Installing twice changes nothing the second time. The work is in ergod.service.
+Installing twice changes nothing the second time. The work is in ergod.fleet.service.
 """
 
 from __future__ import annotations
@@ -71,9 +71,9 @@ def register(sub: Any) -> None:
 def _change(args: argparse.Namespace, action_name: str) -> int:
     import os
 
-    from ergod import service
     from ergod.environment import Environment
     from ergod.errors import UsageError
+    from ergod.fleet import service
 
     env = Environment.from_os()
     root = args.root.absolute()
@@ -114,10 +114,10 @@ def _change(args: argparse.Namespace, action_name: str) -> int:
 def _status(args: argparse.Namespace) -> int:
     import json
 
-    from ergod import service
+    from ergod.daemon.instance import running_pid
     from ergod.environment import Environment
     from ergod.errors import ErgodError
-    from ergod.instance import running_pid
+    from ergod.fleet import service
 
     env = Environment.from_os()
     try:

@@ -46,9 +46,9 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ergod.composition import engine_rules, load_for_command
-    from ergod.simulation import simulate, timeline, to_json
-    from ergod.trace import read_trace
+    from ergod.config.compose import engine_rules, load_for_command
+    from ergod.replay.simulation import simulate, timeline, to_json
+    from ergod.replay.trace import read_trace
 
     env, loaded = load_for_command(args.config)
     from ergod.summary.replay import check_arguments

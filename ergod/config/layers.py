@@ -413,7 +413,7 @@ def _check_exercises(result: Evaluation) -> None:
         k not in result.values for k in keys
     ):
         return
-    from ergod.exercises import ExerciseConfigError, load_library
+    from ergod.exercises.library import ExerciseConfigError, load_library
 
     try:
         load_library(result.values[CUSTOM_EXERCISES], result.values["exercises.disabled"])

@@ -23,6 +23,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from ergod.core.rules import Kind, KindRules, Rules
 from ergod.durations import (
     format_days,
     format_duration,
@@ -33,7 +34,6 @@ from ergod.durations import (
     parse_duration,
     parse_weekly_time,
 )
-from ergod.engine.rules import Kind, KindRules, Rules
 from ergod.environment import Environment
 
 
@@ -43,11 +43,20 @@ class SourceChoice(str, Enum):
     AUTO = "auto"
     X11 = "x11"
     GNOME = "gnome"
+    CINNAMON = "cinnamon"
+    WAYLAND = "wayland"
     SCREENSAVER = "screensaver"
     PYNPUT = "pynput"
     WINDOWS = "windows"
     MACOS = "macos"
     NONE = "none"
+
+
+class Inhibitors(str, Enum):
+    """Whether an idle inhibitor (a playing video) makes the user look present (Wayland)."""
+
+    PRESENCE = "presence"
+    IGNORE = "ignore"
 
 
 class NotifyBackend(str, Enum):
@@ -201,7 +210,7 @@ WEEKLY = ValueType(_parse_weekly, _write_weekly, _write_weekly, text=True)
 
 
 # Field types of an [[exercises.custom]] table. Checked here, with lines, so
-# `config check` points at the field; ergod.exercises checks the content again
+# `config check` points at the field; ergod.exercises.library checks the content again
 # (ids, built-in collisions, non-empty text) when it builds the cards.
 _EXERCISE_FIELDS: dict[str, str] = {
     "id": "a string",
@@ -275,6 +284,7 @@ KEYS: dict[str, ValueType] = {
     "sitting.daily_limit": duration(positive=False),
     "activity.presence": duration(),
     "activity.source": choice(SourceChoice),
+    "activity.inhibitors": choice(Inhibitors),
     "breaks.coalesce": duration(positive=False),
     **_kind_keys("stretch"),
     **_kind_keys("movement"),
@@ -359,6 +369,7 @@ class SittingConfig:
 class ActivityConfig:
     presence: float
     source: SourceChoice
+    inhibitors: Inhibitors
 
 
 @dataclass(frozen=True)
@@ -396,7 +407,7 @@ class NotifyConfig:
 @dataclass(frozen=True)
 class ExercisesConfig:
     disabled: tuple[str, ...]  # exercise ids or focus areas
-    # [[exercises.custom]] tables, field types checked: ergod.exercises.load_library
+    # [[exercises.custom]] tables, field types checked: ergod.exercises.library.load_library
     # turns them into cards.
     custom: tuple[Mapping[str, Any], ...]
 

@@ -1,7 +1,7 @@
 """The words of a break prompt: from a due break and its exercise card to a `Message`.
 
 `prompt_message` is the one place that decides what a prompt says. The exercise
-card's text comes from `ergod.exercises.render_card`; this adds the headline, the
+card's text comes from `ergod.exercises.library.render_card`; this adds the headline, the
 time sat for a movement break ("Sitting for 34 min"), and the buttons.
 """
 

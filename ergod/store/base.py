@@ -25,7 +25,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Protocol
 
-from ergod.engine.model import BreakRecord
+from ergod.core.model import BreakRecord
 from ergod.store.schema import DaemonEvent
 
 

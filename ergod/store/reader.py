@@ -20,8 +20,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from ergod.engine.model import Outcome
-from ergod.engine.rules import Kind
+from ergod.core.model import Outcome
+from ergod.core.rules import Kind
 from ergod.store.schema import (
     TABLES,
     DaemonEvent,

@@ -39,7 +39,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ergod.engine.model import BreakRecord
+from ergod.core.model import BreakRecord
 from ergod.store.schema import DaemonEvent, StoreError, delete_before, open_store, to_columns
 
 OK = "ok"

@@ -13,7 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ergod.engine.rules import Rules
+from ergod.core.rules import Rules
 from ergod.environment import Environment
 
 if TYPE_CHECKING:
@@ -41,7 +41,7 @@ def load_for_command(extra_files: Sequence[Path] = ()) -> tuple[Environment, Loa
 
 def engine_rules(config: Config) -> Rules:
     """The engine's rules from a configuration, exercise rotation included."""
-    from ergod.exercises import load_library, rotations
+    from ergod.exercises.library import load_library, rotations
 
     library = load_library(config.exercises.custom, config.exercises.disabled)
     return replace(config.rules(), exercises=rotations(library))

@@ -19,7 +19,7 @@ from datetime import datetime
 from pathlib import Path
 
 from ergod import __version__
-from ergod.engine import Bout, BreakRecord
+from ergod.core import Bout, BreakRecord
 from ergod.store import DaemonEvent, StoreWriter
 
 

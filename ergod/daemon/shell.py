@@ -13,8 +13,8 @@ posting a job to that thread's queue:
 Nothing polls: with the user away and nothing due, no job is scheduled and the
 engine thread sleeps on its queue until the return watch fires.
 
-APScheduler and the engine's clock meet in `ergod.wakeups`; the adherence
-log is written through `ergod.recorder`.
+APScheduler and the engine's clock meet in `ergod.daemon.wakeups`; the adherence
+log is written through `ergod.daemon.recorder`.
 """
 
 from __future__ import annotations
@@ -32,8 +32,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ergod import __version__
-from ergod.activity.base import Clock, SessionEvent, SourceUnavailable
-from ergod.engine import (
+from ergod.activity.base import Clock, SessionEvent, SourceSettings, SourceUnavailable
+from ergod.core import (
     BoutEnded,
     BreakRecord,
     BreakResolved,
@@ -42,18 +42,19 @@ from ergod.engine import (
     EventKind,
     ShowPrompt,
 )
-from ergod.engine.presence import Presence
+from ergod.core.presence import Presence
+from ergod.core.quiet import QuietState
+from ergod.daemon.wakeups import RECHECK, Wakeups, WallClock, utc_now
 from ergod.environment import Environment
-from ergod.quiet import QuietProbe, QuietState
-from ergod.wakeups import RECHECK, Wakeups, WallClock, utc_now
+from ergod.quiet import QuietProbe
 
 if TYPE_CHECKING:
     from ergod.activity import SourceChoice
     from ergod.config import LoadedConfig
-    from ergod.exercises import Library
-    from ergod.metrics import TextfileRefresher
+    from ergod.daemon.recorder import Recorder
+    from ergod.exercises.library import Library
+    from ergod.fleet.metrics import TextfileRefresher
     from ergod.notify import NotifierChoice
-    from ergod.recorder import Recorder
 
 REQUEST_TIMEOUT = 5.0
 
@@ -85,7 +86,7 @@ class Daemon:
         wall: WallClock = utc_now,
         log: logging.Logger | None = None,
     ) -> None:
-        from ergod import clock as boot_clock
+        from ergod.daemon import clock as boot_clock
 
         self._env = env
         self._extra = tuple(extra_config)
@@ -128,7 +129,7 @@ class Daemon:
 
     def run(self) -> int:
         """Start everything, serve until SIGTERM/SIGINT or `stop()`, clean up."""
-        from ergod.instance import acquire_instance_lock
+        from ergod.daemon.instance import acquire_instance_lock
 
         self._install_signals()  # first: a stop during start-up waits in the queue
         self._lock = acquire_instance_lock(self._env)
@@ -146,7 +147,7 @@ class Daemon:
     def _start(self) -> None:
         from ergod.activity import select_source
         from ergod.activity.suspend import SuspendDetector, read_clocks
-        from ergod.composition import engine_rules, load
+        from ergod.config.compose import engine_rules, load
         from ergod.notify import select_notifier
         from ergod.quiet import build_probes
 
@@ -159,7 +160,9 @@ class Daemon:
         self._presence = Presence(self._engine)
         environ = self._env.environ
         self._preference = str(config.activity.source.value)
-        self._choice = select_source(self._preference, self._clock, environ)
+        self._choice = select_source(
+            self._preference, self._clock, environ, settings=self._source_settings()
+        )
         fallback = self._choice.source is None and self._preference != "none"
         self._log.log(logging.WARNING if fallback else logging.INFO, "%s", self._choice.describe())
         if fallback:
@@ -183,7 +186,7 @@ class Daemon:
         self._log.info("version %s running (pid %d)", __version__, os.getpid())
 
     def _start_recorder(self) -> None:
-        from ergod.recorder import Recorder
+        from ergod.daemon.recorder import Recorder
 
         assert self._loaded is not None
         store = self._loaded.config.store
@@ -218,7 +221,7 @@ class Daemon:
     def _schedule_config_jobs(self) -> None:
         """The jobs the configuration sets: the weekly summary notice, and the
         opt-in metrics textfile (on the scheduler thread: it only reads the store)."""
-        from ergod.metrics import TextfileRefresher
+        from ergod.fleet.metrics import TextfileRefresher
 
         assert self._loaded is not None
         config = self._loaded.config
@@ -238,7 +241,7 @@ class Daemon:
             )
 
     def _start_control(self) -> None:
-        from ergod.control import ControlServer, control_socket_path
+        from ergod.daemon.control import ControlServer, control_socket_path
         from ergod.environment import ensure_private_dir
 
         path = control_socket_path(self._env)
@@ -283,7 +286,8 @@ class Daemon:
         assert self._loaded is not None and self._notify is not None
         path = self._loaded.config.store.db_path(self._env)
         try:
-            headline = headline_for(path, self._wakeups.local_now().date())
+            now = self._wakeups.local_now()
+            headline = headline_for(path, now.date(), now.tzinfo)
         except StoreError as exc:
             self._log.warning("weekly summary skipped: %s", exc.message)
             return
@@ -356,7 +360,7 @@ class Daemon:
 
     def _on_request(self, request: Any) -> dict[str, object]:
         """Control socket handler (server thread): run on the engine thread, wait."""
-        from ergod.control import ControlError
+        from ergod.daemon.control import ControlError
 
         done: Future[dict[str, object]] = Future()
 
@@ -421,7 +425,9 @@ class Daemon:
 
         self._reprobe_at = None
         try:
-            choice = select_source(self._preference, self._clock, self._env.environ)
+            choice = select_source(
+                self._preference, self._clock, self._env.environ, settings=self._source_settings()
+            )
             if choice.source is not None:
                 choice.source.start()
         except SourceUnavailable:
@@ -477,7 +483,7 @@ class Daemon:
                 self._recorder.bout(effect.bout)
 
     def _show(self, prompt: ShowPrompt) -> None:
-        from ergod.exercises import render_card
+        from ergod.exercises.library import render_card
         from ergod.notify.prompt import prompt_message
 
         assert self._loaded is not None and self._notify is not None
@@ -517,8 +523,8 @@ class Daemon:
     def _update_quiet(self, t: float, *, ask_probes: bool) -> None:
         """Fold the schedule, the pause and (when asked) the probes together;
         tell the engine when quiet time starts or ends."""
+        from ergod.core.schedule import inside
         from ergod.quiet import ask
-        from ergod.schedule import inside
 
         assert self._loaded is not None
         outside = not inside(self._loaded.config.schedule, self._wakeups.local_now())
@@ -538,7 +544,7 @@ class Daemon:
         """The next schedule boundary on the engine's clock. A one-shot placed
         anew after every job, not a cron job: APScheduler 3's cron triggers can
         skip or repeat a fire time across DST (apscheduler#529, #1021)."""
-        from ergod.schedule import next_boundary
+        from ergod.core.schedule import next_boundary
 
         assert self._loaded is not None
         local = self._wakeups.local_now()
@@ -564,8 +570,17 @@ class Daemon:
 
     # ---- reload ------------------------------------------------------------
 
+    def _source_settings(self) -> SourceSettings:
+        """What a source that is told of absences must know: threshold, inhibitors."""
+        assert self._loaded is not None
+        return SourceSettings(
+            threshold=self._p.engine.rules.watch_threshold,
+            ignore_inhibitors=self._loaded.config.activity.inhibitors.value == "ignore",
+        )
+
     def _reload(self) -> str:
-        from ergod.composition import engine_rules, load
+        from ergod.activity import configure as configure_source
+        from ergod.config.compose import engine_rules, load
         from ergod.errors import ErgodError
         from ergod.quiet import build_probes
 
@@ -584,6 +599,7 @@ class Daemon:
         for warning in loaded.warnings:
             self._log.warning("%s", warning)
         self._effects(self._p.engine.reconfigure(self._clock(), rules))
+        configure_source(self._choice.source if self._choice else None, self._source_settings())
         self._log.info("configuration reloaded")
         return "configuration reloaded"
 
@@ -595,7 +611,7 @@ class Daemon:
             self._reload()
 
     def _load_library(self, loaded: LoadedConfig | None = None) -> Library:
-        from ergod.exercises import load_library
+        from ergod.exercises.library import load_library
 
         config = (loaded or self._loaded).config  # type: ignore[union-attr]
         return load_library(config.exercises.custom, config.exercises.disabled)
@@ -633,7 +649,7 @@ class Daemon:
     # ---- answers to the control socket --------------------------------------
 
     def _answer(self, request: Any) -> dict[str, object]:
-        from ergod.control import ControlError
+        from ergod.daemon.control import ControlError
         from ergod.errors import ErgodError
 
         command = str(getattr(request.command, "value", request.command))
@@ -704,9 +720,11 @@ class Daemon:
             "uptime_seconds": t - self._started,
             "source": {
                 "name": choice.name if choice else "none",
+                "protocol": choice.protocol if choice else "",
                 "mode": self._mode(),
                 "tried": [list(pair) for pair in choice.tried] if choice else [],
                 "advice": choice.advice if choice else "",
+                "why": choice.why if choice else "",
             },
             "notifier": ", ".join(self._notify.chain) if self._notify else "",
             "sitting_seconds": None if view.sitting_since is None else t - view.sitting_since,
@@ -745,6 +763,6 @@ class Daemon:
         return list(layer_files(self._env, self._extra))
 
     def _notify_systemd(self, message: str) -> None:
-        from ergod.sdnotify import notify
+        from ergod.daemon.sdnotify import notify
 
         notify(message, self._env.environ)

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ergod.engine.model import EventKind
+from ergod.core.model import EventKind
 from ergod.errors import UsageError
 
 _NAMES = {e.value: e for e in EventKind}

@@ -47,8 +47,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ergod import __version__
-from ergod.engine.model import Outcome
-from ergod.engine.rules import Kind
+from ergod.core.model import Outcome
+from ergod.core.rules import Kind
 from ergod.environment import Environment
 from ergod.errors import ErgodError
 

@@ -5,13 +5,14 @@ engine sees them: typing and mouse bursts at a few events per second, short
 pauses to think or read, a lunch break, one or two meetings away from the
 desk, an afternoon lock, weekends empty. Used by the benchmarks, the soak
 test and `config/examples/workday.csv`; deterministic for a given seed.
+`pause(rng)` is its pause between bursts, shared with ergod/replay/demo.py.
 """
 
 from __future__ import annotations
 
 import random
 
-from ergod.engine.model import EventKind
+from ergod.core.model import EventKind
 
 Pair = tuple[float, EventKind]
 DAY = 86400.0
@@ -56,9 +57,13 @@ def workday(seed: int = 0, day: int = 0, rate: float = 1.0) -> list[Pair]:
         while t < stop:
             pairs.append((round(t, 3), EventKind.INPUT))
             t += gap
-        # think, read, now and then stand up
-        t += rng.choices(_PAUSES, _PAUSE_WEIGHTS)[0]
+        t += pause(rng)
     return pairs
+
+
+def pause(rng: random.Random) -> float:
+    """A pause after a burst of input: think, read, now and then stand up."""
+    return float(rng.choices(_PAUSES, _PAUSE_WEIGHTS)[0])
 
 
 def days(count: int, seed: int = 0, rate: float = 1.0) -> list[Pair]:

@@ -29,8 +29,8 @@ user counts as always present, which is Stretchly's model.
 
 from __future__ import annotations
 
-from ergod.engine.core import Engine
-from ergod.engine.model import Effect, EventKind
+from ergod.core.engine import Engine
+from ergod.core.model import Effect, EventKind
 
 LEAD = 0.001
 

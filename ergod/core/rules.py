@@ -2,7 +2,7 @@
 
 `Rules` is everything the engine needs from configuration, and nothing else.
 The config layer builds it (`Config.rules()`, with the exercise rotation
-added by `ergod.composition.engine_rules`); tests may build it directly.
+added by `ergod.config.compose.engine_rules`); tests may build it directly.
 Field meanings are those of spec/sitting-clock.md.
 """
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-from ergod.engine.rules import Kind
+from ergod.core.rules import Kind
 
 
 class EventKind(str, Enum):

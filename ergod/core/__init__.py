@@ -4,8 +4,8 @@ Nothing in this package reads a clock, sleeps, starts a thread or imports an
 I/O library; `tests/test_engine_purity.py` holds it to that.
 """
 
-from ergod.engine.core import Engine, EngineView, KindView
-from ergod.engine.model import (
+from ergod.core.engine import Engine, EngineView, KindView
+from ergod.core.model import (
     Bout,
     BoutEnded,
     BreakRecord,
@@ -15,7 +15,7 @@ from ergod.engine.model import (
     Outcome,
     ShowPrompt,
 )
-from ergod.engine.rules import KIND_ORDER, Kind, KindRules, Rules
+from ergod.core.rules import KIND_ORDER, Kind, KindRules, Rules
 
 __all__ = [
     "KIND_ORDER",

@@ -13,8 +13,7 @@ from dataclasses import dataclass
 from itertools import groupby
 from typing import Any
 
-from ergod.durations import format_clock, format_duration
-from ergod.engine import (
+from ergod.core import (
     Bout,
     BoutEnded,
     BreakRecord,
@@ -27,7 +26,8 @@ from ergod.engine import (
     Rules,
     ShowPrompt,
 )
-from ergod.trace import TraceEvent
+from ergod.durations import format_clock, format_duration
+from ergod.replay.trace import TraceEvent
 
 _KIND_RANK = {Kind.MOVEMENT: 0, Kind.STRETCH: 1}
 

@@ -24,7 +24,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
 
-from ergod.engine.model import (
+from ergod.core.model import (
     Bout,
     BoutEnded,
     BreakRecord,
@@ -34,7 +34,7 @@ from ergod.engine.model import (
     Outcome,
     ShowPrompt,
 )
-from ergod.engine.rules import KIND_ORDER, Kind, Rules
+from ergod.core.rules import KIND_ORDER, Kind, Rules
 
 
 class Halt(str, Enum):

@@ -34,7 +34,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ergod.engine.rules import Kind
+from ergod.core.rules import Kind
 from ergod.errors import UsageError
 
 SAFETY = "Move gently. Stop if you feel sharp pain, tingling or dizziness."

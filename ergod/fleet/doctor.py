@@ -3,11 +3,13 @@
 Contract: `examine(env)` runs each check and returns a `Report` of `Check`
 values, in a fixed order: config (each layer's files, problems, warnings,
 locks), activity (the source `auto` or the configured one would pick from
-this shell; probed, never started), notifications (the backend chain, opened
-and closed again), store (opened read-only), service (unit and autostart
-files, systemctl's view), daemon (the running daemon's own status over the
-control socket) and metrics. A check never raises: whatever goes wrong is
-its finding. Nothing is written anywhere. A `problem` makes the report
+this shell; probed, never started), desktop (whether full-screen detection
+works here, and whether GNOME's own break reminders would prompt too),
+notifications (the backend chain, opened and closed again), store (opened
+read-only), service (unit and autostart files, systemctl's view), daemon
+(the running daemon's own status over the control socket) and metrics. A
+check never raises: whatever goes wrong is its finding. Nothing is written
+anywhere. A `problem` makes the report
 unhealthy (the CLI exits 1); a `note` is worth reading but does not stop
 reminders from working. Reports carry no adherence figures beyond counts.
 """
@@ -17,7 +19,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
@@ -82,7 +84,7 @@ class Report:
 
 
 def _quiet_log() -> logging.Logger:
-    log = logging.getLogger("ergod.doctor.probe")
+    log = logging.getLogger("ergod.fleet.doctor.probe")
     log.propagate = False
     log.handlers[:] = [logging.NullHandler()]
     return log
@@ -116,7 +118,7 @@ def check_config(env: Environment) -> tuple[Check, Config | None]:
 def check_activity(env: Environment, config: Config | None) -> Check:
     from ergod.activity import select_source
     from ergod.activity.base import SourceUnavailable
-    from ergod.clock import now
+    from ergod.daemon.clock import now
 
     preference = "auto" if config is None else str(config.activity.source.value)
     try:
@@ -131,6 +133,62 @@ def check_activity(env: Environment, config: Config | None) -> Check:
     if choice.schedule_only and choice.tried:
         return Check("activity", Status.NOTE, "schedule-only mode (no source works here)", details)
     return Check("activity", Status.OK, lines[0].removeprefix("activity source: "), details)
+
+
+BREAK_REMINDERS_KEY = "/org/gnome/desktop/break-reminders/selected-breaks"
+"""GNOME 48+'s own movement and eyesight breaks; a non-empty list means on."""
+
+
+def gnome_break_reminders(environ: Mapping[str, str]) -> list[str] | None:
+    """The breaks GNOME itself reminds of (dconf), or None when dconf cannot be read."""
+    import re
+    import shutil
+    import subprocess
+
+    dconf = shutil.which("dconf", path=environ.get("PATH"))
+    if dconf is None:
+        return None
+    try:
+        done = subprocess.run(
+            [dconf, "read", BREAK_REMINDERS_KEY],
+            env=dict(environ),
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if done.returncode != 0:
+        return None
+    return re.findall(r"'([^']*)'", done.stdout)
+
+
+def check_desktop(env: Environment, config: Config | None) -> Check:
+    from ergod.quiet.fullscreen import fullscreen_probe
+
+    details: list[str] = []
+    notes: list[str] = []
+    if config is not None and not config.quiet.fullscreen:
+        details.append("full-screen detection: off in the configuration (quiet.fullscreen)")
+    else:
+        probe, what = fullscreen_probe(env.environ, _quiet_log())
+        if probe is None:
+            notes.append("full-screen detection is off")
+            details.append(f"full-screen detection is off: {what}")
+        else:
+            probe.close()
+            details.append(f"full-screen detection: {what}")
+    breaks = gnome_break_reminders(env.environ)
+    if breaks:
+        notes.append("GNOME's own break reminders are on")
+        details.append(
+            f"GNOME's own break reminders are on ({', '.join(breaks)}): you get two prompts "
+            "per break; turn them off in Settings > Wellbeing (fleets: docs/deployment.md)"
+        )
+    if notes:
+        return Check("desktop", Status.NOTE, "; ".join(notes), tuple(details))
+    return Check("desktop", Status.OK, details[0].split(": ", 1)[1], tuple(details))
 
 
 def check_notifications(env: Environment, config: Config | None) -> Check:
@@ -174,7 +232,7 @@ def check_store(env: Environment, config: Config | None) -> Check:
 
 
 def check_service(env: Environment, runner: Callable[..., Any] | None = None) -> Check:
-    from ergod import service
+    from ergod.fleet import service
 
     try:
         executable: Path | None = service.ergod_executable()
@@ -202,7 +260,7 @@ def check_service(env: Environment, runner: Callable[..., Any] | None = None) ->
 
 
 def check_daemon(env: Environment) -> Check:
-    from ergod.control import send_request
+    from ergod.daemon.control import send_request
     from ergod.errors import NoDaemonError
 
     try:
@@ -231,7 +289,7 @@ def check_daemon(env: Environment) -> Check:
 
 
 def check_metrics(env: Environment, config: Config | None) -> Check:
-    from ergod.metrics import textfile_path
+    from ergod.fleet.metrics import textfile_path
 
     path = None if config is None else textfile_path(env, config)
     if path is None:
@@ -252,6 +310,7 @@ def examine(env: Environment) -> Report:
         config_check = Check("config", Status.PROBLEM, f"check failed: {type(exc).__name__}: {exc}")
     steps: list[tuple[str, Callable[[], Check]]] = [
         ("activity", lambda: check_activity(env, config)),
+        ("desktop", lambda: check_desktop(env, config)),
         ("notifications", lambda: check_notifications(env, config)),
         ("store", lambda: check_store(env, config)),
         ("service", lambda: check_service(env)),

@@ -1,0 +1,87 @@
+"""Quiet while a configured program runs (`[quiet] processes`), by name only."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from ergod.quiet import _FailureLog
+
+
+def _program_names(info: Mapping[str, Any]) -> set[str]:
+    """The names a process goes by: its name and the basenames of exe and argv[0]."""
+    names = {str(info.get("name") or "")}
+    exe = info.get("exe") or ""
+    cmdline = info.get("cmdline") or []
+    names.add(os.path.basename(str(exe)))
+    if cmdline:
+        names.add(os.path.basename(str(cmdline[0])))
+    return {_normal(n) for n in names if n}
+
+
+def _normal(name: str) -> str:
+    name = name.strip().lower()
+    return name[: -len(".exe")] if name.endswith(".exe") else name
+
+
+class ProcessProbe:
+    """Quiet while one of the configured programs runs as this user.
+
+    A configured name matches a process when it equals, ignoring case and a
+    trailing ".exe", the process name (psutil's, which Linux truncates to 15
+    characters and psutil completes from the command line) or the basename of
+    its executable or of argv[0]. Whole names only: "obs" does not match
+    "jobserver". Only this user's processes count (on POSIX, by real uid): a
+    call or screen share the user is in runs as the user, and another
+    session on the same machine must not silence this one's prompts.
+    """
+
+    name = "processes"
+
+    def __init__(self, names: Iterable[str], log: logging.Logger | None = None) -> None:
+        self._wanted = {_normal(n): n for n in names if n.strip()}
+        self._uid = os.getuid() if hasattr(os, "getuid") else None
+        self._failure = _FailureLog(log or logging.getLogger(__name__), self.name)
+
+    def check(self) -> str | None:
+        if not self._wanted:
+            return None
+        try:
+            found = self._find()
+        except Exception as exc:  # psutil.Error, OSError: never break the engine thread
+            self._failure.failed(f"{type(exc).__name__}: {exc}")
+            return None
+        self._failure.ok()
+        return None if found is None else f"{found} is running"
+
+    def close(self) -> None:
+        pass
+
+    def _find(self) -> str | None:
+        import psutil
+
+        attrs = ["name"] if self._uid is None else ["name", "uids"]
+        for proc in psutil.process_iter(attrs):
+            info = proc.info
+            if self._uid is not None:
+                uids = info.get("uids")
+                if uids is None or uids.real != self._uid:
+                    continue
+            match = self._wanted.get(_normal(str(info.get("name") or "")))
+            if match is None:
+                # Only for the user's own processes, and only when the name did not
+                # match: exe and cmdline cost a readlink and a read each.
+                more = dict(info)
+                with contextlib.suppress(psutil.Error):
+                    more["exe"] = proc.exe()
+                with contextlib.suppress(psutil.Error):
+                    more["cmdline"] = proc.cmdline()
+                match = next(
+                    (self._wanted[n] for n in _program_names(more) if n in self._wanted), None
+                )
+            if match is not None:
+                return match
+        return None
