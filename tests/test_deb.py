@@ -189,7 +189,9 @@ def test_the_package_depends_on_debians_python3_packages_at_pyprojects_floors(
         assert package in depends, package
         version = root.run("dpkg-query", "--showformat=${Version}", "--show", package).stdout
         assert version, f"{package} is not installed"
-        upstream = tuple(int(x) for x in re.match(r"(?:\d+:)?([0-9.]+)", version)[1].split("."))  # type: ignore[index]
+        release = re.match(r"(?:\d+:)?([0-9.]+)", version)  # epoch:upstream-debian
+        assert release, version
+        upstream = tuple(int(x) for x in release[1].split("."))
         assert floor is None or upstream >= tuple(int(x) for x in floor.split(".")), package
     where = root.run("python3", "-c", "import ergod; print(ergod.__file__)")
     assert where.stdout.strip() == "/usr/lib/python3/dist-packages/ergod/__init__.py"
