@@ -241,10 +241,12 @@ def test_reload_refuses_a_broken_config_and_keeps_the_last_good_one(tmp_path: Pa
 
 def test_pause_suppresses_and_resume_restarts(tmp_path: Path) -> None:
     """Schedule-only mode (no display): a break due while paused is recorded
-    `suppressed` once; after `ergod resume` its clock restarts and prompts again."""
+    `suppressed` once; after `ergod resume` it catches up (`[breaks] catch_up`
+    after the end of quiet time, spec section 6) and prompts again."""
     env = private_env(tmp_path)
     config = tmp_path / "fast.toml"
     config.write_text(
+        '[breaks]\ncatch_up = "1s"\n'
         '[breaks.stretch]\nevery = "4s"\nduration = "2s"\ngrace = "2s"\nrepeat = "2s"\n'
         "[breaks.movement]\nenabled = false\n"
         '[notify]\nbackend = "console"\n'
