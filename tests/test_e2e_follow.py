@@ -28,8 +28,9 @@ from typing import Any
 import pytest
 import test_e2e_daemon
 from bus_monitor import BusMonitor
+from daemon_support import ERGOD, Daemon, Person, ergod, private_env, status, wait_for
 from servers import NotificationServer, running_xvfb_process, stop_process
-from test_e2e_daemon import ERGOD, Mouse, ergod, private_env, status, wait_for
+from test_e2e_daemon import mouse_move
 
 pytestmark = pytest.mark.e2e
 ergod_env = test_e2e_daemon.ergod_env  # the fixture: temporary XDG dirs beside dunst
@@ -103,20 +104,11 @@ def env(tmp_path: Path, ergod_env: dict[str, str]) -> dict[str, str]:
     return {**ergod_env, "ERGOD_FOLLOW_RETRY_SECONDS": "0.5"}
 
 
-class Daemon:
-    def __init__(self, env: dict[str, str], config: Path, log: Path) -> None:
-        self._log = log.open("a")
-        self.proc = subprocess.Popen(
-            [str(ERGOD), "run", "--config", str(config)],
-            env=env,
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-        )
-        wait_for(lambda: status(env), 20, "the control socket")
-
-    def stop(self) -> None:
-        stop_process(self.proc)
-        self._log.close()
+def start_daemon(env: dict[str, str], config: Path, log: Path) -> Daemon:
+    """`ergod run --config CONFIG`, logging to `log`, once its socket answers."""
+    daemon = Daemon(env, "--config", str(config), log=log)
+    wait_for(lambda: status(env), 20, "the control socket")
+    return daemon
 
 
 def run_ok(env: dict[str, str], *args: str) -> float:
@@ -129,9 +121,10 @@ def run_ok(env: dict[str, str], *args: str) -> float:
 def test_pause_prompt_and_resume_each_reach_the_follower_within_a_second(
     tmp_path: Path, env: dict[str, str], notification_server: NotificationServer
 ) -> None:
-    daemon = Daemon(env, tmp_path / "follow.toml", tmp_path / "ergod.log")
+    daemon = start_daemon(env, tmp_path / "follow.toml", tmp_path / "ergod.log")
     follower = Follower(env)
-    mouse = Mouse()
+    x = [0]
+    mouse = Person(lambda: mouse_move(x))
     try:
         _stamp, first = follower.next()
         # Xvfb just started: its idle time may or may not count as input yet.
@@ -148,7 +141,7 @@ def test_pause_prompt_and_resume_each_reach_the_follower_within_a_second(
         assert line["class"] != "paused"
 
         with BusMonitor(env["DBUS_SESSION_BUS_ADDRESS"]) as monitor:
-            mouse.moving.set()  # sit: the stretch falls due 8 s after the first input
+            mouse.present.set()  # sit: the stretch falls due 8 s after the first input
             stamp, line = follower.until("open", timeout=40)
             asked = time.monotonic()
             open_break = (status(env) or {})["open_break"]
@@ -174,7 +167,7 @@ def test_nothing_changes_nothing_printed_and_the_follower_outlives_a_restart(
     tmp_path: Path, env: dict[str, str]
 ) -> None:
     config, log = tmp_path / "follow.toml", tmp_path / "ergod.log"
-    daemon = Daemon(env, config, log)
+    daemon = start_daemon(env, config, log)
     follower = Follower(env)
     try:
         # Xvfb just started and may count as input: wait until nobody sits.
@@ -192,7 +185,7 @@ def test_nothing_changes_nothing_printed_and_the_follower_outlives_a_restart(
         daemon.stop()
         _stamp, off = follower.next()
         assert (off["class"], off["text"]) == ("off", "ergod off")
-        daemon = Daemon(env, config, log)
+        daemon = start_daemon(env, config, log)
         _stamp, back = follower.next()
         assert back["class"] != "off"
         assert not back["text"].startswith("paused")  # a new daemon, not paused
@@ -218,7 +211,7 @@ def test_a_lost_source_reaches_the_follower(tmp_path: Path, dbus_session: str) -
             ERGOD_REPROBE_SECONDS="600",
             ERGOD_FOLLOW_RETRY_SECONDS="0.5",
         )
-        daemon = Daemon(env, config, tmp_path / "ergod.log")
+        daemon = start_daemon(env, config, tmp_path / "ergod.log")
         follower = Follower(env)
         try:
             _stamp, first = follower.next()

@@ -19,10 +19,10 @@ from typing import Any
 import pytest
 import test_e2e_daemon
 from bus_monitor import BusMonitor
+from daemon_support import ERGOD, Daemon, ergod, status, wait_for
 from dbus_services import StatusNotifierWatcher
 from jeepney import DBusAddress, new_method_call
 from servers import NotificationServer, require_tool
-from test_e2e_daemon import ERGOD, Daemon, ergod, status, wait_for
 from test_faults_store import fast_config
 from test_tray import recording_browser
 

@@ -25,6 +25,7 @@ COMMANDS: tuple[str, ...] = (
     "control",
     "exercises",
     "summary",
+    "demo",
     "data",
     "service",
     "doctor",

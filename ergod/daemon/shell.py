@@ -37,7 +37,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ergod import __version__
-from ergod.activity.base import Clock, SessionEvent, SourceSettings, SourceUnavailable
+from ergod.activity.base import (
+    ActivitySource,
+    Clock,
+    SessionEvent,
+    SourceSettings,
+    SourceUnavailable,
+)
 from ergod.core import (
     BoutEnded,
     BreakRecord,
@@ -173,7 +179,7 @@ class Daemon:
         self._engine = Engine(engine_rules(config))
         self._presence = Presence(self._engine)
         environ = self._env.environ
-        self._preference = str(config.activity.source.value)
+        self._preference = config.activity.source
         self._choice = select_source(
             self._preference, self._clock, environ, settings=self._source_settings()
         )
@@ -181,7 +187,7 @@ class Daemon:
         self._log.log(logging.WARNING if fallback else logging.INFO, "%s", self._choice.describe())
         if fallback:
             self._reprobe_at = self._clock() + self._reprobe_interval(REPROBE_NONE_FOUND)
-        self._notify = select_notifier(str(config.notify.backend.value), environ, self._log)
+        self._notify = select_notifier(config.notify.backend, environ, self._log)
         self._notify.notifier.on_action(self._on_action)
         self._suspend = SuspendDetector()
         self._suspend.observe(read_clocks())
@@ -194,7 +200,7 @@ class Daemon:
         self._configure_tray()
         if self._choice.source is not None:
             try:
-                self._choice.source.start()
+                self._start_source(self._choice.source)
             except SourceUnavailable as exc:
                 self._source_failed(exc)
         self._post(self._tick)
@@ -249,7 +255,12 @@ class Daemon:
             interval = config.metrics.interval
         metrics = self._metrics
         if metrics is not None:
-            self._wakeups.every("metrics", interval, lambda: metrics.refresh(config), now=True)
+            self._wakeups.every(
+                "metrics",
+                interval,
+                lambda: metrics.refresh(config, schedule_only=self._mode() == "schedule-only"),
+                now=True,
+            )
 
     def _start_control(self) -> None:
         from ergod.daemon.control import ControlServer, control_socket_path
@@ -344,7 +355,8 @@ class Daemon:
         assert self._loaded is not None and self._notify is not None
         path = self._loaded.config.store.db_path(self._env)
         try:
-            headline = headline_for(path, self._wakeups.local_now().date())
+            now = self._wakeups.local_now()
+            headline = headline_for(path, now.date(), now.tzinfo)
         except StoreError as exc:
             self._log.warning("weekly summary skipped: %s", exc.message)
             return
@@ -456,6 +468,19 @@ class Daemon:
             self._source_failed(exc)
             return None
 
+    def _start_source(self, source: ActivitySource) -> None:
+        from ergod.activity import on_failure
+
+        # A source that sees its own end says so at once: with a return watch
+        # armed and nothing due, the daemon would otherwise not ask until the
+        # next wake-up, maybe hours on.
+        on_failure(source, lambda: self._post(self._check_source))
+        source.start()
+
+    def _check_source(self) -> None:
+        """Ask the source: a failure it reported switches to schedule-only mode."""
+        self._idle()
+
     def _source_failed(self, exc: Exception) -> None:
         """The activity source broke (X died, a listener would not start):
         say so once and carry on in schedule-only mode rather than stop."""
@@ -466,9 +491,10 @@ class Daemon:
             return
         self._log.warning(
             "activity source %s failed (%s); reminders now follow the clock "
-            "(schedule-only mode) until ergod is restarted",
+            "(schedule-only mode) until it works again (ergod tries every %.0f s)",
             choice.name,
             exc,
+            self._reprobe_interval(REPROBE_AFTER_FAILURE),
         )
         with contextlib.suppress(Exception):
             choice.source.stop()
@@ -490,7 +516,7 @@ class Daemon:
                 self._preference, self._clock, self._env.environ, settings=self._source_settings()
             )
             if choice.source is not None:
-                choice.source.start()
+                self._start_source(choice.source)
         except SourceUnavailable:
             choice = None
         if choice is None or choice.source is None:
@@ -627,7 +653,9 @@ class Daemon:
         self._update_quiet(t, ask_probes=False)
         if seconds is None:
             return "paused until you run `ergod resume`"
-        return f"paused for {round(seconds / 60)} min"
+        from ergod.durations import human_duration
+
+        return f"paused for {human_duration(seconds)}"
 
     def _resume(self) -> str:
         t = self._clock()

@@ -1,8 +1,11 @@
-"""The weekly summary as a terminal report: headline, a day table with bar charts,
+"""The weekly summary as a terminal report: headline (movement first), the hours
+where long bouts cluster, the week's suggestion, a day table with bar charts,
 sitting and break tables, the not-medical-advice line.
 
 Contract: `render_text(summary, color=False)` returns lines no wider than 80
 columns; ANSI colour only when the caller asks (the CLI asks when stdout is a TTY).
+`render_weeks(summaries, color)` is the reports one after the other and, for two
+weeks or more, the trend of `long_share` and movement adherence as sparklines.
 """
 
 from __future__ import annotations
@@ -10,12 +13,19 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Callable, Sequence
 
+from ergod.core.rules import Kind
+from ergod.durations import human_duration
+from ergod.summary import wording
+from ergod.summary.hours import busiest_window
 from ergod.summary.model import KINDS, KindStats, SittingStats, WeekSummary
-from ergod.summary.wording import headline, hours_minutes, percent
+from ergod.summary.suggest import suggest
+from ergod.summary.wording import headline, percent
 
 WIDTH = 80
 BAR_WIDTH = 20
 _EIGHTHS = " ▏▎▍▌▋▊▉"
+_SPARKS = "▁▂▃▄▅▆▇█"
+TREND_WEEKS = 40  # the sparkline's most weeks: 80 columns
 _COUNTS = (
     "due",
     "shown",
@@ -50,8 +60,16 @@ def render_text(summary: WeekSummary, color: bool = False) -> str:
         paint(_BOLD, f"ergod weekly summary {summary.week}")
         + f"  ({first:%a %d %b} to {last:%a %d %b %Y})",
         "",
-        *textwrap.wrap(body, WIDTH),
-        "",
+    ]
+    for paragraph in body.split("\n"):
+        lines += [*textwrap.wrap(paragraph, WIDTH), ""]
+    if summary.totals.sitting.bouts:
+        window = busiest_window(summary.totals.sitting.long_starts_by_hour)
+        lines += [*textwrap.wrap(wording.long_bouts_when(window), WIDTH), ""]
+    tip = suggest(summary)
+    if tip is not None:
+        lines += [*textwrap.wrap(paint(_BOLD, wording.SUGGESTION) + " " + tip.text, WIDTH), ""]
+    lines += [
         *_day_table(summary, paint),
         "",
         *_sitting_table(summary),
@@ -70,6 +88,36 @@ def render_text(summary: WeekSummary, color: bool = False) -> str:
     return "\n".join(lines) + "\n"
 
 
+def render_weeks(summaries: Sequence[WeekSummary], color: bool = False) -> str:
+    """Each week's report, then (two weeks or more) the trend lines."""
+    text = "\n".join(render_text(s, color) for s in summaries)
+    if len(summaries) < 2:
+        return text
+    return text + "\n" + "\n".join(trend_lines(summaries)) + "\n"
+
+
+def sparkline(values: Sequence[float | None]) -> str:
+    """One cell per value on a 0 to 1 scale; a week with no figure is a dot."""
+    return "".join(
+        "·" if v is None else _SPARKS[min(int(v * len(_SPARKS)), len(_SPARKS) - 1)] for v in values
+    )
+
+
+def trend_lines(summaries: Sequence[WeekSummary]) -> list[str]:
+    """The share in long bouts and the movement breaks taken, week by week."""
+    weeks = list(summaries)[-TREND_WEEKS:]
+    rows = (
+        (wording.TREND_LONG_SHARE, [s.totals.sitting.long_share for s in weeks]),
+        (wording.TREND_MOVEMENT, [s.totals.breaks[Kind.MOVEMENT].adherence for s in weeks]),
+    )
+    lines = [wording.trend_title(str(weeks[0].week), str(weeks[-1].week), len(weeks))]
+    for label, values in rows:
+        lines.append(
+            f"  {label:<32} {sparkline(values)}  {percent(values[0])} -> {percent(values[-1])}"
+        )
+    return lines
+
+
 def _day_table(summary: WeekSummary, paint: Callable[[str, str], str]) -> list[str]:
     top = max((d.sitting_s for d in summary.days), default=0.0)
     rows = [
@@ -80,8 +128,8 @@ def _day_table(summary: WeekSummary, paint: Callable[[str, str], str]) -> list[s
         rows.append(
             f"{d.date:%a %d %b} "
             + paint(_BLUE, bar(d.sitting_s, top))
-            + f" {hours_minutes(d.sitting_s):>11} {d.bouts:>5}"
-            f" {hours_minutes(d.longest_bout_s):>11}"
+            + f" {human_duration(d.sitting_s):>11} {d.bouts:>5}"
+            f" {human_duration(d.longest_bout_s):>11}"
             f" {f'{d.taken}/{d.shown}':>8} {percent(d.adherence):>4}"
         )
     return rows
@@ -92,14 +140,14 @@ def _sitting_table(summary: WeekSummary) -> list[str]:
 
     def duration(s: SittingStats, attr: str) -> str:
         value = getattr(s, attr)
-        return "-" if value is None else hours_minutes(value)
+        return "-" if value is None else human_duration(value)
 
     def change_duration(attr: str) -> str:
         a, b = getattr(now, attr), getattr(before, attr)
         if a is None or b is None:
             return "-"
         sign = "+" if a >= b else "-"
-        return sign + hours_minutes(abs(a - b))
+        return sign + human_duration(abs(a - b))
 
     def change_count(attr: str) -> str:
         return f"{getattr(now, attr) - getattr(before, attr):+d}"
