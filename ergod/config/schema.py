@@ -16,6 +16,7 @@ because tests and demos need it.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import Enum
@@ -193,6 +194,18 @@ def _parse_path(value: object) -> str:
 PATH = ValueType(_parse_path, _same, _same, text=True)
 
 
+_LANGUAGE = re.compile(r"^[a-z]{2,3}(?:[_-][A-Za-z0-9]{2,8})?$")
+
+
+def _parse_language(value: object) -> str:
+    if not isinstance(value, str) or not (value == "" or _LANGUAGE.match(value)):
+        raise ValueError('expected a language like "de", "fr_FR" or "es", or "" for the locale')
+    return value
+
+
+LANGUAGE = ValueType(_parse_language, _same, _same, text=True)
+
+
 def _parse_weekly(value: object) -> tuple[int, int] | None:
     if value == "":
         return None
@@ -297,6 +310,7 @@ KEYS: dict[str, ValueType] = {
     "notify.backend": choice(NotifyBackend),
     "notify.timeout": duration(),
     "notify.actions": BOOLEAN,
+    "notify.language": LANGUAGE,
     "exercises.disabled": STRINGS,
     "exercises.custom": CUSTOM_EXERCISES,
     "store.path": PATH,
@@ -402,6 +416,7 @@ class NotifyConfig:
     backend: NotifyBackend
     timeout: float
     actions: bool
+    language: str  # "" = from the locale (LANGUAGE, LC_ALL, LC_MESSAGES, LANG)
 
 
 @dataclass(frozen=True)

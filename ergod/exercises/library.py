@@ -36,12 +36,15 @@ from typing import Any
 
 from ergod.core.rules import Kind
 from ergod.errors import UsageError
+from ergod.i18n import N_, _
 
-SAFETY = "Move gently. Stop if you feel sharp pain, tingling or dizziness."
+SAFETY = N_("Move gently. Stop if you feel sharp pain, tingling or dizziness.")
 
-DISCLAIMER = "ergod is a reminder tool, not a medical device; nothing it shows is medical advice."
+DISCLAIMER = N_(
+    "ergod is a reminder tool, not a medical device; nothing it shows is medical advice."
+)
 
-RED_FLAGS = (
+RED_FLAGS = N_(
     "See a doctor or physiotherapist, rather than relying on reminders, if pain is severe "
     "or getting worse, has not eased after a week or two, keeps you from everyday "
     "activities, or started after a fall or accident; or if you notice numbness, tingling "
@@ -122,10 +125,12 @@ class Library:
     def ids(self) -> tuple[str, ...]:
         return tuple(e.id for e in self.exercises)
 
-    def get(self, exercise_id: str) -> Exercise:
+    def get(self, exercise_id: str, translate: bool = False) -> Exercise:
         """The card for an id or a pairing `"a+b"`; UnknownExerciseError otherwise.
 
         Disabled exercises are found too: `is_enabled` says whether they are used.
+        `translate`: the card's texts in the active language (`localized`), each
+        half of a pairing translated before the two are joined.
         """
         parts = exercise_id.split(PAIR_SEPARATOR)
         found = [self._by_id.get(part) for part in parts]
@@ -133,7 +138,7 @@ class Library:
             raise UnknownExerciseError(
                 f"no exercise {exercise_id!r}{_did_you_mean(exercise_id, self.ids())}"
             )
-        cards = [e for e in found if e is not None]
+        cards = [localized(e) if translate else e for e in found if e is not None]
         return cards[0] if len(cards) == 1 else _paired(cards[0], cards[1])
 
     def is_enabled(self, exercise_id: str) -> bool:
@@ -191,6 +196,28 @@ def rotations(library: Library) -> dict[Kind, tuple[str, ...]]:
     return {kind: rotation(library, kind) for kind in Kind}
 
 
+def localized(exercise: Exercise) -> Exercise:
+    """The card with its name, focus areas, steps and caveat in the active language.
+
+    The built-ins' texts are in the catalogs; a user's own exercise has no
+    translation and reads as written.
+    """
+    return Exercise(
+        id=exercise.id,
+        name=_(exercise.name),
+        focus=", ".join(_(area.strip()) for area in exercise.focus.split(",")),
+        seconds=exercise.seconds,
+        steps=tuple(_(step) for step in exercise.steps),
+        caveat=_(exercise.caveat) if exercise.caveat else None,
+        kinds=exercise.kinds,
+    )
+
+
+def kind_name(kind: Kind) -> str:
+    """ "stretch" / "movement" as a word in a sentence, in the active language."""
+    return _("movement") if kind is Kind.MOVEMENT else _("stretch")
+
+
 def render_card(exercise: Exercise) -> tuple[str, str]:
     """(title, body) for a desktop notification, the body within NOTIFICATION_BODY_MAX.
 
@@ -199,11 +226,12 @@ def render_card(exercise: Exercise) -> tuple[str, str]:
     itself too long can take the body past the limit.
     """
     title = f"{exercise.name} ({format_time(exercise.seconds)})"
-    head = [f"For the {exercise.focus}."]
-    tail = ([f"Careful: {exercise.caveat}"] if exercise.caveat else []) + [SAFETY]
+    # Translators: {focus} is one or more focus areas, e.g. "neck, shoulders".
+    head = [_("For the {focus}.").format(focus=exercise.focus)]
+    tail = [*_careful(exercise), _(SAFETY)]
     steps = _numbered(exercise.steps)
     body = "\n".join(head + steps + tail)
-    more = f"(All steps: ergod exercises show {exercise.id})"
+    more = _("(All steps: ergod exercises show {id})").format(id=exercise.id)
     while len(body) > NOTIFICATION_BODY_MAX and steps:
         steps = steps[:-1]
         body = "\n".join([*head, *steps, more, *tail])
@@ -212,21 +240,34 @@ def render_card(exercise: Exercise) -> tuple[str, str]:
 
 def format_card(exercise: Exercise, enabled: bool = True) -> str:
     """The full card `ergod exercises show` prints, ending with SAFETY."""
-    offered = " and ".join(k.value for k in _sorted_kinds(exercise.kinds))
-    lines = [
-        f"{exercise.name}  [{exercise.id}]",
-        f"Focus: {exercise.focus}. Time: about {format_time(exercise.seconds)}. "
-        + (f"Offered in {offered} breaks." if offered else "Shown on request only."),
-    ]
+    kinds = _sorted_kinds(exercise.kinds)
+    if len(kinds) == 2:
+        offered = _("Offered in stretch and movement breaks.")
+    elif kinds == [Kind.MOVEMENT]:
+        offered = _("Offered in movement breaks.")
+    elif kinds:
+        offered = _("Offered in stretch breaks.")
+    else:
+        offered = _("Shown on request only.")
+    about = _("Focus: {focus}. Time: about {time}.").format(
+        focus=exercise.focus, time=format_time(exercise.seconds)
+    )
+    lines = [f"{exercise.name}  [{exercise.id}]", f"{about} {offered}"]
     if not enabled:
-        lines.append("Disabled in your configuration.")
+        lines.append(_("Disabled in your configuration."))
     lines.append("")
     lines += [f"  {line}" for line in _numbered(exercise.steps)]
     lines.append("")
-    if exercise.caveat:
-        lines.append(f"Careful: {exercise.caveat}")
-    lines.append(SAFETY)
+    lines += _careful(exercise)
+    lines.append(_(SAFETY))
     return "\n".join(lines)
+
+
+def _careful(exercise: Exercise) -> list[str]:
+    if not exercise.caveat:
+        return []
+    # Translators: before the exercise's caveat, e.g. "Careful: skip it after a shoulder injury."
+    return [_("Careful: {caveat}").format(caveat=exercise.caveat)]
 
 
 def to_json(exercise: Exercise, enabled: bool = True) -> dict[str, object]:
@@ -247,8 +288,10 @@ def format_time(seconds: int) -> str:
     """30 -> "30 s", 180 -> "3 min", 90 -> "1 min 30 s"."""
     minutes, secs = divmod(seconds, 60)
     if not minutes:
-        return f"{secs} s"
-    return f"{minutes} min" + (f" {secs} s" if secs else "")
+        return _("{seconds} s").format(seconds=secs)
+    if not secs:
+        return _("{minutes} min").format(minutes=minutes)
+    return _("{minutes} min {seconds} s").format(minutes=minutes, seconds=secs)
 
 
 def _builtin_tables() -> list[Mapping[str, object]]:
@@ -401,7 +444,7 @@ def _movement_rotation(library: Library) -> tuple[str, ...]:
     rounds = len(partners) // math.gcd(short, len(partners))
     result: list[str] = []
     used = 0
-    for _ in range(rounds):
+    for _round in range(rounds):
         for e in movers:
             if e.seconds < PAIR_BELOW:
                 result.append(f"{e.id}{PAIR_SEPARATOR}{partners[used % len(partners)]}")

@@ -7,11 +7,12 @@ time sat for a movement break ("Sitting for 34 min"), and the buttons.
 
 from __future__ import annotations
 
+from ergod.i18n import N_, _
 from ergod.notify.base import SKIP, SNOOZE, Action, Message, Urgency
 
 TITLES = {
-    "movement": "Time to stand up and move",
-    "stretch": "Stretch break",
+    "movement": N_("Time to stand up and move"),
+    "stretch": N_("Stretch break"),
 }
 
 
@@ -19,15 +20,22 @@ def sitting_text(seconds: float) -> str:
     """`Sitting for 34 min` / `Sitting for 1 h 5 min`; whole minutes, rounded down."""
     minutes = max(0, int(seconds // 60))
     if minutes < 60:
-        return f"Sitting for {minutes} min"
+        return _("Sitting for {minutes} min").format(minutes=minutes)
     hours, minutes = divmod(minutes, 60)
-    return f"Sitting for {hours} h {minutes} min" if minutes else f"Sitting for {hours} h"
+    if minutes:
+        return _("Sitting for {hours} h {minutes} min").format(hours=hours, minutes=minutes)
+    return _("Sitting for {hours} h").format(hours=hours)
 
 
 def prompt_actions(snooze_minutes: int) -> tuple[Action, ...]:
     """The buttons: "Snooze N min" (when snoozing is possible) and "Skip"."""
-    snooze = (Action(SNOOZE, f"Snooze {snooze_minutes} min"),) if snooze_minutes > 0 else ()
-    return (*snooze, Action(SKIP, "Skip"))
+    snooze: tuple[Action, ...] = ()
+    if snooze_minutes > 0:
+        # Translators: a button on the prompt; keep it short.
+        label = _("Snooze {minutes} min").format(minutes=snooze_minutes)
+        snooze = (Action(SNOOZE, label),)
+    # Translators: a button on the prompt; keep it short.
+    return (*snooze, Action(SKIP, _("Skip")))
 
 
 def prompt_message(
@@ -54,7 +62,7 @@ def prompt_message(
         lines.append(sitting_text(sitting_seconds))
     lines += [text for text in (title_name.strip(), steps_text.strip()) if text]
     return Message(
-        title=TITLES[kind],
+        title=_(TITLES[kind]),
         body="\n".join(lines),
         timeout=timeout,
         actions=prompt_actions(snooze_minutes) if actions else (),
