@@ -137,6 +137,7 @@ def _week(summary: WeekSummary) -> str:
     measured = _(
         "{week} (ISO {iso}), as measured by ergod from keyboard and mouse activity."
     ).format(week=wording.week_name(summary.week), iso=summary.week)
+    sitting, prompts = _("Sitting"), _("Break prompts")
     return f"""<section aria-labelledby="{key}">
 <h1 id="{key}">{escape(heading)}</h1>
 <p>{escape(measured)}</p>
@@ -149,9 +150,9 @@ def _week(summary: WeekSummary) -> str:
 {figure(_hour_chart(summary, key))}
 </div>
 <div class="tables">
-<div><h2>{escape(_("Sitting"))}</h2>
+<div><h2>{escape(sitting)}</h2>
 {_sitting_table(summary)}</div>
-<div><h2>{escape(_("Break prompts"))}</h2>
+<div><h2>{escape(prompts)}</h2>
 {_breaks_table(summary)}</div>
 </div>
 <p class="note">{escape(_(_NOTE))}</p>

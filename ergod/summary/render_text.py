@@ -62,7 +62,10 @@ def render_text(summary: WeekSummary, color: bool = False) -> str:
     span = _("{first} to {last}").format(
         first=short_date(summary.start), last=short_date(summary.end, year=True)
     )
-    lines = [paint(_BOLD, heading) + f"  ({span})", ""]
+    if len(f"{heading}  ({span})") <= WIDTH:
+        lines = [paint(_BOLD, heading) + f"  ({span})", ""]
+    else:
+        lines = [paint(_BOLD, heading), f"({span})", ""]
     for paragraph in body.split("\n"):
         lines += [*textwrap.wrap(paragraph, WIDTH), ""]
     if summary.totals.sitting.bouts:
@@ -113,27 +116,35 @@ def trend_lines(summaries: Sequence[WeekSummary]) -> list[str]:
         (_(wording.TREND_LONG_SHARE), [s.totals.sitting.long_share for s in weeks]),
         (_(wording.TREND_MOVEMENT), [s.totals.breaks[Kind.MOVEMENT].adherence for s in weeks]),
     )
-    lines = [wording.trend_title(weeks[0].week, weeks[-1].week, len(weeks))]
+    lines = textwrap.wrap(wording.trend_title(weeks[0].week, weeks[-1].week, len(weeks)), WIDTH)
     for label, values in rows:
-        lines.append(
-            f"  {label:<32} {sparkline(values)}  {percent(values[0])} -> {percent(values[-1])}"
-        )
+        line = f"{sparkline(values)}  {percent(values[0])} -> {percent(values[-1])}"
+        if len(label) > 32:  # a long label gets a line of its own
+            lines += [f"  {label}", f"  {'':<32} {line}"]
+        else:
+            lines.append(f"  {label:<32} {line}")
     return lines
 
 
 def _day_table(summary: WeekSummary, paint: Callable[[str, str], str]) -> list[str]:
     top = max((d.sitting_s for d in summary.days), default=0.0)
+    # Translators: the day table's headings; the report is 80 columns, so keep them short.
+    day, sitting, bouts = _("Day"), _("Sitting"), _("Bouts")
+    longest, followed = _("Longest"), _("Followed")
+    # A heading longer than its column widens it; the bars give up the room.
+    wide = (max(5, len(bouts)), max(11, len(longest)), max(13, len(followed)))
+    width = BAR_WIDTH - (sum(wide) - 29)
     rows = [
-        f"{_('Day'):<14} {_('Sitting'):<{BAR_WIDTH}} {'':>11} {_('Bouts'):>5} "
-        f"{_('Longest'):>11} {_('Followed'):>13}"
+        f"{day:<14} {sitting:<{width}} {'':>11} {bouts:>{wide[0]}} "
+        f"{longest:>{wide[1]}} {followed:>{wide[2]}}"
     ]
     for d in summary.days:
         rows.append(
             f"{short_date(d.date):<14} "
-            + paint(_BLUE, bar(d.sitting_s, top))
-            + f" {hours_minutes(d.sitting_s):>11} {d.bouts:>5}"
-            f" {hours_minutes(d.longest_bout_s):>11}"
-            f" {f'{d.taken}/{d.shown}':>8} {percent(d.adherence):>4}"
+            + paint(_BLUE, bar(d.sitting_s, top, width))
+            + f" {hours_minutes(d.sitting_s):>11} {d.bouts:>{wide[0]}}"
+            f" {hours_minutes(d.longest_bout_s):>{wide[1]}}"
+            f" {f'{d.taken}/{d.shown}':>{wide[2] - 5}} {percent(d.adherence):>4}"
         )
     return rows
 
