@@ -277,11 +277,16 @@ def pseudo(tmp_path: Path) -> Iterator[frozenset[str]]:
     "ISO", and English day and month names: Babel's locale data for a locale it
     does not know, which real languages get from CLDR, not from our catalog.
     """
-    from babel import Locale
-
     catalogs.pseudo(tmp_path)
     i18n.activate("", {"LANGUAGE": catalogs.PSEUDO, "ERGOD_LOCALEDIR": str(tmp_path)})
     assert i18n._("Skip") == f"{OPEN}Skip{CLOSE}"
+    yield allowed_words()
+
+
+def allowed_words() -> frozenset[str]:
+    """The words that may stand outside the pseudo-locale's markers (see `pseudo`)."""
+    from babel import Locale
+
     english = Locale.parse("en")
     names: set[str] = set()
     for table in (english.days, english.months):
@@ -289,7 +294,7 @@ def pseudo(tmp_path: Path) -> Iterator[frozenset[str]]:
             for width in context.values():
                 names |= {w for v in width.values() for w in re.findall(r"[^\W\d_]+", v)}
     ids = {part for e in load_library((), ()).exercises for part in (e.id, *e.id.split("_"))}
-    yield frozenset(names | ids | {"ergod", "ID", "ISO"})
+    return frozenset(names | ids | {"ergod", "ID", "ISO"})
 
 
 def test_pseudo_locale_prompts_and_cards(pseudo: frozenset[str]) -> None:
