@@ -13,7 +13,6 @@
 
 from __future__ import annotations
 
-import html as htmllib
 import subprocess
 from pathlib import Path
 
@@ -23,7 +22,7 @@ from test_e2e_daemon import CONFIG, ERGOD, Mouse, status, wait_for
 from test_e2e_daemon import ergod_env as ergod_env  # the fixture
 from test_i18n import LANGUAGES, allowed_words, catalogs, untranslated, visible_text
 from test_soak import ergod, soak_env
-from test_summary_html import chromium, no_console_errors, probe, weeks
+from test_summary_html import chromium, in_a_phone, no_console_errors, weeks
 
 from ergod import i18n
 from ergod.core.rules import Kind
@@ -98,18 +97,7 @@ def test_the_html_report_renders_in_each_language(language: str, tmp_path: Path)
     done = chromium(f"--screenshot={shot}", "--window-size=390,2000", page.as_uri(), tmp=tmp_path)
     no_console_errors(done)
     assert shot.stat().st_size > 10_000
-    frame = htmllib.escape(page_html, quote=True)
-    wrapper = (
-        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>phone</title>'
-        f'</head><body><iframe id="f" title="report" style="width:360px;height:700px" '
-        f'srcdoc="{frame}"></iframe></body></html>'
-    )
-    script = (
-        "document.getElementById('f').addEventListener('load', function () {"
-        " var d = this.contentDocument.documentElement;"
-        " report({lang: d.lang, scroll: d.scrollWidth, client: d.clientWidth}); });"
-    )
-    got = probe(wrapper, script, tmp_path)
+    got = in_a_phone(page_html, tmp_path)
     assert got["lang"] == language
     assert got["scroll"] <= got["client"], got
 
