@@ -17,7 +17,16 @@ import ergod
 
 # Loading any of these for `--help` would make every CLI call slow, or pull in X11,
 # D-Bus or the database where they are not needed.
-HEAVY_MODULES = ("pynput", "apscheduler", "plyer", "jeepney", "sqlite3", "_sqlite3", "Xlib")
+HEAVY_MODULES = (
+    "pynput",
+    "apscheduler",
+    "plyer",
+    "jeepney",
+    "sqlite3",
+    "_sqlite3",
+    "Xlib",
+    "babel",
+)
 
 
 def _ergod_executable() -> Path:

@@ -360,7 +360,8 @@ def test_status_loads_no_heavy_library(env: Environment) -> None:
         "import sys\n"
         "from ergod.cli import main\n"
         "code = main(['status'])\n"
-        "heavy = {'pynput', 'apscheduler', 'psutil', 'plyer', 'jeepney', 'Xlib', 'sqlite3'}\n"
+        "heavy = {'pynput', 'apscheduler', 'psutil', 'plyer', 'jeepney', 'Xlib', 'sqlite3',"
+        " 'babel'}\n"
         "print(code, sorted(m for m in sys.modules if m.split('.')[0] in heavy))\n"
     )
     result = subprocess.run(

@@ -64,12 +64,17 @@ def test_a_german_prompt_reaches_dunst(
         assert "Bereich: " in prompt["body"]
         assert "Bewegen Sie sich sanft." in prompt["body"]
         assert "Stretch" not in prompt["body"] and "For the" not in prompt["body"]
+        # A reload chooses again: the configuration now says French.
+        config.write_text(CONFIG + 'language = "fr"\n')
+        reloaded = ergod(env, "reload")
+        assert reloaded.returncode == 0, reloaded.stderr
+        wait_for(lambda: "language: fr" in (tmp_path / "ergod.log").read_text(), 10, "French")
     finally:
         mouse.close()
         stop_process(daemon)
         log.close()
     text = (tmp_path / "ergod.log").read_text()
-    assert "language: de" in text
+    assert text.index("language: de") < text.index("language: fr")
     assert "Traceback" not in text, text
 
 
