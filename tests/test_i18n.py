@@ -10,6 +10,7 @@ cards and the weekly summary (text, HTML, notification).
 from __future__ import annotations
 
 import importlib.util
+import json
 import re
 import subprocess
 import sys
@@ -156,6 +157,20 @@ def test_ergod_exercises_show_in_german() -> None:
     assert "Angeboten in Dehnpausen." in lines[1]
     assert "  1. Unterarme links und rechts an einen Türrahmen." in lines
     assert lines[-1].startswith("Bewegen Sie sich sanft.")
+
+
+def test_json_stays_in_the_library_s_own_words() -> None:
+    done = subprocess.run(
+        [str(ERGOD), "exercises", "show", "chest_doorway", "--json"],
+        env={"PATH": "/usr/bin:/bin", "HOME": "/nonexistent", "LANGUAGE": "de"},
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert done.returncode == 0, done.stderr
+    card = json.loads(done.stdout)
+    assert card["name"] == "Doorway chest stretch"
+    assert card["safety"].startswith("Move gently.")
 
 
 def test_the_cli_does_not_load_babel_unless_it_formats() -> None:
