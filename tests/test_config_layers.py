@@ -38,7 +38,11 @@ def test_builtin_defaults_are_the_specs() -> None:
     assert cfg.store.retention == 400 * 86400
     assert cfg.summary.notify == (4, 16 * 60)
     assert cfg.sitting.daily_limit == 4 * 3600
-    assert "zoom" in cfg.quiet.processes
+    assert "obs" in cfg.quiet.processes
+    # A call app merely running holds nothing back: calls are detected by microphone and camera.
+    assert not {"zoom", "teams", "ms-teams", "discord", "slack"} & set(cfg.quiet.processes)
+    assert cfg.quiet.calls is True
+    assert cfg.activity.inhibitors.value == "presence"
 
 
 def test_shipped_file_defines_exactly_the_known_keys_each_with_a_comment() -> None:
@@ -200,6 +204,7 @@ def test_seconds_scale_config_is_valid(world: World) -> None:
         presence = "1s"
         [breaks]
         coalesce = "0s"
+        catch_up = "0"
         [breaks.stretch]
         every = "6s"
         duration = "2s"
@@ -215,6 +220,7 @@ def test_seconds_scale_config_is_valid(world: World) -> None:
     )
     rules = load_config(world.env).config.rules()
     assert (rules.stretch.every, rules.movement.grace, rules.coalesce) == (6.0, 0.0, 0.0)
+    assert rules.catch_up == 0.0
 
 
 def test_custom_exercises_add_up_across_layers(world: World) -> None:

@@ -17,7 +17,17 @@ import pytest
 from servers import NotificationServer, require_tool, stop_process
 from test_service_support import ERGOD, ergod, private_env, wait_for_daemon
 
-CHECKS = ["config", "activity", "desktop", "notifications", "store", "service", "daemon", "metrics"]
+CHECKS = [
+    "config",
+    "activity",
+    "desktop",
+    "notifications",
+    "store",
+    "quiet",
+    "service",
+    "daemon",
+    "metrics",
+]
 
 
 def doctor(env: dict[str, str]) -> tuple[int, dict[str, Any]]:
@@ -134,3 +144,55 @@ def test_the_deployment_guides_dconf_snippet_turns_them_off(tmp_path: Path) -> N
     assert not any("break reminders" in line for line in desktop["details"])
     # No display and no compositor here: full-screen detection is off, and says why.
     assert desktop["summary"] == "full-screen detection is off"
+
+
+def test_quiet_notes_a_listed_program_that_held_every_break_back(tmp_path: Path) -> None:
+    """A real process named like a listed screen recorder and a real store of
+    suppressed breaks; the doctor is asked as if three hours had passed since
+    the program started (a process start time cannot be set in the past)."""
+    import logging
+    import shutil
+    import time
+    from datetime import datetime, timezone
+
+    from ergod.config import load_config
+    from ergod.core.model import BreakRecord, Outcome
+    from ergod.core.rules import Kind
+    from ergod.environment import Environment
+    from ergod.fleet.doctor import Status, check_quiet
+    from ergod.store import StoreWriter
+
+    program = tmp_path / "obs"
+    shutil.copy(shutil.which("sleep") or "/bin/sleep", program)
+    proc = subprocess.Popen([str(program), "60"])
+    try:
+        env = Environment.from_os(private_env(tmp_path))
+        config = load_config(env).config
+        started = time.time()
+        later = started + 3 * 3600
+        writer = StoreWriter(config.store.db_path(env), logging.getLogger("test"))
+        writer.start()
+
+        def wall(t: float) -> datetime:
+            return datetime.fromtimestamp(started + t, timezone.utc)
+
+        for due in (1800.0, 3600.0, 5400.0):
+            suppressed = BreakRecord(
+                Kind.MOVEMENT, due, None, 0, 0, Outcome.SUPPRESSED, due, None, None
+            )
+            writer.break_record(suppressed, wall)
+        assert writer.flush()
+        check = check_quiet(env, config, now=later)
+        assert check.status is Status.NOTE
+        assert check.summary == "a listed program holds every break back"
+        assert "obs has run for 3 h and all 3 breaks since were suppressed" in check.details[0]
+        now = check_quiet(env, config)
+        assert now.status is Status.OK  # a minute in: nothing to say
+        assert now.summary.startswith("calls: camera watched; no sound server found")
+
+        shown = BreakRecord(Kind.STRETCH, 6000.0, 6000.0, 1, 0, Outcome.TAKEN, 6030.0, 30.0, None)
+        writer.break_record(shown, wall)
+        assert writer.close()
+        assert check_quiet(env, config, now=later).status is Status.OK  # a prompt got through
+    finally:
+        stop_process(proc)

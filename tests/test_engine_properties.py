@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 import itertools
+import math
 from collections import Counter
 
 from engine_support import Pair, full_run, rules, run_idle_first, traces
@@ -22,11 +23,22 @@ from ergod.core import (
 PROPERTY_SETTINGS = settings(max_examples=500, deadline=None)
 
 
-def accepted_inputs(pairs: list[Pair]) -> list[float]:
-    """Inputs the engine counts: those outside lock and sleep."""
+def accepted_inputs(pairs: list[Pair]) -> tuple[list[float], list[tuple[float, float]]]:
+    """Inputs the engine counts (those outside lock and sleep; attended time's
+    start and end count as inputs, section 6), and the attended spans."""
     locked = asleep = False
-    out = []
+    attended: float | None = None
+    out: list[float] = []
+    spans: list[tuple[float, float]] = []
     for t, kind in pairs:
+        if attended is not None and kind in (
+            EventKind.ATTEND_END,
+            EventKind.LOCK,
+            EventKind.SLEEP,
+        ):
+            spans.append((attended, t))
+            attended = None
+            out.append(t)
         if kind is EventKind.LOCK:
             locked = True
         elif kind is EventKind.UNLOCK:
@@ -35,9 +47,13 @@ def accepted_inputs(pairs: list[Pair]) -> list[float]:
             asleep = True
         elif kind is EventKind.WAKE:
             asleep = False
-        elif kind is EventKind.INPUT and not (locked or asleep):
+        elif kind in (EventKind.INPUT, EventKind.ATTEND_START) and not (locked or asleep):
             out.append(t)
-    return out
+            if kind is EventKind.ATTEND_START and attended is None:
+                attended = t
+    if attended is not None:
+        spans.append((attended, math.inf))
+    return out, spans
 
 
 @PROPERTY_SETTINGS
@@ -54,9 +70,11 @@ def test_bouts_never_overlap(r: Rules, pairs: list[Pair]) -> None:
 @PROPERTY_SETTINGS
 @given(rules(), traces())
 def test_no_prompt_while_away(r: Rules, pairs: list[Pair]) -> None:
-    inputs = accepted_inputs(pairs)
+    inputs, attended = accepted_inputs(pairs)
     for effect in full_run(pairs, r).effects:
         if isinstance(effect, ShowPrompt):
+            if any(a <= effect.at <= b for a, b in attended):
+                continue  # idle is 0 while attended
             i = bisect.bisect_right(inputs, effect.at) - 1
             assert i >= 0, "prompt before any input"
             idle = effect.at - inputs[i]

@@ -29,11 +29,15 @@ from ergod.core.model import Outcome
 from ergod.core.rules import Kind
 from ergod.exercises.library import (
     NOTIFICATION_BODY_MAX,
+    SAFETY,
+    TITLE_MAX,
+    Exercise,
+    cards,
+    format_card,
     load_library,
-    render_card,
-    rotation,
 )
-from ergod.notify.prompt import prompt_message
+from ergod.exercises.safety import POINTER, hurt_notice, safety_text
+from ergod.notify.prompt import prompt_for, weekly_message
 from ergod.store import BoutRow, BreakRow
 from ergod.summary.model import IsoWeek, WeekSummary, summarize
 from ergod.summary.render_html import render_html
@@ -140,7 +144,7 @@ def test_the_configured_language_wins_in_a_command(tmp_path: Path) -> None:
         timeout=30,
     )
     assert done.returncode == 0, done.stderr
-    assert "Estiramiento de pecho en una puerta" in done.stdout
+    assert "Estiramiento en la puerta" in done.stdout
 
 
 def test_ergod_exercises_show_in_german() -> None:
@@ -153,10 +157,10 @@ def test_ergod_exercises_show_in_german() -> None:
     )
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
-    assert lines[0] == "Brustdehnung im Türrahmen  [chest_doorway]"
-    assert "Angeboten in Dehnpausen." in lines[1]
-    assert "  1. Unterarme links und rechts an den Türrahmen." in lines
-    assert lines[-1].startswith("Sanft bewegen. Stopp bei")
+    assert lines[0] == "Türrahmen-Dehnung  [chest_doorway]"
+    assert "Angeboten in Dehn- und Bewegungspausen." in done.stdout
+    assert "  1. Unterarme an den Türrahmen, Ellbogen höchstens schulterhoch." in lines
+    assert lines[-1].startswith("Sanft bewegen; Stopp bei")
 
 
 def test_json_stays_in_the_library_s_own_words() -> None:
@@ -169,8 +173,8 @@ def test_json_stays_in_the_library_s_own_words() -> None:
     )
     assert done.returncode == 0, done.stderr
     card = json.loads(done.stdout)
-    assert card["name"] == "Doorway chest stretch"
-    assert card["safety"].startswith("Move gently.")
+    assert card["name"] == "Doorway stretch"
+    assert card["safety"].startswith("Move gently")
 
 
 def test_the_cli_does_not_load_babel_unless_it_formats() -> None:
@@ -217,42 +221,71 @@ def test_the_template_holds_every_built_in_exercise_text() -> None:
 # ---- layout in every language ----------------------------------------------------------
 
 
+DURATIONS = {Kind.STRETCH: 20.0, Kind.MOVEMENT: 180.0}  # the shipped defaults
+
+
 def _library_cards() -> list[str]:
+    """Every single card and every set the shipped rotations offer."""
     library = load_library((), ())
     ids = {e.id for e in library.exercises}
     for kind in Kind:
-        ids |= set(rotation(library, kind))
+        ids |= {c.id for c in cards(library, kind, DURATIONS[kind])}
     return sorted(ids)
 
 
-@pytest.mark.parametrize("language", ["en", *LANGUAGES])
+def _cut(card: Exercise) -> bool:
+    """Whether a prompt of a kind that offers the card leaves steps out (a movement
+    prompt after 45 min of sitting)."""
+    for kind in card.kinds:
+        sitting = 45 * 60.0 if kind is Kind.MOVEMENT else None
+        body = prompt_for(kind.value, card, sitting, 10, 30.0, True).body
+        if "ergod exercises show" in body or "\u2026" in body:
+            return True
+    return False
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
 def test_every_prompt_fits_the_notification_in_every_language(language: str) -> None:
-    i18n.activate(language, {})
     library = load_library((), ())
+    english = {i for i in _library_cards() if "+" not in i and _cut(library.get(i))}
+    i18n.activate(language, {})
     for card_id in _library_cards():
         card = library.get(card_id, translate=True)
-        title, body = render_card(card)
-        assert len(body) <= NOTIFICATION_BODY_MAX, (language, card_id, body)
-        if "+" not in card_id:  # a single card shows all its steps, as in English
-            assert "ergod exercises show" not in body, (language, card_id, body)
-        assert len(title) <= 80, (language, title)  # the card's name line
         for kind in ("movement", "stretch"):
-            message = prompt_message(kind, title, body, 4 * 3600 + 59 * 60, 10, 30.0, True)
-            assert len(message.title) <= 48, (language, message.title)
-            assert all(len(a.label) <= 24 for a in message.actions), message.actions
-        # The safety line is never cut.
-        assert i18n._("Move gently. Stop if you feel sharp pain, tingling or dizziness.") in body
+            for first in (False, True):
+                message = prompt_for(kind, card, 10 * 3600 + 59 * 60, 10, 30.0, True, first=first)
+                lines = message.body.split("\n")
+                assert len(message.body) <= NOTIFICATION_BODY_MAX, (language, card_id)
+                assert len(message.title) <= TITLE_MAX, (language, message.title)
+                assert all(len(a.label) <= 24 for a in message.actions), message.actions
+                # The safety line (and the pointer) are never cut.
+                tail = [i18n._(SAFETY), i18n._(POINTER)] if first else [i18n._(SAFETY)]
+                assert lines[-len(tail) :] == tail, (language, card_id, lines)
+        # A single card shows all its steps whenever it does in English, and its
+        # caveat is never shortened.
+        if "+" not in card_id and card_id not in english:
+            assert not _cut(card), (language, card_id)
+        if "+" not in card_id:
+            body = prompt_for("stretch", card, None, 10, 30.0, True, first=True).body
+            assert "\u2026" not in body, (language, card_id, body)
+    title, body = weekly_message("t" * 80, "b" * 400, 30.0).title, weekly_message(
+        "t", "b" * 400, 30.0
+    ).body
+    assert len(title) <= TITLE_MAX and len(body) <= NOTIFICATION_BODY_MAX
+    notice_title, notice = hurt_notice([e.name for e in library.exercises[:3]])
+    assert len(notice) <= NOTIFICATION_BODY_MAX and len(notice_title) <= TITLE_MAX
 
 
 # ---- the pseudo-locale: nothing bypasses the catalog ---------------------------------------
 
 
 def untranslated(text: str, allowed: frozenset[str]) -> list[str]:
-    """Words outside ⟦ ⟧ markers that are not in `allowed`."""
+    """Words outside ⟦ ⟧ markers that are not in `allowed`. A text cut short with
+    "…" (the weekly notice's headline) counts as inside its open markers."""
     before = None
     while before != text:
         before = text
-        text = re.sub(f"{OPEN}[^{OPEN}{CLOSE}]*{CLOSE}", " ", text)
+        text = re.sub(f"{OPEN}[^{OPEN}{CLOSE}]*({CLOSE}|\u2026)", " ", text)
     return [w for w in re.findall(r"[^\W\d_]{2,}", text) if w not in allowed]
 
 
@@ -315,16 +348,16 @@ def allowed_words() -> frozenset[str]:
 
 
 def test_pseudo_locale_prompts_and_cards(pseudo: frozenset[str]) -> None:
-    from ergod.exercises.library import format_card
-
     library = load_library((), ())
     for card_id in _library_cards():
         card = library.get(card_id, translate=True)
-        title, body = render_card(card)
-        message = prompt_message("movement", title, body, 65 * 60, 5, 30.0, True)
+        message = prompt_for("movement", card, 65 * 60, 5, 30.0, True, first=True)
         shown = "\n".join([message.title, message.body, *(a.label for a in message.actions)])
         assert untranslated(shown, pseudo) == [], shown
         assert untranslated(format_card(card, enabled=False), pseudo) == [], card_id
+    notice = hurt_notice([library.get("wall_slide", translate=True).name])
+    assert untranslated("\n".join(notice), pseudo) == []
+    assert untranslated(safety_text(), pseudo) == []
 
 
 def test_pseudo_locale_weekly_summary(pseudo: frozenset[str]) -> None:
@@ -335,7 +368,8 @@ def test_pseudo_locale_weekly_summary(pseudo: frozenset[str]) -> None:
     assert f'<html lang="{catalogs.PSEUDO}">' in html
     assert untranslated(visible_text(html), pseudo) == []
     title, body = notification(weeks[-1])
-    assert untranslated(f"{title}\n{body}", pseudo) == []
+    weekly = weekly_message(title, body, 30.0)
+    assert untranslated(f"{weekly.title}\n{weekly.body}", pseudo) == []
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

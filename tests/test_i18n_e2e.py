@@ -62,7 +62,7 @@ def test_a_german_prompt_reaches_dunst(
         prompt = shown[-1]
         assert prompt["summary"] == "Dehnpause"
         assert "Bereich: " in prompt["body"]
-        assert "Sanft bewegen." in prompt["body"]
+        assert "Sanft bewegen;" in prompt["body"]
         assert "Stretch" not in prompt["body"] and "For the" not in prompt["body"]
         # A reload chooses again: the configuration now says French.
         config.write_text(CONFIG + 'language = "fr"\n')

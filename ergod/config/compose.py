@@ -13,7 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ergod.core.rules import Rules
+from ergod.core.rules import Kind, Rules
 from ergod.environment import Environment
 
 if TYPE_CHECKING:
@@ -48,4 +48,10 @@ def engine_rules(config: Config) -> Rules:
     from ergod.exercises.library import load_library, rotations
 
     library = load_library(config.exercises.custom, config.exercises.disabled)
-    return replace(config.rules(), exercises=rotations(library))
+    return replace(config.rules(), exercises=rotations(library, durations(config)))
+
+
+def durations(config: Config) -> dict[Kind, float]:
+    """Each kind's `[breaks.<kind>] duration`: how long its cards must last."""
+    rules = config.rules()
+    return {kind: rules.kind(kind).duration for kind in Kind}

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ergod.config.document import NO_SUCH_FILE, Document, parse_text, read_document
 from ergod.config.errors import ConfigError, Problem
@@ -44,6 +44,9 @@ from ergod.config.schema import (
     show_value,
 )
 from ergod.environment import Environment
+
+if TYPE_CHECKING:
+    from ergod.exercises.model import Library
 
 BOUNDS_TABLE = "bounds"
 CUSTOM_EXERCISES = "exercises.custom"
@@ -416,7 +419,7 @@ def _check_exercises(result: Evaluation) -> None:
     from ergod.exercises.library import ExerciseConfigError, load_library
 
     try:
-        load_library(result.values[CUSTOM_EXERCISES], result.values["exercises.disabled"])
+        library = load_library(result.values[CUSTOM_EXERCISES], result.values["exercises.disabled"])
     except ExerciseConfigError as exc:
         for text in exc.problems:
             key, expected = CUSTOM_EXERCISES, "a usable exercise"
@@ -427,6 +430,23 @@ def _check_exercises(result: Evaluation) -> None:
             result.problems.append(
                 Problem(origin.file, key, origin.line, origin.column, expected, text)
             )
+        return
+    _warn_short_cards(result, library)
+
+
+def _warn_short_cards(result: Evaluation, library: Library) -> None:
+    """A card shorter than its break would be counted `ignored` though done: say so."""
+    from ergod.core.rules import Kind
+    from ergod.exercises.library import duration_warnings
+
+    keys = {kind: f"breaks.{kind.value}.duration" for kind in Kind}
+    if any(key not in result.values for key in keys.values()):
+        return
+    durations = {kind: float(result.values[key]) for kind, key in keys.items()}
+    for key, text in duration_warnings(library, durations):
+        origin = result.origins[key]
+        where = Problem(origin.file, key, origin.line, origin.column, "", "").where
+        result.warnings.append(f"{where}: {key}: warning: {text}")
 
 
 def load_config(env: Environment, extra_files: Sequence[Path] = ()) -> LoadedConfig:

@@ -54,7 +54,7 @@ class SourceChoice(str, Enum):
 
 
 class Inhibitors(str, Enum):
-    """Whether an idle inhibitor (a playing video) makes the user look present (Wayland)."""
+    """Whether an idle inhibitor (a playing video) makes the user look present."""
 
     PRESENCE = "presence"
     IGNORE = "ignore"
@@ -299,11 +299,13 @@ KEYS: dict[str, ValueType] = {
     "activity.source": choice(SourceChoice),
     "activity.inhibitors": choice(Inhibitors),
     "breaks.coalesce": duration(positive=False),
+    "breaks.catch_up": duration(positive=False),
     **_kind_keys("stretch"),
     **_kind_keys("movement"),
     "schedule.days": DAYS,
     "schedule.start": clock(),
     "schedule.end": clock(end_of_day=True),
+    "quiet.calls": BOOLEAN,
     "quiet.processes": STRINGS,
     "quiet.fullscreen": BOOLEAN,
     "quiet.dnd": BOOLEAN,
@@ -389,6 +391,7 @@ class ActivityConfig:
 @dataclass(frozen=True)
 class BreaksConfig:
     coalesce: float
+    catch_up: float  # after quiet time, a kind suppressed in it falls due this much later
     stretch: KindRules
     movement: KindRules
 
@@ -406,6 +409,7 @@ class ScheduleConfig:
 
 @dataclass(frozen=True)
 class QuietConfig:
+    calls: bool
     processes: tuple[str, ...]
     fullscreen: bool
     dnd: bool
@@ -483,6 +487,7 @@ class Config:
             activity=section("activity", ActivityConfig),
             breaks=BreaksConfig(
                 coalesce=values["breaks.coalesce"],
+                catch_up=values["breaks.catch_up"],
                 stretch=_kind_rules(values, "stretch"),
                 movement=_kind_rules(values, "movement"),
             ),
@@ -501,6 +506,7 @@ class Config:
             break_after=self.sitting.break_after,
             presence=self.activity.presence,
             coalesce=self.breaks.coalesce,
+            catch_up=self.breaks.catch_up,
             stretch=self.breaks.stretch,
             movement=self.breaks.movement,
         )

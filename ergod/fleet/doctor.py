@@ -6,12 +6,13 @@ locks), activity (the source `auto` or the configured one would pick from
 this shell; probed, never started), desktop (whether full-screen detection
 works here, and whether GNOME's own break reminders would prompt too),
 notifications (the backend chain, opened and closed again), store (opened
-read-only), service (unit and autostart files, systemctl's view), daemon
-(the running daemon's own status over the control socket) and metrics. A
-check never raises: whatever goes wrong is its finding. Nothing is written
-anywhere. A `problem` makes the report
-unhealthy (the CLI exits 1); a `note` is worth reading but does not stop
-reminders from working. Reports carry no adherence figures beyond counts.
+read-only), quiet (a `[quiet] processes` program that has held every break
+back for hours), service (unit and autostart files, systemctl's view), daemon
+(the running daemon's own status over the control socket, with why prompts are
+held back) and metrics. A check never raises: whatever goes wrong is its
+finding. Nothing is written anywhere. A `problem` makes the report unhealthy
+(the CLI exits 1); a `note` is worth reading but does not stop reminders from
+working. Reports carry no adherence figures beyond counts.
 """
 
 from __future__ import annotations
@@ -231,6 +232,65 @@ def check_store(env: Environment, config: Config | None) -> Check:
     return Check("store", Status.OK, f"{path}, {first:%Y-%m-%d} to {last:%Y-%m-%d %H:%M}")
 
 
+LONG_QUIET = 2 * 3600.0
+"""A `[quiet] processes` program running this long with every break suppressed is worth a note."""
+
+
+def check_quiet(env: Environment, config: Config | None, now: float | None = None) -> Check:
+    """Programs of `[quiet] processes` that have held every break back for hours.
+
+    For each listed program running now for `LONG_QUIET` or more, the breaks
+    due since it started are read from the store: all of them `suppressed`
+    means the user has had no prompt at all while it ran.
+    """
+    from datetime import datetime, timezone
+
+    from ergod.quiet.processes import ProcessProbe
+    from ergod.store import MissingStoreError, StoreError, open_reader
+
+    if config is None:
+        return Check("quiet", Status.NOTE, "not checked: the configuration cannot be used")
+    calls = _calls_summary(env, config)
+    if not config.quiet.processes:
+        return Check("quiet", Status.OK, f"{calls}; no programs listed")
+    now = time.time() if now is None else now
+    since = ProcessProbe(config.quiet.processes, _quiet_log()).running_since()
+    long_running = {n: t for n, t in since.items() if now - t >= LONG_QUIET}
+    summary = f"{calls}; {len(config.quiet.processes)} programs listed, {len(since)} running"
+    if not long_running:
+        return Check("quiet", Status.OK, summary)
+    try:
+        reader = open_reader(config.store.db_path(env))
+    except (MissingStoreError, StoreError):
+        return Check("quiet", Status.OK, summary)
+    details = []
+    with reader:
+        for name, started in sorted(long_running.items()):
+            start = datetime.fromtimestamp(started, timezone.utc)
+            rows = reader.breaks_between(start, datetime.fromtimestamp(now + 1, timezone.utc))
+            if rows and all(r.outcome.value == "suppressed" for r in rows):
+                hours = (now - started) / 3600
+                details.append(
+                    f"{name} has run for {hours:.0f} h and all {len(rows)} breaks since were "
+                    f"suppressed: no prompt while it runs; if it runs all day, remove it: "
+                    f"ergod config set quiet.processes '[...]' (calls need no entry)"
+                )
+    if not details:
+        return Check("quiet", Status.OK, summary)
+    return Check("quiet", Status.NOTE, "a listed program holds every break back", tuple(details))
+
+
+def _calls_summary(env: Environment, config: Config) -> str:
+    from ergod.quiet.pulse import server_socket
+
+    if not config.quiet.calls:
+        return "calls: not watched ([quiet] calls = false)"
+    server = server_socket(env.environ)
+    if server is None:
+        return "calls: camera watched; no sound server found, so no microphone"
+    return f"calls: microphone (sound server {server}) and camera watched"
+
+
 def check_service(env: Environment, runner: Callable[..., Any] | None = None) -> Check:
     from ergod.fleet import service
 
@@ -282,6 +342,9 @@ def check_daemon(env: Environment) -> Check:
     ]
     if source.get("advice"):
         details.append(f"to measure real sitting time: {source['advice']}")
+    for key, label in (("quiet", "prompts held back"), ("attended", "counted as at the desk")):
+        if status.get(key):
+            details.append(f"{label}: {'; '.join(map(str, status[key]))}")
     if status.get("version") != __version__:
         details.append(f"runs version {status.get('version')}; restart it to run {__version__}")
         return Check("daemon", Status.NOTE, summary, tuple(details))
@@ -313,6 +376,7 @@ def examine(env: Environment) -> Report:
         ("desktop", lambda: check_desktop(env, config)),
         ("notifications", lambda: check_notifications(env, config)),
         ("store", lambda: check_store(env, config)),
+        ("quiet", lambda: check_quiet(env, config)),
         ("service", lambda: check_service(env)),
         ("daemon", lambda: check_daemon(env)),
         ("metrics", lambda: check_metrics(env, config)),

@@ -1,12 +1,17 @@
-"""Quiet-time probes: is a configured program running, a window full screen,
-do-not-disturb on (spec section 6).
+"""Quiet-time and attended-time probes: a call, a configured program running, a
+window full screen, do-not-disturb on, an idle inhibitor (spec section 6).
 
-One Protocol, `QuietProbe`, one module per question (`processes`, `fullscreen`,
-`dnd`); `build_probes(config.quiet, environ, log)` makes the ones `[quiet]`
-asks for and this session can answer. The probes are asked only right before
-an engine wake-up that may show a prompt, and every `RECHECK` seconds while
-they hold quiet time on; see docs/quiet-time.md. They look at names and window
-states only, never at input. The state they feed is `ergod.core.quiet`.
+One Protocol, `QuietProbe`, one module per question (`calls`, `processes`,
+`fullscreen`, `dnd`, `inhibitors`); `build_probes(config.quiet, environ, log,
+activity=config.activity)` makes the ones the configuration asks for and this
+session can answer. Each probe says what its answer means: `quiet` (hold
+prompts back) and/or `attended` (the user is at the desk without input). A
+call is both; an idle inhibitor (a video) is attended only; the rest are quiet
+only. `ask()` gives the quiet answers to `ergod.core.quiet.QuietState`,
+`ask_attended()` the attended ones to `ergod.core.attended.AttendedState`;
+`ergod.quiet.rounds` does both and says which engine events follow. When the
+daemon asks is in docs/quiet-time.md. Probes look at names and states only,
+never at input.
 """
 
 from __future__ import annotations
@@ -14,10 +19,13 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+from ergod.config.schema import Inhibitors
 
 if TYPE_CHECKING:
-    from ergod.config.schema import QuietConfig
+    from ergod.config.schema import ActivityConfig, QuietConfig
+    from ergod.dbus import BusLink
 
 
 class QuietProbe(Protocol):
@@ -29,9 +37,13 @@ class QuietProbe(Protocol):
     must be cheap (under 20 ms typically) and never raise: it returns a short
     human reason ("zoom is running") or None, and on failure returns None and
     logs the failure once (again only after a success in between).
+
+    `quiet` and `attended` say what a reason means; at least one is true.
     """
 
-    name: str  # a stable key ("processes", "fullscreen", "dnd")
+    name: str  # a stable key ("calls", "processes", "fullscreen", "dnd", "inhibitors")
+    quiet: bool  # a reason holds prompts back
+    attended: bool  # a reason means the user is at the desk, input or not
 
     def check(self) -> str | None: ...
 
@@ -67,6 +79,8 @@ class HeldConnectionProbe:
 
     name = ""
     reason = ""
+    quiet = True
+    attended = False
 
     def __init__(self, log: logging.Logger | None) -> None:
         self._lock = threading.Lock()
@@ -94,15 +108,57 @@ class HeldConnectionProbe:
         raise NotImplementedError
 
 
+def bus_call(
+    link: BusLink,
+    bus_name: str,
+    path: str,
+    interface: str,
+    member: str,
+    args: tuple[str, tuple[Any, ...]] | None = None,
+    *,
+    timeout: float | None = None,
+) -> tuple[Any, ...] | None:
+    """A method call's reply body; None when nobody offers that service or member.
+
+    Carries NO_AUTO_START, so asking never launches a service that is not running.
+    Bus trouble (a lost link, a timeout) raises BusError for the probe to handle.
+    """
+    from jeepney import DBusAddress, new_method_call
+    from jeepney.low_level import MessageFlag
+
+    from ergod.dbus import DBusCallError
+
+    signature, body = args if args is not None else (None, ())
+    message = new_method_call(
+        DBusAddress(path, bus_name=bus_name, interface=interface), member, signature, body
+    )
+    message.header.flags |= MessageFlag.no_auto_start
+    try:
+        return tuple(link.call(message, timeout=timeout))
+    except DBusCallError:
+        # ServiceUnknown, UnknownMethod/Property, InvalidArgs, portal NotFound:
+        # this desktop does not offer that reading.
+        return None
+
+
 def build_probes(
-    config: QuietConfig, environ: Mapping[str, str], log: logging.Logger
+    config: QuietConfig,
+    environ: Mapping[str, str],
+    log: logging.Logger,
+    *,
+    activity: ActivityConfig | None = None,
 ) -> list[QuietProbe]:
-    """The probes `[quiet]` asks for that this session can answer; logs the rest."""
+    """The probes `[quiet]` (and `[activity] inhibitors`, when `activity` is
+    given) ask for that this session can answer; logs the rest."""
     from ergod.quiet.dnd import DndProbe
     from ergod.quiet.fullscreen import fullscreen_probe
     from ergod.quiet.processes import ProcessProbe
 
     probes: list[QuietProbe] = []
+    if config.calls:
+        from ergod.quiet.calls import CallProbe
+
+        probes.append(CallProbe(environ, log))
     if config.processes:
         probes.append(ProcessProbe(config.processes, log))
     if config.fullscreen:
@@ -117,9 +173,18 @@ def build_probes(
             probes.append(DndProbe(address, log))
         else:
             log.info("quiet.dnd: not reading do-not-disturb: no D-Bus session bus")
+    if activity is not None and activity.inhibitors is Inhibitors.PRESENCE:
+        from ergod.quiet.inhibitors import InhibitorProbe
+
+        probes.append(InhibitorProbe(environ, log))
     return probes
 
 
 def ask(probes: Iterable[QuietProbe]) -> dict[str, str | None]:
-    """Each probe's answer by name, for `QuietState.update`."""
-    return {probe.name: probe.check() for probe in probes}
+    """Each quiet probe's answer by name, for `QuietState.update`."""
+    return {probe.name: probe.check() for probe in probes if probe.quiet}
+
+
+def ask_attended(probes: Iterable[QuietProbe]) -> dict[str, str | None]:
+    """Each attended probe's answer by name, for `AttendedState.update`."""
+    return {probe.name: probe.check() for probe in probes if probe.attended}

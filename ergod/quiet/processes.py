@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from ergod.quiet import _FailureLog
@@ -40,6 +40,8 @@ class ProcessProbe:
     """
 
     name = "processes"
+    quiet = True
+    attended = False
 
     def __init__(self, names: Iterable[str], log: logging.Logger | None = None) -> None:
         self._wanted = {_normal(n): n for n in names if n.strip()}
@@ -61,6 +63,20 @@ class ProcessProbe:
         pass
 
     def _find(self) -> str | None:
+        return next((name for name, _ in self._matching()), None)
+
+    def running_since(self) -> dict[str, float]:
+        """Each configured name running now, and since when (epoch seconds, the
+        earliest of its processes). For the doctor; raises psutil.Error or OSError."""
+        since: dict[str, float] = {}
+        for name, proc in self._matching():
+            with contextlib.suppress(Exception):  # psutil.Error: gone meanwhile
+                started = float(proc.create_time())
+                since[name] = min(started, since.get(name, started))
+        return since
+
+    def _matching(self) -> Iterator[tuple[str, Any]]:
+        """(configured name, psutil.Process) for each of this user's processes that matches."""
         import psutil
 
         attrs = ["name"] if self._uid is None else ["name", "uids"]
@@ -83,5 +99,4 @@ class ProcessProbe:
                     (self._wanted[n] for n in _program_names(more) if n in self._wanted), None
                 )
             if match is not None:
-                return match
-        return None
+                yield match, proc

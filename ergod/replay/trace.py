@@ -1,8 +1,9 @@
 """Activity traces: the `SECONDS,EVENT` text format `ergod simulate` replays.
 
 One event per line, oldest first; `#` starts a comment and blank lines are
-skipped. Events are the engine's (`input`, `lock`, `unlock`, `sleep`, `wake`,
-`snooze`, `skip`, plus `quiet_start` / `quiet_end`). Every error names the
+skipped. Events are the spec's section 1 events, as the engine names them
+(`input`, `lock`, `unlock`, `sleep`, `wake`, `snooze`, `skip`, `quiet_start`,
+`quiet_end`, `attend_start`, `attend_end`). Every error names the
 file and line and says what was expected; parsing never raises anything but
 `UsageError`.
 """

@@ -206,6 +206,22 @@ class StoreReader:
         first, last = min(moments), max(moments)
         return from_columns(*first), from_columns(*last)
 
+    def any_prompt_shown(self) -> bool:
+        """Whether any break was ever shown: False means the next prompt is the first
+        since install (it carries the safety pointer)."""
+        row = self._conn.execute(
+            "SELECT 1 FROM breaks WHERE first_prompt_utc IS NOT NULL LIMIT 1"
+        ).fetchone()
+        return row is not None
+
+    def last_shown_exercise(self) -> str | None:
+        """The exercise of the most recent break whose prompt was shown, open ones included."""
+        row = self._conn.execute(
+            "SELECT exercise FROM breaks WHERE first_prompt_utc IS NOT NULL "
+            "AND exercise IS NOT NULL ORDER BY first_prompt_utc DESC, id DESC LIMIT 1"
+        ).fetchone()
+        return None if row is None else str(row[0])
+
     def rows(self, table: str) -> Iterator[dict[str, Any]]:
         """Every row of one table (see schema.TABLES), columns by name, in id order."""
         cursor = self._conn.execute(f"SELECT * FROM {_table(table)} ORDER BY id")

@@ -170,11 +170,11 @@ def rule_changes(current: Rules, candidate: Rules) -> list[str]:
         return str(value).lower() if isinstance(value, bool) else str(value)
 
     changes = []
-    for name in ("break_after", "presence", "coalesce"):
+    for name in ("break_after", "presence", "coalesce", "catch_up"):
         a, b = getattr(current, name), getattr(candidate, name)
         if a != b:
             section = "sitting" if name == "break_after" else "activity"
-            section = "breaks" if name == "coalesce" else section
+            section = "breaks" if name in ("coalesce", "catch_up") else section
             changes.append(f"{section}.{name} = {text(b)}")
     for kind in (Kind.STRETCH, Kind.MOVEMENT):
         a_rules, b_rules = current.kind(kind), candidate.kind(kind)
