@@ -26,7 +26,7 @@ from test_summary_html import chromium, in_a_phone, no_console_errors, weeks
 
 from ergod import i18n
 from ergod.core.rules import Kind
-from ergod.exercises.library import load_library, rotation
+from ergod.exercises.library import cards, load_library
 from ergod.summary.render_html import render_html
 
 pytestmark = pytest.mark.e2e
@@ -61,9 +61,9 @@ def test_a_german_prompt_reaches_dunst(
         )
         prompt = shown[-1]
         assert prompt["summary"] == "Dehnpause"
-        assert "Bereich: " in prompt["body"]
+        assert "1. Aufrecht sitzen; Schulterblätter nach hinten unten ziehen." in prompt["body"]
         assert "Sanft bewegen;" in prompt["body"]
-        assert "Stretch" not in prompt["body"] and "For the" not in prompt["body"]
+        assert "Stretch" not in prompt["body"] and "Sit tall" not in prompt["body"]
         # A reload chooses again: the configuration now says French.
         config.write_text(CONFIG + 'language = "fr"\n')
         reloaded = ergod(env, "reload")
@@ -117,8 +117,8 @@ def test_no_untranslated_string_in_the_installed_commands(
     listed = ergod(env, "exercises")
     assert listed.returncode == 0, listed.stderr
     assert untranslated(listed.stdout, allowed) == [], listed.stdout
-    cards = {e.id for e in library.exercises} | set(rotation(library, Kind.MOVEMENT))
-    for card in sorted(cards):
+    ids = {e.id for e in library.exercises} | {c.id for c in cards(library, Kind.MOVEMENT, 180.0)}
+    for card in sorted(ids):
         shown = ergod(env, "exercises", "show", card)
         assert shown.returncode == 0, shown.stderr
         assert "\u27e6" in shown.stdout
