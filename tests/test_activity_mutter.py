@@ -10,95 +10,27 @@ Wayland socket is the real compositor without any idle protocol.
 
 from __future__ import annotations
 
-import contextlib
-import os
-import subprocess
-import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from servers import require_tool, running_dbus_session, stop_process
+from servers import running_dbus_session
+from wayland_support import reset_idletime, running_mutter
 
-from ergod.activity import gnome, select_source, wayland
+from ergod.activity import select_source, wayland
 from ergod.activity.base import SourceUnavailable
 from ergod.daemon.clock import now
-from ergod.dbus import BusLink
 
 pytestmark = [pytest.mark.wayland, pytest.mark.dbus, pytest.mark.e2e]
 
 SAFETY = 30.0
 
 
-@contextlib.contextmanager
-def running_mutter() -> Iterator[tuple[str, Path]]:
-    """A private bus address and Mutter's Wayland socket on it."""
-    exe = require_tool("mutter")
-    with running_dbus_session() as address, tempfile.TemporaryDirectory() as tmp:
-        runtime = Path(tmp)
-        runtime.chmod(0o700)
-        env = {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "HOME": tmp,
-            "XDG_RUNTIME_DIR": tmp,
-            "DBUS_SESSION_BUS_ADDRESS": address,
-            "MUTTER_DEBUG_RESET_IDLETIME": "1",
-        }
-        log = (runtime / "mutter.log").open("w")
-        proc = subprocess.Popen(
-            [
-                exe,
-                "--headless",
-                "--virtual-monitor",
-                "800x600",
-                "--wayland",
-                "--no-x11",
-                "--wayland-display=mutter-test",
-            ],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            cwd=tmp,
-        )
-        try:
-            deadline = time.monotonic() + SAFETY
-            while not _owned(address, gnome.BUS_NAME):
-                assert proc.poll() is None, (runtime / "mutter.log").read_text()[-2000:]
-                assert time.monotonic() < deadline, "Mutter's IdleMonitor never appeared"
-                time.sleep(0.1)
-            yield address, runtime / "mutter-test"
-        finally:
-            stop_process(proc)
-            log.close()
-
-
-def _owned(address: str, name: str) -> bool:
-    from jeepney.bus_messages import message_bus
-
-    link = BusLink.open(address)
-    try:
-        (owned,) = link.call(message_bus.NameHasOwner(name))
-    finally:
-        link.close()
-    return bool(owned)
-
-
-def reset_idletime(address: str) -> None:
-    from jeepney import DBusAddress, new_method_call
-
-    target = DBusAddress(gnome.OBJECT_PATH, bus_name=gnome.BUS_NAME, interface=gnome.INTERFACE)
-    link = BusLink.open(address)
-    try:
-        link.call(new_method_call(target, "ResetIdletime"))
-    finally:
-        link.close()
-
-
 @pytest.fixture(scope="module")
 def mutter() -> Iterator[tuple[str, Path]]:
-    with running_mutter() as found:
-        yield found
+    with running_dbus_session() as address, running_mutter(address) as socket:
+        yield address, socket
 
 
 def test_auto_picks_gnome_on_mutter_and_measures_idle_and_return(

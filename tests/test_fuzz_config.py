@@ -33,9 +33,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from daemon_support import Daemon, ergod, private_env, status, wait_for
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_e2e_daemon import Daemon, ergod, private_env, status, wait_for
 
 from ergod.cli import main
 from ergod.config.schema import KEYS

@@ -36,7 +36,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from test_e2e_daemon import private_env
+from daemon_support import private_env
 
 from ergod.config.compose import engine_rules, load
 from ergod.core import BoutEnded, BreakResolved, Effect, Engine, EventKind, Outcome, Rules

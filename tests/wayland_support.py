@@ -5,6 +5,8 @@
   it): sway refuses to run as root. `Sway.run(argv)` runs a client as that uid
   in that session (`wtype`, `swaymsg`); `Sway.child(script)` starts a Python
   child there that imports the installed ergod and talks JSON lines.
+* `running_mutter(address)` starts headless Mutter 43 on a private bus;
+  `reset_idletime(address)` stands in for a person there.
 * `running_kwin()` starts `kwin_wayland --virtual` 5.27 (root is fine for
   KWin). Debian ships the binary with file capabilities, which this container
   may not grant, and KWin loads its own Qt platform only when its file name
@@ -32,7 +34,8 @@ from typing import Any
 
 from servers import require_tool, stop_process
 
-from ergod.activity import wlwire
+from ergod.activity import gnome, wlwire
+from ergod.dbus import BusLink
 
 UID = GID = 65534  # nobody / nogroup: present on every Debian system
 START_TIMEOUT = 20.0
@@ -145,33 +148,42 @@ def user_runtime_dir() -> Iterator[Path]:
 
 @contextlib.contextmanager
 def running_sway() -> Iterator[Sway]:
+    with user_runtime_dir() as runtime, sway_in(runtime) as sway:
+        yield sway
+
+
+@contextlib.contextmanager
+def sway_in(runtime: Path) -> Iterator[Sway]:
+    """Sway in an existing runtime directory: a second one after the first died
+    takes over its socket name (`wayland-1`), as a restarted session would."""
     sway = require_tool("sway")
-    with user_runtime_dir() as runtime:
-        config = runtime / "sway.config"
-        config.write_text(SWAY_CONFIG)
-        env = {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "HOME": str(runtime),
-            "XDG_RUNTIME_DIR": str(runtime),
-            "WLR_BACKENDS": "headless",
-            "WLR_LIBINPUT_NO_DEVICES": "1",
-            "WLR_RENDERER": "pixman",
-        }
-        log = (runtime / "sway.log").open("w")
-        proc = subprocess.Popen(
-            as_user((sway, "-c", str(config))),
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            text=True,
-            cwd=runtime,
-        )
-        try:
-            wait_for_socket(runtime / "wayland-1", proc, "sway")
-            yield Sway(runtime, "wayland-1", proc)
-        finally:
-            stop_process(proc)
-            log.close()
+    # A killed sway leaves its socket behind: wait for the new one, not that.
+    (runtime / "wayland-1").unlink(missing_ok=True)
+    config = runtime / "sway.config"
+    config.write_text(SWAY_CONFIG)
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(runtime),
+        "XDG_RUNTIME_DIR": str(runtime),
+        "WLR_BACKENDS": "headless",
+        "WLR_LIBINPUT_NO_DEVICES": "1",
+        "WLR_RENDERER": "pixman",
+    }
+    log = (runtime / "sway.log").open("a")
+    proc = subprocess.Popen(
+        as_user((sway, "-c", str(config))),
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        text=True,
+        cwd=runtime,
+    )
+    try:
+        wait_for_socket(runtime / "wayland-1", proc, "sway")
+        yield Sway(runtime, "wayland-1", proc)
+    finally:
+        stop_process(proc)
+        log.close()
 
 
 @contextlib.contextmanager
@@ -225,3 +237,70 @@ def kwin_pointer_nudge(socket: Path) -> None:
         conn.roundtrip()
     finally:
         conn.close()
+
+
+@contextlib.contextmanager
+def running_mutter(address: str) -> Iterator[Path]:
+    """Headless Mutter on the bus at `address`; yields its Wayland socket once
+    its IdleMonitor is on the bus. `MUTTER_DEBUG_RESET_IDLETIME=1` lets
+    `reset_idletime()` stand in for a person."""
+    exe = require_tool("mutter")
+    with tempfile.TemporaryDirectory() as tmp:
+        runtime = Path(tmp)
+        runtime.chmod(0o700)
+        env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "HOME": tmp,
+            "XDG_RUNTIME_DIR": tmp,
+            "DBUS_SESSION_BUS_ADDRESS": address,
+            "MUTTER_DEBUG_RESET_IDLETIME": "1",
+        }
+        log = (runtime / "mutter.log").open("w")
+        proc = subprocess.Popen(
+            [
+                exe,
+                "--headless",
+                "--virtual-monitor",
+                "800x600",
+                "--wayland",
+                "--no-x11",
+                "--wayland-display=mutter-test",
+            ],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=tmp,
+        )
+        try:
+            deadline = time.monotonic() + START_TIMEOUT
+            while not _owned(address, gnome.BUS_NAME):
+                assert proc.poll() is None, (runtime / "mutter.log").read_text()[-2000:]
+                assert time.monotonic() < deadline, "Mutter's IdleMonitor never appeared"
+                time.sleep(0.1)
+            yield runtime / "mutter-test"
+        finally:
+            stop_process(proc)
+            log.close()
+
+
+def _owned(address: str, name: str) -> bool:
+    from jeepney.bus_messages import message_bus
+
+    link = BusLink.open(address)
+    try:
+        (owned,) = link.call(message_bus.NameHasOwner(name))
+    finally:
+        link.close()
+    return bool(owned)
+
+
+def reset_idletime(address: str) -> None:
+    """Mutter's ResetIdletime: idle time restarts and user-active watches fire, as on input."""
+    from jeepney import DBusAddress, new_method_call
+
+    target = DBusAddress(gnome.OBJECT_PATH, bus_name=gnome.BUS_NAME, interface=gnome.INTERFACE)
+    link = BusLink.open(address)
+    try:
+        link.call(new_method_call(target, "ResetIdletime"))
+    finally:
+        link.close()

@@ -18,7 +18,9 @@ Each candidate is a module `ergod.activity.<module>` exposing
 for those in `_TAKES_SETTINGS`), which returns an unstarted source or raises
 SourceUnavailable with the reason. Modules are imported only when probed, so
 importing this package stays cheap (stdlib only). `configure(source,
-settings)` hands a running source new `SourceSettings` after a reload.
+settings)` hands a running source new `SourceSettings` after a reload;
+`on_failure(source, callback)` asks a source that notices its own failure
+(Wayland) to say so at once.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from __future__ import annotations
 import importlib
 import logging
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from ergod.activity.base import ActivitySource, Clock, SourceSettings, SourceUnavailable
@@ -249,6 +251,14 @@ def wayland_why(reasons: Mapping[str, str], environ: Mapping[str, str]) -> str:
     if no_socket:
         why += f"; run `{IMPORT_ENVIRONMENT}` in the session, then restart ergod"
     return why
+
+
+def on_failure(source: ActivitySource, callback: Callable[[], None]) -> None:
+    """Have `source` call `callback()` from its thread when its mechanism goes
+    away (the compositor exits); sources that only find out when asked ignore it."""
+    register = getattr(source, "on_failure", None)
+    if register is not None:
+        register(callback)
 
 
 def configure(source: ActivitySource | None, settings: SourceSettings) -> None:

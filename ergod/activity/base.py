@@ -60,6 +60,9 @@ class ActivitySource(Protocol):
       itself (and any listener started for it stops). `cancel_watch()`
       disarms without calling. Arming twice replaces the callback.
     * Per-input work is O(1): store a time, never build a queue.
+    * Optional `on_failure(callback)`: a source whose own thread sees the
+      mechanism go away (a compositor closing its socket) calls `callback()`
+      from that thread, once, so the daemon need not wait for its next question.
     """
 
     name: str

@@ -123,13 +123,25 @@ def _wait_listening(listener: Any, listening: threading.Event, deadline: float) 
             return False
 
 
+def _stops_itself(listener: Any) -> bool:
+    """Whether a callback of `listener` returning False is how it should stop.
+
+    Not on xorg: there pynput's own stop runs, and pynput 1.7 (Debian 12's)
+    syncs the recording connection from the thread that reads it, so the
+    thread blocks for good; `_halt` stops an xorg listener from its own
+    thread as from any other."""
+    return not _is_xorg(listener)
+
+
 def _halt(listener: Any) -> None:
     """Stop one listener without blocking; safe to call twice, from any thread.
 
-    A listener stops itself by returning False from its callback, so the
-    listener whose thread this is is left alone.
+    A non-xorg listener stops itself by returning False from its callback, so
+    that listener, when this is its thread, is left alone.
     """
-    if threading.current_thread() is listener or not listener.is_alive():
+    if not listener.is_alive():
+        return
+    if threading.current_thread() is listener and _stops_itself(listener):
         return
     if not getattr(listener, "_ready", False):
         # stop() would call wait(), which never returns for a listener that
@@ -257,7 +269,9 @@ class ReturnWatch:
 
     def _on_input(self, *_: object) -> bool:
         self.fire(self._clock())
-        return False  # pynput stops the listener whose callback returns False
+        # False: pynput stops the listener whose callback returns it (not on
+        # xorg, where fire() has halted this listener as all the others).
+        return not _stops_itself(threading.current_thread())
 
     def _halt_all(self) -> None:
         with self._lock:

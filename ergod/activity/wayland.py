@@ -40,8 +40,9 @@ How the answers map onto `ActivitySource` (T = the engine's
 Threads: one reader thread blocks on the socket (and a wake-up pipe) and
 runs the watch callback; `idle_seconds()` only reads state under a lock.
 When the compositor closes the socket (restart, session end) or reports a
-protocol error, `healthy()` turns False and `idle_seconds()` /
-`watch_return()` raise SourceUnavailable saying which. Privacy: the idle
+protocol error, `healthy()` turns False, the `on_failure` callback runs (the
+daemon falls back at once, even while it waits on a return watch), and
+`idle_seconds()` / `watch_return()` raise SourceUnavailable saying which. Privacy: the idle
 protocols carry no key, button or position at all.
 """
 
@@ -140,6 +141,7 @@ class WaylandSource:
         self._armed_at = 0.0
         self._check_at: float | None = None
         self._sync_id: int | None = None
+        self._on_failure: Callable[[], None] | None = None
 
     # ---- life cycle ----------------------------------------------------------
 
@@ -189,6 +191,10 @@ class WaylandSource:
 
     def healthy(self) -> bool:
         return self._failure is None
+
+    def on_failure(self, callback: Callable[[], None]) -> None:
+        """`callback()` from the reader thread when the compositor goes away."""
+        self._on_failure = callback
 
     def configure(self, settings: SourceSettings) -> None:
         """New threshold or inhibitor choice (a reload). Applied at once when
@@ -317,6 +323,8 @@ class WaylandSource:
                 )
         if not stopping:
             _log.warning("wayland activity source lost: %s", self._failure)
+            if self._on_failure is not None:
+                self._on_failure()
 
     def _deadline_passed(self, conn: wlwire.Connection) -> None:
         with self._lock:

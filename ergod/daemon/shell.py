@@ -32,7 +32,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ergod import __version__
-from ergod.activity.base import Clock, SessionEvent, SourceSettings, SourceUnavailable
+from ergod.activity.base import (
+    ActivitySource,
+    Clock,
+    SessionEvent,
+    SourceSettings,
+    SourceUnavailable,
+)
 from ergod.core import (
     BoutEnded,
     BreakRecord,
@@ -179,7 +185,7 @@ class Daemon:
         self._start_control()
         if self._choice.source is not None:
             try:
-                self._choice.source.start()
+                self._start_source(self._choice.source)
             except SourceUnavailable as exc:
                 self._source_failed(exc)
         self._post(self._tick)
@@ -234,7 +240,12 @@ class Daemon:
             interval = config.metrics.interval
         metrics = self._metrics
         if metrics is not None:
-            self._wakeups.every("metrics", interval, lambda: metrics.refresh(config), now=True)
+            self._wakeups.every(
+                "metrics",
+                interval,
+                lambda: metrics.refresh(config, schedule_only=self._mode() == "schedule-only"),
+                now=True,
+            )
 
     def _start_control(self) -> None:
         from ergod.daemon.control import ControlServer, control_socket_path
@@ -393,6 +404,19 @@ class Daemon:
             self._source_failed(exc)
             return None
 
+    def _start_source(self, source: ActivitySource) -> None:
+        from ergod.activity import on_failure
+
+        # A source that sees its own end says so at once: with a return watch
+        # armed and nothing due, the daemon would otherwise not ask until the
+        # next wake-up, maybe hours on.
+        on_failure(source, lambda: self._post(self._check_source))
+        source.start()
+
+    def _check_source(self) -> None:
+        """Ask the source: a failure it reported switches to schedule-only mode."""
+        self._idle()
+
     def _source_failed(self, exc: Exception) -> None:
         """The activity source broke (X died, a listener would not start):
         say so once and carry on in schedule-only mode rather than stop."""
@@ -403,9 +427,10 @@ class Daemon:
             return
         self._log.warning(
             "activity source %s failed (%s); reminders now follow the clock "
-            "(schedule-only mode) until ergod is restarted",
+            "(schedule-only mode) until it works again (ergod tries every %.0f s)",
             choice.name,
             exc,
+            self._reprobe_interval(REPROBE_AFTER_FAILURE),
         )
         with contextlib.suppress(Exception):
             choice.source.stop()
@@ -427,7 +452,7 @@ class Daemon:
                 self._preference, self._clock, self._env.environ, settings=self._source_settings()
             )
             if choice.source is not None:
-                choice.source.start()
+                self._start_source(choice.source)
         except SourceUnavailable:
             choice = None
         if choice is None or choice.source is None:
