@@ -17,8 +17,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from daemon_support import ERGOD, Person, status, wait_for
 from servers import NotificationServer, stop_process
-from test_e2e_daemon import CONFIG, ERGOD, Mouse, status, wait_for
+from test_e2e_daemon import CONFIG, mouse_move
 from test_e2e_daemon import ergod_env as ergod_env  # the fixture
 from test_i18n import LANGUAGES, allowed_words, catalogs, untranslated, visible_text
 from test_soak import ergod, soak_env
@@ -52,10 +53,11 @@ def test_a_german_prompt_reaches_dunst(
     daemon = subprocess.Popen(
         [str(ERGOD), "run", "--config", str(config)], env=env, stdout=log, stderr=subprocess.STDOUT
     )
-    mouse = Mouse()
+    x = [0]
+    mouse = Person(lambda: mouse_move(x))
     try:
         wait_for(lambda: status(env), 15, "the control socket")
-        mouse.moving.set()
+        mouse.present.set()
         shown = notification_server.wait_for(
             lambda items: [n for n in items if n["appname"] == "ergod"], timeout=20
         )

@@ -126,7 +126,12 @@ def kind_name(kind: Kind) -> str:
 def combined(cards: Sequence[Exercise]) -> Exercise:
     """Several cards done one after the other, as one card with those `parts`."""
     # In a set each caveat names its part: "Wall slide: skip it with a painful shoulder."
-    caveats = [f"{c.name}: {c.caveat[:1].lower()}{c.caveat[1:]}" for c in cards if c.caveat]
+    caveats = [
+        # Translators: a caveat in a set names its exercise: "Wall slide: skip it ...".
+        _("{name}: {caveat}").format(name=c.name, caveat=f"{c.caveat[:1].lower()}{c.caveat[1:]}")
+        for c in cards
+        if c.caveat
+    ]
     return Exercise(
         id=SET_SEPARATOR.join(c.id for c in cards),
         name=" + ".join(c.name for c in cards),

@@ -64,9 +64,9 @@ _WIDTH = 78
 
 def safety_text() -> str:
     """The two tiers as `ergod exercises --safety` prints them."""
-    lines = [_(URGENT_HEADING)]
+    lines = [_wrap(_(URGENT_HEADING))]
     lines += _bullets(URGENT)
-    lines += ["", _(CLINICIAN_HEADING)]
+    lines += ["", _wrap(_(CLINICIAN_HEADING))]
     lines += _bullets(CLINICIAN)
     lines += ["", _("Never push through pain to finish an exercise."), "", _wrap(_(DISCLAIMER))]
     return "\n".join(lines)
