@@ -134,9 +134,9 @@ def _week(summary: WeekSummary) -> str:
     heading = _("Your week at the desk: {first} to {last}").format(
         first=long_date(summary.start), last=long_date(summary.end)
     )
-    measured = _(
-        "{week} (ISO {iso}), as measured by ergod from keyboard and mouse activity."
-    ).format(week=wording.week_name(summary.week), iso=summary.week)
+    measured = _("ISO week {week}, as measured by ergod from keyboard and mouse activity.").format(
+        week=summary.week
+    )
     sitting, prompts = _("Sitting"), _("Break prompts")
     return f"""<section aria-labelledby="{key}">
 <h1 id="{key}">{escape(heading)}</h1>
