@@ -7,6 +7,7 @@ import itertools
 import math
 from collections import Counter
 
+import pytest
 from engine_support import Pair, full_run, rules, run_idle_first, traces
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -109,6 +110,7 @@ def test_breaks_resolve_once_and_one_at_a_time(r: Rules, pairs: list[Pair]) -> N
 @PROPERTY_SETTINGS
 @given(rules(), traces())
 def test_outcomes_follow_first_prompt(r: Rules, pairs: list[Pair]) -> None:
+    inputs, attended = accepted_inputs(pairs)
     for rec in full_run(pairs, r).reminders:
         assert rec.outcome_at is None or rec.outcome_at >= rec.due
         if rec.first_prompt is not None:
@@ -118,7 +120,15 @@ def test_outcomes_follow_first_prompt(r: Rules, pairs: list[Pair]) -> None:
             assert rec.prompts == 0
             assert rec.outcome in (Outcome.MERGED, Outcome.SUPPRESSED)
         if rec.outcome is Outcome.TAKEN:
-            assert rec.latency is not None and rec.latency >= 0
+            # Taken means away for the kind's duration, ending at outcome_at (no
+            # counted input, no attended time), and the latency runs from the
+            # first prompt to the start of that absence.
+            assert rec.latency is not None and rec.outcome_at is not None
+            assert rec.first_prompt is not None
+            away = (rec.outcome_at - r.kind(rec.kind).duration + 1e-9, rec.outcome_at - 1e-9)
+            assert rec.latency == pytest.approx(max(0.0, away[0] - rec.first_prompt), abs=1e-6)
+            assert not [t for t in inputs if away[0] < t < away[1]]
+            assert not [(a, b) for a, b in attended if a < away[1] and b > away[0]]
         else:
             assert rec.latency is None
         assert rec.snoozes <= r.kind(rec.kind).max_snoozes

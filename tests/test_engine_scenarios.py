@@ -225,7 +225,7 @@ def test_outcome_values_are_the_spec_strings() -> None:
     "text,message",
     [
         ("0,input\nabc,input\n", "t.csv:2: expected a time in seconds, found 'abc'"),
-        ("0,input\n5,inptu\n", "t.csv:2: unknown event 'inptu' (did you mean 'input'?)"),
+        ("0,input\n5,inptu\n", "t.csv:2: unknown event 'inptu' (did you mean \"input\"?)"),
         ("10,input\n# note\n5,input\n", "t.csv:3: time goes backwards (5 after 10)"),
         ("0;input\n", "t.csv:1: expected SECONDS,EVENT, found '0;input'"),
         ("nan,input\n", "t.csv:1: expected a finite time in seconds, found 'nan'"),

@@ -21,8 +21,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from servers import NotificationServer, require_tool
 
-from ergod.config.schema import parse_value
+from ergod.config.schema import KEYS
 from ergod.core.rules import Kind
+from ergod.durations import human_duration
 from ergod.exercises.library import (
     DISCLAIMER,
     EYES,
@@ -38,7 +39,6 @@ from ergod.exercises.library import (
     cards,
     duration_warnings,
     format_card,
-    format_time,
     load_library,
     render_card,
     rotation,
@@ -153,12 +153,47 @@ def test_shipped_entries_fit_the_users_config_schema() -> None:
         import tomli as tomllib
 
     tables = tomllib.loads(SHIPPED.read_text())["exercise"]
-    parsed = parse_value("exercises.custom", tables)
+    parsed = KEYS["exercises.custom"].parse(tables)
     assert [dict(c) for c in parsed] == tables
     # And the other way: what the config layer passes on is accepted here as-is.
     renamed = [dict(c, id=f"my_{c['id']}") for c in parsed]
     library = load_library(renamed)
     assert len(library.exercises) == 2 * len(tables)
+
+
+# Field values a user might write: good ones and each way of getting one wrong.
+FIELD_VALUES: dict[str, list[object]] = {
+    "id": ["my_card", "My-Card", "", 7],
+    "name": ["Card", "", "  ", ["Card"]],
+    "focus": ["neck", "", 3],
+    "seconds": [30, 0, -5, True, "30", 1.5],
+    "steps": [["Do it."], [], ["ok", " "], "Do it.", [1]],
+    "caveat": ["Gently.", ""],
+    "kinds": [["stretch"], ["movement", "stretch"], [], ["walk"], "stretch"],
+    "colour": ["red"],
+}
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.fixed_dictionaries(
+        {},
+        optional={name: st.sampled_from(values) for name, values in FIELD_VALUES.items()},
+    )
+)
+def test_config_and_library_judge_a_table_alike(table: dict[str, object]) -> None:
+    """One validator: `config check` refuses a table exactly when the library would."""
+    try:
+        KEYS["exercises.custom"].parse([table])
+        config_ok = True
+    except ValueError:
+        config_ok = False
+    try:
+        load_library([table])
+        library_ok = True
+    except ExerciseConfigError:
+        library_ok = False
+    assert config_ok == library_ok, table
 
 
 def test_config_symlink_points_at_the_shipped_file() -> None:
@@ -172,7 +207,7 @@ def test_docs_table_matches_the_library() -> None:
     rows = [line.strip("|").split("|") for line in text.splitlines() if line.startswith("| ")]
     documented = [tuple(cell.strip() for cell in row) for row in rows[1:]]
     expected = [
-        (e.id, e.focus, format_time(e.seconds), ", ".join(sorted(k.value for k in e.kinds)))
+        (e.id, e.focus, human_duration(e.seconds), ", ".join(sorted(k.value for k in e.kinds)))
         for e in load_library().exercises
     ]
     assert documented == expected
@@ -304,32 +339,34 @@ def test_disclaimer_and_red_flags_are_plain_text() -> None:
 @pytest.mark.parametrize(
     ("table", "expected"),
     [
-        (custom(id="Desk-Pushup"), "exercise 'Desk-Pushup': id must be lowercase"),
-        (custom(id="a+b"), "exercise 'a+b': id must be lowercase"),
-        (custom(seconds=0), "exercise 'desk_pushup': seconds must be a whole number"),
-        (custom(seconds=True), "exercise 'desk_pushup': seconds must be"),
-        (custom(seconds="30s"), "exercise 'desk_pushup': seconds must be"),
-        (custom(steps=[]), "exercise 'desk_pushup': steps must be a non-empty list"),
-        (custom(steps=["ok", " "]), "exercise 'desk_pushup': steps must be"),
-        (custom(kinds=["walk"]), "exercise 'desk_pushup': kinds has 'walk'"),
-        (custom(kinds=[]), "exercise 'desk_pushup': kinds must list at least one"),
-        (custom(name=""), "exercise 'desk_pushup': name must be non-empty text"),
-        (custom(focus=None), "exercise 'desk_pushup': focus is missing"),
-        (custom(secs=30), "exercise 'desk_pushup': secs is not an exercise field"),
-        (custom(id=None), "exercises.custom #1: id is missing"),
+        (custom(id="Desk-Pushup"), "exercise 'Desk-Pushup': id: expected lowercase letters"),
+        (custom(id="a+b"), "exercise 'a+b': id: expected lowercase letters"),
+        (custom(seconds=0), "exercise 'desk_pushup': seconds: expected a whole number"),
+        (custom(seconds=True), "exercise 'desk_pushup': seconds: expected a whole number"),
+        (custom(seconds="30s"), "exercise 'desk_pushup': seconds: expected a whole number"),
+        (custom(steps=[]), "exercise 'desk_pushup': steps: expected a non-empty list"),
+        (custom(steps=["ok", " "]), "exercise 'desk_pushup': steps: expected a non-empty list"),
+        (custom(kinds=["walk"]), "exercise 'desk_pushup': kinds: expected a non-empty list of"),
+        (custom(kinds=[]), "exercise 'desk_pushup': kinds: expected a non-empty list of"),
+        (custom(name=""), "exercise 'desk_pushup': name: expected non-empty text, found ''"),
+        (custom(focus=None), "exercise 'desk_pushup': expected a field \"focus\", found none"),
+        (custom(secs=30), "exercise 'desk_pushup': secs: expected one of the fields id, name"),
+        (custom(id=None), 'table #1: expected a field "id", found none'),
         (custom(id="scap_squeeze"), "exercise 'scap_squeeze': id is a built-in exercise"),
-        ("not a table", "exercises.custom #1: expected a table"),
+        ("not a table", "table #1: expected a table with id, name, focus, seconds, steps"),
     ],
 )
 def test_bad_custom_exercise_names_id_and_field(table: object, expected: str) -> None:
     with pytest.raises(ExerciseConfigError) as caught:
         load_library([table])  # type: ignore[list-item]
-    assert any(p.startswith(expected) for p in caught.value.problems), caught.value.problems
+    problems = caught.value.problems
+    assert any(p.text.startswith(expected) for p in problems), problems
+    assert {p.key for p in problems} == {"exercises.custom"}
     assert caught.value.exit_code == 2
 
 
 def test_unknown_field_suggests_the_right_one() -> None:
-    with pytest.raises(ExerciseConfigError, match=r"did you mean 'seconds'\?"):
+    with pytest.raises(ExerciseConfigError, match=r'did you mean "seconds"\?'):
         load_library([custom(secondss=30)])
 
 
@@ -342,11 +379,13 @@ def test_every_problem_is_reported_at_once() -> None:
     ]
     with pytest.raises(ExerciseConfigError) as caught:
         load_library(tables, disabled=["nek"])
-    problems = caught.value.problems
-    assert "exercise 'desk_pushup': id is used twice" in problems
-    assert any(p.startswith("exercise 'bad_time': seconds") for p in problems)
-    assert any(p.startswith("exercise 'other': steps") for p in problems)
-    assert any("'nek'" in p and "did you mean 'neck'" in p for p in problems)
+    problems = [str(p) for p in caught.value.problems]
+    assert "exercises.custom: exercise 'desk_pushup': id is used twice" in problems
+    assert any(p.startswith("exercises.custom: exercise 'bad_time': seconds") for p in problems)
+    assert any(p.startswith("exercises.custom: exercise 'other': steps") for p in problems)
+    assert any(
+        p.startswith("exercises.disabled: 'nek'") and 'did you mean "neck"' in p for p in problems
+    )
 
 
 def test_disable_by_id_and_by_focus_area() -> None:
@@ -379,7 +418,7 @@ def test_custom_exercises_join_the_rotation() -> None:
 
 def test_unknown_id_suggests_a_close_one() -> None:
     library = load_library()
-    with pytest.raises(UnknownExerciseError, match=r"did you mean 'scap_squeeze'\?"):
+    with pytest.raises(UnknownExerciseError, match=r'did you mean "scap_squeeze"\?'):
         library.get("scap_squeez")
     for bad in ("march_heels+nope", "a+b+c", "", "wall_slide+wall_slide"):
         with pytest.raises(UnknownExerciseError):
@@ -552,7 +591,9 @@ def test_cli_unknown_id_exits_2_with_a_suggestion(tmp_path: Path) -> None:
     result = _ergod(tmp_path, "exercises", "show", "eye_far_focs")
     assert result.returncode == 2
     assert result.stdout == ""
-    assert result.stderr == "ergod: no exercise 'eye_far_focs' (did you mean 'eye_far_focus'?)\n"
+    assert result.stderr == (
+        "ergod: no exercise 'eye_far_focs' (did you mean \"eye_far_focus\"?)\n"
+    )
 
 
 def test_cli_follows_the_users_exercise_config(tmp_path: Path) -> None:

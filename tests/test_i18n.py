@@ -42,7 +42,7 @@ from ergod.store import BoutRow, BreakRow
 from ergod.summary.model import IsoWeek, WeekSummary, summarize
 from ergod.summary.render_html import render_html
 from ergod.summary.render_text import render_weeks
-from ergod.summary.wording import notification
+from ergod.summary.suggest import notification
 
 REPO = Path(__file__).resolve().parents[1]
 ERGOD = Path(sys.executable).with_name("ergod")

@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 from dbus_services import Refused, Reply, Service
-from servers import require_tool, running_dbus_session, running_xvfb_process, stop_process
+from servers import running_dbus_session, running_xvfb_process, stop_process
 
 from ergod.config.schema import QuietConfig
 from ergod.core.model import EventKind
@@ -410,10 +410,25 @@ def test_quiet_state_reasons_and_next_check() -> None:
     assert state.reasons(2.0) == (OUTSIDE_SCHEDULE,)
 
 
-def test_tools_for_these_tests_exist() -> None:
-    """The X and D-Bus tests above fail under CI=true without these; say so early."""
-    for tool in ("Xvfb", "dbus-daemon", "dunst", "dunstctl"):
-        require_tool(tool)
+def test_every_probe_reports_under_its_own_name(
+    program_dir: Path, windows: Windows, notification_server: Any, dbus_session: str, xvfb: str
+) -> None:
+    """All three reasons at once, each from the probe built for it in this session."""
+    proc = start_copy(program_dir, "zoom")
+    windows.window(states=("_NET_WM_STATE_FULLSCREEN",))
+    notification_server.dunstctl("set-paused", "true")
+    environ = {"DISPLAY": xvfb, "DBUS_SESSION_BUS_ADDRESS": dbus_session}
+    probes = build_probes(ALL_ON, environ, LOG)
+    try:
+        assert ask(probes) == {
+            "processes": "zoom is running",
+            "fullscreen": FULLSCREEN_ON,
+            "dnd": DND_ON,
+        }
+    finally:
+        for probe in probes:
+            probe.close()
+        stop_process(proc)
 
 
 def test_a_name_longer_than_linux_keeps_is_matched_whole(program_dir: Path) -> None:

@@ -33,11 +33,13 @@ from ergod.replay import workday
 from ergod.replay.simulation import simulate_pairs
 from ergod.store import BoutRow, BreakRow
 from ergod.summary.model import IsoWeek, WeekSummary, summarize
-from ergod.summary.render_html import COLORS, WEEK_COLORS, render_html
+from ergod.summary.render_html import COLORS, render_html
 
 pytestmark = pytest.mark.e2e
 
 ZONE = ZoneInfo("Europe/Berlin")
+# Which colours a one-week page draws (the trend needs two weeks).
+WEEK_COLORS = ("sitting", "longest", "adherence", "hour_long", "hour_short")
 PHONE, DESKTOP = (390, 4200), (1280, 1600)
 
 

@@ -18,8 +18,8 @@ from ergod.core.rules import Kind
 from ergod.store import BoutRow, BreakRow
 from ergod.summary.contract import to_json
 from ergod.summary.model import IsoWeek, WeekSummary, summarize
-from ergod.summary.suggest import RULES, suggest
-from ergod.summary.wording import headline, notification
+from ergod.summary.suggest import RULES, notification, suggest
+from ergod.summary.wording import headline
 
 BERLIN = ZoneInfo("Europe/Berlin")
 W47 = IsoWeek(2026, 47)
@@ -131,10 +131,8 @@ def test_the_headline_leads_with_movement_and_compares_per_active_day() -> None:
     # 100 of 120 min in bouts over 30 min; the week before had none.
     assert "83% of your desk time was in bouts over 30 min without a break (0% the" in movement
     # 2 h over 2 days against 1 h 30 min over 3 days: per day, not in total.
-    assert "You sat 1 h 00 min a day on 2 days, 30 min more a day than the week before." in (
-        movement
-    )
-    assert movement.endswith("Longest time without a break: 1 h 00 min on Tuesday.")
+    assert "You sat 1 h a day on 2 days, 30 min more a day than the week before." in (movement)
+    assert movement.endswith("Longest time without a break: 1 h on Tuesday.")
     assert stretch == "Stretch breaks: 3 of 4 followed (75%)."
     assert "stretch" not in movement.lower()
 

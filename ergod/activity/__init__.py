@@ -3,24 +3,24 @@
 `select_source(preference, clock, environ)` turns `[activity] source` into a
 `SourceChoice`:
 
-* `"auto"` probes the candidates for this platform, best first (Linux: gnome,
-  cinnamon, wayland, screensaver, x11, pynput; Windows: windows; macOS:
-  macos), takes the first that works and logs why each earlier one was
-  rejected. If none works, the choice is schedule-only mode (`source is None`:
-  prompts follow the clock as if the user were always present), with what was
-  tried, what would help, and for a Wayland session `why` in one sentence.
+* `"auto"` probes the candidates for this platform, best first (`SOURCES`
+  order: on Linux gnome, cinnamon, wayland, screensaver, x11, pynput), takes
+  the first that works and logs why each earlier one was rejected. If none
+  works, the choice is schedule-only mode (`source is None`: prompts follow
+  the clock as if the user were always present), with what was tried, what
+  would help, and for a Wayland session `why` in one sentence.
 * `"none"` chooses schedule-only mode on purpose.
 * Any other known name forces that source; if it cannot work, SourceUnavailable
   (the CLI's exit 1). An unknown name is a UsageError.
 
-Each candidate is a module `ergod.activity.<module>` exposing
-`probe(clock, environ) -> ActivitySource` (`probe(clock, environ, settings)`
-for those in `_TAKES_SETTINGS`), which returns an unstarted source or raises
-SourceUnavailable with the reason. Modules are imported only when probed, so
-importing this package stays cheap (stdlib only). `configure(source,
-settings)` hands a running source new `SourceSettings` after a reload;
-`on_failure(source, callback)` asks a source that notices its own failure
-(Wayland) to say so at once.
+`SOURCES` is the registry, one row per source. Each row's module
+`ergod.activity.<module>` exposes `probe(clock, environ) -> ActivitySource`
+(`probe(clock, environ, settings)` for a row with `takes_settings`), which
+returns an unstarted source or raises SourceUnavailable with the reason.
+Modules are imported only when probed, so importing this package stays cheap
+(stdlib only). `configure(source, settings)` hands a running source new
+`SourceSettings` after a reload; `on_failure(source, callback)` asks a source
+that notices its own failure (Wayland) to say so at once.
 """
 
 from __future__ import annotations
@@ -34,62 +34,87 @@ from dataclasses import dataclass
 from ergod.activity.base import ActivitySource, Clock, SourceSettings, SourceUnavailable
 from ergod.errors import UsageError
 
-# Source name -> module under ergod.activity.
-_MODULES: tuple[tuple[str, str], ...] = (
-    ("gnome", "gnome"),
-    ("cinnamon", "cinnamon"),
-    ("wayland", "wayland"),
-    ("screensaver", "screensaver"),
-    ("x11", "x11"),
-    ("pynput", "listener"),
-    ("windows", "windows"),
-    ("macos", "macos"),
-)
+UNIX = "unix"
+"""Linux and the BSDs: every `sys.platform` that is not win32 or darwin."""
 
-_TAKES_SETTINGS = frozenset({"wayland"})
-"""Sources told of absences (not asked), which must know the threshold before they start."""
 
-SOURCE_NAMES: tuple[str, ...] = ("auto", *(name for name, _ in _MODULES), "none")
-"""Every value `[activity] source` accepts."""
+@dataclass(frozen=True)
+class Source:
+    """One activity source ergod knows, as a row of `SOURCES`.
 
-_ADVICE: tuple[tuple[str, str], ...] = (
-    (
+    `name` is its `[activity] source` value; `module` is the module under
+    ergod.activity that has its `probe`; `platform` is where `"auto"` tries it
+    (`UNIX`, "win32" or "darwin"); `advice` says what would make it work.
+    `takes_settings`: a source told of absences (not asked), which must know
+    the threshold before it starts.
+    """
+
+    name: str
+    module: str
+    platform: str
+    advice: str
+    takes_settings: bool = False
+
+
+# The one registry: selection, `auto`'s order (best first within a platform),
+# config validation (`[activity] source`), `ergod doctor` and the docs' list of
+# values (tests/test_config_registries.py) all come from it.
+SOURCES: tuple[Source, ...] = (
+    Source(
         "gnome",
+        "gnome",
+        UNIX,
         "on GNOME, start ergod inside the desktop session so it reaches the session bus "
         "(`systemctl --user import-environment DBUS_SESSION_BUS_ADDRESS`)",
     ),
-    (
+    Source(
         "cinnamon",
+        "cinnamon",
+        UNIX,
         "on Cinnamon, the same session bus, where Muffin serves org.cinnamon.Muffin.IdleMonitor",
     ),
-    (
+    Source(
         "wayland",
+        "wayland",
+        UNIX,
         "on sway, KDE Plasma, Hyprland, labwc and other Wayland desktops, give ergod the "
         "compositor's socket (`systemctl --user import-environment WAYLAND_DISPLAY`); the "
         "compositor needs ext-idle-notify-v1 or org_kde_kwin_idle",
+        takes_settings=True,
     ),
-    (
+    Source(
         "screensaver",
+        "screensaver",
+        UNIX,
         "on KDE and other desktops, the same session bus, where "
         "org.freedesktop.ScreenSaver answers GetSessionIdleTime",
     ),
-    (
+    Source(
         "x11",
+        "x11",
+        UNIX,
         "on X11, give ergod the display (`systemctl --user import-environment DISPLAY "
         "XAUTHORITY`); the X server needs the MIT-SCREEN-SAVER and RECORD extensions",
     ),
-    (
+    Source(
         "pynput",
+        "listener",
+        UNIX,
         "the pynput fallback needs an X display (DISPLAY) with the RECORD extension, "
         "and the pynput and python-xlib packages",
     ),
-    ("windows", "on Windows, run ergod in the user's desktop session"),
-    (
+    Source("windows", "windows", "win32", "on Windows, run ergod in the user's desktop session"),
+    Source(
         "macos",
+        "macos",
+        "darwin",
         "on macOS, allow ergod in System Settings > Privacy & Security > Accessibility "
         "and Input Monitoring",
     ),
 )
+
+SOURCE_NAMES: tuple[str, ...] = ("auto", *(source.name for source in SOURCES), "none")
+"""Every value `[activity] source` accepts."""
 
 IMPORT_ENVIRONMENT = "systemctl --user import-environment WAYLAND_DISPLAY"
 
@@ -149,17 +174,18 @@ class SourceChoice:
 
 def candidates(platform: str) -> tuple[str, ...]:
     """The names `"auto"` probes on `platform` (a `sys.platform` value), best first."""
-    if platform == "win32":
-        return ("windows",)
-    if platform == "darwin":
-        return ("macos",)
-    return ("gnome", "cinnamon", "wayland", "screensaver", "x11", "pynput")
+    family = platform if platform in ("win32", "darwin") else UNIX
+    return tuple(source.name for source in SOURCES if source.platform == family)
 
 
 def advice_for(names: tuple[str, ...]) -> str:
     """What would make one of `names` work, one clause each."""
-    advice = dict(_ADVICE)
+    advice = {source.name: source.advice for source in SOURCES}
     return "; ".join(advice[name] for name in names if name in advice)
+
+
+def _row(name: str) -> Source:
+    return next(source for source in SOURCES if source.name == name)
 
 
 def probe(
@@ -169,7 +195,8 @@ def probe(
     settings: SourceSettings | None = None,
 ) -> ActivitySource:
     """An unstarted source `name`, or SourceUnavailable with a reason (no name prefix)."""
-    module_name = dict(_MODULES)[name]
+    row = _row(name)
+    module_name = row.module
     try:
         module = importlib.import_module(f"ergod.activity.{module_name}")
     except ModuleNotFoundError as exc:
@@ -177,7 +204,7 @@ def probe(
             raise SourceUnavailable("not part of this ergod installation") from exc
         raise SourceUnavailable(f"needs the Python package {exc.name}") from exc
     try:
-        if name in _TAKES_SETTINGS:
+        if row.takes_settings:
             source: ActivitySource = module.probe(clock, environ, settings or SourceSettings())
         else:
             source = module.probe(clock, environ)

@@ -33,6 +33,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from ergod.activity.base import Clock, SourceUnavailable
+from ergod.activity.xserver import require_extensions, session_display
 
 READY_TIMEOUT = 5.0
 """Seconds a listener may take to become ready before the source gives up."""
@@ -66,13 +67,18 @@ def require_pynput() -> tuple[Any, Any]:
     return keyboard, mouse
 
 
-def reject_wayland(environ: Mapping[str, str]) -> None:
-    """Refuse X11 input paths in a Wayland session, whose XWayland sees only X apps."""
-    if environ.get("WAYLAND_DISPLAY") or environ.get("XDG_SESSION_TYPE") == "wayland":
-        raise SourceUnavailable(
-            "Wayland session (XWayland sees only input to X applications, "
-            "so the user would look idle while typing in native ones)"
-        )
+def require_return_watch(environ: Mapping[str, str]) -> None:
+    """SourceUnavailable unless pynput listeners can see this session's input.
+
+    Off Windows and macOS that takes an X session (`xserver.session_display`)
+    whose server has RECORD, which pynput's xorg backend reads.
+    """
+    if sys.platform in ("win32", "darwin"):
+        require_pynput()
+        return
+    display = session_display(environ)
+    require_pynput()
+    require_extensions(display, ("RECORD",))
 
 
 def _is_xorg(listener: Any) -> bool:
@@ -399,14 +405,5 @@ class ListenerSource:
 
 def probe(clock: Clock, environ: Mapping[str, str]) -> ListenerSource:
     """The fallback source if pynput can see this session's input here."""
-    if sys.platform.startswith("linux"):
-        if not environ.get("DISPLAY"):
-            raise SourceUnavailable("no display (DISPLAY is not set)")
-        reject_wayland(environ)
-        require_pynput()
-        from ergod.activity.x11 import require_extensions
-
-        require_extensions(environ["DISPLAY"], ("RECORD",))
-    else:
-        require_pynput()
+    require_return_watch(environ)
     return ListenerSource(clock)

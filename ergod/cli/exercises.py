@@ -183,7 +183,8 @@ def _card_json(card: Exercise) -> dict[str, object]:
 
 
 def _table(library: Library, shown: list[Exercise]) -> str:
-    from ergod.exercises.library import format_time, kind_name, localized
+    from ergod.durations import human_duration
+    from ergod.exercises.library import kind_name, localized
     from ergod.i18n import _
 
     # Translators: the column headings of `ergod exercises`, upper case where the language allows.
@@ -191,7 +192,7 @@ def _table(library: Library, shown: list[Exercise]) -> str:
     for e in map(localized, shown):
         kinds = ",".join(kind_name(k) for k in sorted(e.kinds, key=lambda k: k.value))
         state = "" if library.is_enabled(e.id) else _("disabled")
-        rows.append((e.id, e.name, e.focus, format_time(e.seconds), kinds, state))
+        rows.append((e.id, e.name, e.focus, human_duration(e.seconds), kinds, state))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     return "\n".join(
         "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()

@@ -166,7 +166,7 @@ class Daemon:
         self._engine = Engine(engine_rules(config))
         self._presence = Presence(self._engine)
         environ = self._env.environ
-        self._preference = str(config.activity.source.value)
+        self._preference = config.activity.source
         self._choice = select_source(
             self._preference, self._clock, environ, settings=self._source_settings()
         )
@@ -174,7 +174,7 @@ class Daemon:
         self._log.log(logging.WARNING if fallback else logging.INFO, "%s", self._choice.describe())
         if fallback:
             self._reprobe_at = self._clock() + self._reprobe_interval(REPROBE_NONE_FOUND)
-        self._notify = select_notifier(str(config.notify.backend.value), environ, self._log)
+        self._notify = select_notifier(config.notify.backend, environ, self._log)
         self._notify.notifier.on_action(self._on_action)
         self._suspend = SuspendDetector()
         self._suspend.observe(read_clocks())
@@ -582,7 +582,9 @@ class Daemon:
         self._update_quiet(t, ask_probes=False)
         if seconds is None:
             return "paused until you run `ergod resume`"
-        return f"paused for {round(seconds / 60)} min"
+        from ergod.durations import human_duration
+
+        return f"paused for {human_duration(seconds)}"
 
     def _resume(self) -> str:
         t = self._clock()

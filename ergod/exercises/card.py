@@ -24,7 +24,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ergod.core.rules import Kind
-from ergod.exercises.model import Exercise, format_time
+from ergod.durations import human_duration
+from ergod.exercises.model import Exercise
 from ergod.exercises.safety import SAFETY
 from ergod.i18n import _
 
@@ -51,7 +52,7 @@ class CardText:
 
 
 def card_text(exercise: Exercise) -> CardText:
-    time = format_time(exercise.seconds)
+    time = human_duration(exercise.seconds)
     caveat = _careful(exercise.caveat)
     if exercise.parts:
         standing = all(Kind.MOVEMENT in p.kinds for p in exercise.parts)
@@ -124,7 +125,7 @@ def format_card(exercise: Exercise, enabled: bool = True) -> str:
     else:
         offered = _("Shown on request only.")
     about = _("Focus: {focus}. Time: about {time}.").format(
-        focus=exercise.focus, time=format_time(exercise.seconds)
+        focus=exercise.focus, time=human_duration(exercise.seconds)
     )
     lines = [f"{exercise.name}  [{exercise.id}]"]
     caveat = _careful(exercise.caveat)
@@ -136,7 +137,7 @@ def format_card(exercise: Exercise, enabled: bool = True) -> str:
     lines.append("")
     if exercise.parts:
         for number, part in enumerate(exercise.parts, start=1):
-            lines.append(f"  {number}. {part.name} ({format_time(part.seconds)})")
+            lines.append(f"  {number}. {part.name} ({human_duration(part.seconds)})")
             lines += [f"     - {step}" for step in part.steps]
     else:
         lines += [f"  {line}" for line in _numbered(exercise.steps)]

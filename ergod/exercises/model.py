@@ -10,12 +10,11 @@ Pure values: no I/O, no clock.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from ergod.core.rules import Kind
-from ergod.errors import UsageError
+from ergod.errors import UsageError, did_you_mean
 from ergod.i18n import _
 
 SET_SEPARATOR = "+"
@@ -83,7 +82,7 @@ class Library:
         cards = [e for e in found if e is not None]
         if len(cards) != len(parts) or len(set(parts)) != len(parts):
             raise UnknownExerciseError(
-                f"no exercise {exercise_id!r}{did_you_mean(exercise_id, self.ids())}"
+                f"no exercise {exercise_id!r}{suggestion(exercise_id, self.ids())}"
             )
         if translate:
             cards = [localized(card) for card in cards]
@@ -144,16 +143,7 @@ def combined(cards: Sequence[Exercise]) -> Exercise:
     )
 
 
-def format_time(seconds: int) -> str:
-    """30 -> "30 s", 180 -> "3 min", 90 -> "1 min 30 s"."""
-    minutes, secs = divmod(seconds, 60)
-    if not minutes:
-        return _("{seconds} s").format(seconds=secs)
-    if not secs:
-        return _("{minutes} min").format(minutes=minutes)
-    return _("{minutes} min {seconds} s").format(minutes=minutes, seconds=secs)
-
-
-def did_you_mean(word: str, choices: Sequence[str]) -> str:
-    close = difflib.get_close_matches(word, list(choices), n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
+def suggestion(word: str, choices: Sequence[str]) -> str:
+    """` (did you mean "x"?)` after a name nothing has, or "" when nothing is close."""
+    hint = did_you_mean(word, choices)
+    return f" ({hint})" if hint else ""

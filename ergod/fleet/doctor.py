@@ -121,7 +121,7 @@ def check_activity(env: Environment, config: Config | None) -> Check:
     from ergod.activity.base import SourceUnavailable
     from ergod.daemon.clock import now
 
-    preference = "auto" if config is None else str(config.activity.source.value)
+    preference = "auto" if config is None else config.activity.source
     try:
         choice = select_source(preference, now, env.environ)
     except SourceUnavailable as exc:
@@ -195,7 +195,7 @@ def check_desktop(env: Environment, config: Config | None) -> Check:
 def check_notifications(env: Environment, config: Config | None) -> Check:
     from ergod.notify import select_notifier
 
-    backend = "auto" if config is None else str(config.notify.backend.value)
+    backend = "auto" if config is None else config.notify.backend
     try:
         choice = select_notifier(backend, env.environ, _quiet_log())
     except ErgodError as exc:

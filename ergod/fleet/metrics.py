@@ -89,8 +89,6 @@ class Snapshot:
     bouts: int
     longest_bout_s: float
     adherence: float | None
-    # How many user files a host figure averages; 1 for a user's own file.
-    adherence_users: int = field(default=1, compare=False)
     shown: Mapping[tuple[str, str], int] = field(default_factory=dict)  # of `prompts`
     schedule_only: int = 0
 
@@ -266,7 +264,6 @@ def merge(snaps: Iterable[Snapshot]) -> Snapshot:
         bouts=sum(s.bouts for s in snaps),
         longest_bout_s=max((s.longest_bout_s for s in snaps), default=0.0),
         adherence=sum(ratios) / len(ratios) if ratios else None,
-        adherence_users=len(ratios),
         shown=shown,
         schedule_only=sum(s.schedule_only for s in snaps),
     )

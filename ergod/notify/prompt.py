@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ergod.durations import human_duration
 from ergod.i18n import N_, _
 from ergod.notify.base import HURTS, SKIP, SNOOZE, Action, Message, Urgency
 
@@ -28,14 +29,8 @@ TITLES = {
 
 
 def sitting_text(seconds: float) -> str:
-    """`Sitting for 34 min` / `Sitting for 1 h 5 min`; whole minutes, rounded down."""
-    minutes = max(0, int(seconds // 60))
-    if minutes < 60:
-        return _("Sitting for {minutes} min").format(minutes=minutes)
-    hours, minutes = divmod(minutes, 60)
-    if minutes:
-        return _("Sitting for {hours} h {minutes} min").format(hours=hours, minutes=minutes)
-    return _("Sitting for {hours} h").format(hours=hours)
+    """`Sitting for 34 min` / `Sitting for 1 h 5 min` (`human_duration`)."""
+    return _("Sitting for {time}").format(time=human_duration(seconds))
 
 
 def prompt_actions(snooze_minutes: int, *, hurts: bool = False) -> tuple[Action, ...]:
@@ -44,7 +39,8 @@ def prompt_actions(snooze_minutes: int, *, hurts: bool = False) -> tuple[Action,
     snooze: tuple[Action, ...] = ()
     if snooze_minutes > 0:
         # Translators: a button on the prompt; keep it short.
-        snooze = (Action(SNOOZE, _("Snooze {minutes} min").format(minutes=snooze_minutes)),)
+        label = _("Snooze {time}").format(time=human_duration(snooze_minutes * 60))
+        snooze = (Action(SNOOZE, label),)
     # Translators: a button that stops ergod offering an exercise that hurts; keep it short.
     hurt = (Action(HURTS, _("This hurts")),) if hurts else ()
     # Translators: a button on the prompt; keep it short.

@@ -29,7 +29,7 @@ import stat
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from ergod.quiet import _FailureLog
+from ergod.quiet.base import FailureLog
 from ergod.quiet.pulse import PulseClient, PulseError, Recording, server_socket
 
 VIDEO4LINUX_MAJOR = 81
@@ -148,8 +148,8 @@ class CallProbe:
         self._proc = proc
         self._timeout = timeout
         self._client: PulseClient | None = None
-        self._mic_failure = _FailureLog(log, "calls (microphone)")
-        self._cam_failure = _FailureLog(log, "calls (camera)")
+        self._mic_failure = FailureLog(log, "calls (microphone)")
+        self._cam_failure = FailureLog(log, "calls (camera)")
 
     def check(self) -> str | None:
         return describe(self._microphone(), self._camera())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-from ergod.quiet import HeldConnectionProbe, bus_call
+from ergod.quiet.base import HeldConnectionProbe, bus_call
 
 if TYPE_CHECKING:
     from ergod.dbus import BusLink

@@ -7,9 +7,9 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from ergod.quiet import HeldConnectionProbe, QuietProbe
+from ergod.quiet.base import FULLSCREEN_ON, HeldConnectionProbe, QuietProbe
 
-FULLSCREEN_ON = "a window is fullscreen"
+__all__ = ["FULLSCREEN_ON", "FullscreenProbe", "fullscreen_probe", "fullscreen_unavailable"]
 
 
 def fullscreen_unavailable(environ: Mapping[str, str]) -> str | None:

@@ -30,7 +30,7 @@ import os
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from ergod.quiet import _FailureLog, bus_call
+from ergod.quiet.base import FailureLog, bus_call
 
 if TYPE_CHECKING:
     from ergod.dbus import BusLink
@@ -84,7 +84,7 @@ class InhibitorProbe:
         }
         self._links: dict[str, BusLink] = {}
         self._failures = {
-            bus: _FailureLog(log, f"inhibitors ({bus} bus)") for bus in self._addresses
+            bus: FailureLog(log, f"inhibitors ({bus} bus)") for bus in self._addresses
         }
 
     def check(self) -> str | None:

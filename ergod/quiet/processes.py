@@ -8,7 +8,7 @@ import os
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from ergod.quiet import _FailureLog
+from ergod.quiet.base import FailureLog
 
 
 def _program_names(info: Mapping[str, Any]) -> set[str]:
@@ -46,7 +46,7 @@ class ProcessProbe:
     def __init__(self, names: Iterable[str], log: logging.Logger | None = None) -> None:
         self._wanted = {_normal(n): n for n in names if n.strip()}
         self._uid = os.getuid() if hasattr(os, "getuid") else None
-        self._failure = _FailureLog(log or logging.getLogger(__name__), self.name)
+        self._failure = FailureLog(log or logging.getLogger(__name__), self.name)
 
     def check(self) -> str | None:
         if not self._wanted:

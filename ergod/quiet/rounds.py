@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from ergod.core.attended import AttendedState
 from ergod.core.model import EventKind
 from ergod.core.quiet import QuietState
-from ergod.quiet import QuietProbe
+from ergod.quiet.base import QuietProbe
 
 
 class ProbeStates:

@@ -23,8 +23,7 @@ import struct
 from collections.abc import Mapping
 
 from ergod.activity import wlwire
-from ergod.quiet import HeldConnectionProbe
-from ergod.quiet.fullscreen import FULLSCREEN_ON
+from ergod.quiet.base import FULLSCREEN_ON, HeldConnectionProbe
 
 MANAGER = "zwlr_foreign_toplevel_manager_v1"
 HANDLE = "zwlr_foreign_toplevel_handle_v1"

@@ -106,9 +106,6 @@ class IsoWeek:
     def sunday(self) -> date:
         return self.monday + timedelta(days=6)
 
-    def dates(self) -> tuple[date, ...]:
-        return tuple(self.monday + timedelta(days=i) for i in range(7))
-
     def shifted(self, weeks: int) -> IsoWeek:
         return IsoWeek.containing(self.monday + timedelta(weeks=weeks))
 

@@ -35,7 +35,7 @@ def headline_for(path: Path, today: date, zone: tzinfo | None = None) -> tuple[s
     date): the headline and the week's suggestion, from the store at `path`; None when
     there is no store yet. Other store problems raise StoreError, for the caller to log."""
     from ergod.store import MissingStoreError, open_reader
-    from ergod.summary.wording import notification
+    from ergod.summary.suggest import notification
 
     try:
         reader = open_reader(path)

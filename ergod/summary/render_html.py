@@ -16,13 +16,14 @@ from collections.abc import Sequence
 from html import escape
 
 from ergod.core.rules import Kind
+from ergod.durations import human_duration
 from ergod.i18n import N_, _, current, decimal, long_date, short_weekday
 from ergod.summary import wording
 from ergod.summary.charts import Chart, Series, figure
 from ergod.summary.hours import HOURS, busiest_window
 from ergod.summary.model import WeekSummary
 from ergod.summary.suggest import suggest
-from ergod.summary.wording import headline, hours_minutes, percent, weekday
+from ergod.summary.wording import headline, percent, weekday
 
 COLORS = {
     "sitting": "#2f6db5",
@@ -33,8 +34,6 @@ COLORS = {
     "trend_long": "#a23b72",
     "trend_movement": "#0b6e75",
 }
-# Which colours a one-week page draws (the trend needs two weeks).
-WEEK_COLORS = ("sitting", "longest", "adherence", "hour_long", "hour_short")
 
 _CSS = """
 * { box-sizing: border-box; }
@@ -270,7 +269,7 @@ def _sitting_table(summary: WeekSummary) -> str:
     now, before = summary.totals.sitting, summary.previous.sitting
 
     def dur(value: float | None) -> str:
-        return "-" if value is None else hours_minutes(value)
+        return "-" if value is None else human_duration(value)
 
     return _table(
         ("", _("This week"), _("Week before")),

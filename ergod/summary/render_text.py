@@ -14,12 +14,13 @@ import textwrap
 from collections.abc import Callable, Sequence
 
 from ergod.core.rules import Kind
+from ergod.durations import human_duration
 from ergod.i18n import N_, _, decimal, short_date
 from ergod.summary import wording
 from ergod.summary.hours import busiest_window
 from ergod.summary.model import KINDS, KindStats, SittingStats, WeekSummary
 from ergod.summary.suggest import suggest
-from ergod.summary.wording import headline, hours_minutes, percent
+from ergod.summary.wording import headline, percent
 
 WIDTH = 80
 BAR_WIDTH = 20
@@ -142,8 +143,8 @@ def _day_table(summary: WeekSummary, paint: Callable[[str, str], str]) -> list[s
         rows.append(
             f"{short_date(d.date):<14} "
             + paint(_BLUE, bar(d.sitting_s, top, width))
-            + f" {hours_minutes(d.sitting_s):>11} {d.bouts:>{wide[0]}}"
-            f" {hours_minutes(d.longest_bout_s):>{wide[1]}}"
+            + f" {human_duration(d.sitting_s):>11} {d.bouts:>{wide[0]}}"
+            f" {human_duration(d.longest_bout_s):>{wide[1]}}"
             f" {f'{d.taken}/{d.shown}':>{wide[2] - 5}} {percent(d.adherence):>4}"
         )
     return rows
@@ -154,14 +155,14 @@ def _sitting_table(summary: WeekSummary) -> list[str]:
 
     def duration(s: SittingStats, attr: str) -> str:
         value = getattr(s, attr)
-        return "-" if value is None else hours_minutes(value)
+        return "-" if value is None else human_duration(value)
 
     def change_duration(attr: str) -> str:
         a, b = getattr(now, attr), getattr(before, attr)
         if a is None or b is None:
             return "-"
         sign = "+" if a >= b else "-"
-        return sign + hours_minutes(abs(a - b))
+        return sign + human_duration(abs(a - b))
 
     def change_count(attr: str) -> str:
         return f"{getattr(now, attr) - getattr(before, attr):+d}"

@@ -2,6 +2,8 @@
 
 Contract: `RULES` are tried in order and the first that applies gives the
 week's `Suggestion` (its rule id and text); a week with no bout gets none.
+`notification(summary)` is the weekly notification: the headline, then the
+suggestion.
 Each rule reads only the summary's figures; its words come from
 ergod/summary/wording.py. The suggestions are about when to get up, never
 medical advice. docs/summary.md lists the rules in this order, with the same
@@ -101,3 +103,10 @@ def suggest(summary: WeekSummary) -> Suggestion | None:
         if text is not None:
             return Suggestion(rule.id, text)
     return None
+
+
+def notification(summary: WeekSummary) -> tuple[str, str]:
+    """The weekly notification: the headline and the week's suggestion."""
+    title, body = wording.headline(summary)
+    tip = suggest(summary)
+    return title, body if tip is None else f"{body}\n{tip.text}"

@@ -2,7 +2,7 @@
 
 `headline(summary) -> (title, body)` is what the text and HTML reports open with
 and what the weekly notification shows (with the week's suggestion, see
-`notification`), so all say the same thing. The body leads with movement: how
+`suggest.notification`), so all say the same thing. The body leads with movement: how
 many movement breaks you got up for, the share of desk time in bouts over 30
 minutes, sitting per active day against the week before (never week totals:
 weeks differ in days worked), the longest time without a break; stretch breaks
@@ -18,18 +18,10 @@ from datetime import date
 
 from ergod import i18n
 from ergod.core.rules import Kind
+from ergod.durations import format_time_of_day, human_duration
 from ergod.i18n import N_, _, ngettext
 from ergod.summary.hours import Window
 from ergod.summary.model import IsoWeek, WeekSummary
-
-
-def hours_minutes(seconds: float) -> str:
-    """3 h 05 min, 42 min, 0 min: how people read a sitting time."""
-    minutes = round(seconds / 60)
-    hours, rest = divmod(minutes, 60)
-    if hours == 0:
-        return _("{minutes} min").format(minutes=rest)
-    return _("{hours} h {minutes} min").format(hours=hours, minutes=f"{rest:02d}")
 
 
 def percent(fraction: float | None) -> str:
@@ -48,7 +40,7 @@ def week_name(week: IsoWeek) -> str:
 
 
 def clock(hour: int, minute: int = 0) -> str:
-    return f"{hour:02d}:{minute:02d}"
+    return format_time_of_day(hour * 60 + minute)
 
 
 # ---- the headline ----------------------------------------------------------------
@@ -62,15 +54,6 @@ def headline(summary: WeekSummary) -> tuple[str, str]:
     if summary.totals.sitting.bouts == 0 and not _any_due(summary):
         return title, _(NOTHING_RECORDED)
     return title, "\n".join(line for line in (_movement(summary), _stretch(summary)) if line)
-
-
-def notification(summary: WeekSummary) -> tuple[str, str]:
-    """The weekly notification: the headline and the week's suggestion."""
-    from ergod.summary.suggest import suggest
-
-    title, body = headline(summary)
-    tip = suggest(summary)
-    return title, body if tip is None else f"{body}\n{tip.text}"
 
 
 def _movement(summary: WeekSummary) -> str:
@@ -104,14 +87,14 @@ def _movement(summary: WeekSummary) -> str:
     if longest.longest_bout_s > 0:
         parts.append(
             _("Longest time without a break: {time} on {weekday}.").format(
-                time=hours_minutes(longest.longest_bout_s), weekday=weekday(longest.date)
+                time=human_duration(longest.longest_bout_s), weekday=weekday(longest.date)
             )
         )
     return " ".join(parts)
 
 
 def _per_day(now: float, days: int, before: float | None) -> str:
-    values = {"time": hours_minutes(now), "days": days}
+    values = {"time": human_duration(now), "days": days}
     if before is None:
         return ngettext(
             "You sat {time} a day on {days} day.", "You sat {time} a day on {days} days.", days
@@ -135,7 +118,7 @@ def _per_day(now: float, days: int, before: float | None) -> str:
             "You sat {time} a day on {days} days, {change} less a day than the week before.",
             days,
         )
-    return text.format(change=hours_minutes(abs(change)), **values)
+    return text.format(change=human_duration(abs(change)), **values)
 
 
 def _stretch(summary: WeekSummary) -> str:
@@ -206,7 +189,7 @@ def tip_long_bout(seconds: float, day: date) -> str:
         "Your longest time without a break was {time} on {weekday}. "
         "If it was a call, take the next long one standing, or walk for a few minutes "
         "as soon as it ends."
-    ).format(time=hours_minutes(seconds), weekday=weekday(day))
+    ).format(time=human_duration(seconds), weekday=weekday(day))
 
 
 def tip_stretch_not_movement(stretch: float, movement: float) -> str:
