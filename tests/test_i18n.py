@@ -177,6 +177,24 @@ def test_json_stays_in_the_library_s_own_words() -> None:
     assert card["safety"].startswith("Move gently")
 
 
+def test_a_prompt_in_german_does_not_load_babel() -> None:
+    """The daemon's prompt path (catalog, card, prompt) needs gettext only: RSS matters."""
+    from import_support import loaded_after
+
+    code = (
+        "from ergod import i18n\n"
+        "i18n.activate('de', {})\n"
+        "from ergod.exercises.library import load_library, render_card\n"
+        "from ergod.notify.prompt import prompt_for, prompt_message\n"
+        "card = load_library().get('march_heels+wall_pushup', translate=True)\n"
+        "assert prompt_for('movement', card, 2000.0, 5, 30.0, True).title != ''\n"
+        "title, body = render_card(card)\n"
+        "message = prompt_message('movement', title, body, 2000.0, 5, 30.0, True)\n"
+        "assert 'Sie sitzen' in message.body\n"
+    )
+    assert loaded_after(code, ["babel"]) == []
+
+
 def test_the_cli_does_not_load_babel_unless_it_formats() -> None:
     probe = (
         "import sys; from ergod.cli import main\n"
