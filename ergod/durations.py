@@ -104,23 +104,30 @@ exercise of 90 s is "1 min 30 s", a break due in 361 s is "6 min"."""
 
 
 def human_duration(seconds: float) -> str:
-    """How ergod writes a duration for people: "45 s", "1 min 30 s", "34 min", "1 h 5 min".
+    """How ergod writes a duration for people: "45 s", "1 min 30 s", "34 min", "1 h 5 min",
+    in the active language (`ergod.i18n`).
 
     Below 2 minutes to the second, from there to the minute (half up);
     zero parts are left out ("2 h", "3 min"), nothing is padded. A negative
     duration (a clock stepped back) reads as "0 s".
     """
+    from ergod.i18n import _
+
     seconds = max(0.0, seconds)
     whole = int(seconds + 0.5)
     if whole < _SECONDS_SHOWN_BELOW:
         minutes, secs = divmod(whole, 60)
         if not minutes:
-            return f"{secs} s"
-        return f"{minutes} min {secs} s" if secs else f"{minutes} min"
+            return _("{seconds} s").format(seconds=secs)
+        if secs:
+            return _("{minutes} min {seconds} s").format(minutes=minutes, seconds=secs)
+        return _("{minutes} min").format(minutes=minutes)
     hours, minutes = divmod(int(seconds / 60 + 0.5), 60)
     if not hours:
-        return f"{minutes} min"
-    return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+        return _("{minutes} min").format(minutes=minutes)
+    if minutes:
+        return _("{hours} h {minutes} min").format(hours=hours, minutes=minutes)
+    return _("{hours} h").format(hours=hours)
 
 
 def format_clock(seconds: float) -> str:

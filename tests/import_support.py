@@ -12,7 +12,7 @@ import subprocess
 import sys
 from collections.abc import Iterable
 
-HEAVY = ("pynput", "apscheduler", "plyer", "jeepney", "sqlite3", "Xlib", "psutil")
+HEAVY = ("pynput", "apscheduler", "plyer", "jeepney", "sqlite3", "Xlib", "psutil", "babel")
 """Libraries whose import costs time, or pulls in X11, D-Bus or the database."""
 
 

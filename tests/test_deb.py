@@ -264,6 +264,13 @@ def test_the_installed_files(guide: tuple[Root, list[Any]]) -> None:
         shipped = root.path(f"/usr/share/ergod/prometheus/{name}").read_text()
         assert shipped == (REPO / "contrib" / "prometheus" / name).read_text(), name
     assert root.path("/usr/share/doc/ergod/deployment.md.gz").is_file()
+    # The compiled catalogs, and Debian's python3-babel: the package speaks German.
+    for language in ("de", "fr", "es"):
+        mo = f"/usr/lib/python3/dist-packages/ergod/locale/{language}/LC_MESSAGES/ergod.mo"
+        assert root.path(mo).is_file(), mo
+    german = root.run("ergod", "exercises", "show", "chest_doorway", env={"LANGUAGE": "de"})
+    assert german.returncode == 0, german.stderr
+    assert german.stdout.startswith("Türrahmen-Dehnung  [chest_doorway]")
 
 
 def test_the_man_page_is_the_cli(guide: tuple[Root, list[Any]]) -> None:

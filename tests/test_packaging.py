@@ -68,6 +68,8 @@ def test_wheel_installs_into_a_fresh_venv_and_the_doctor_runs(tmp_path: Path) ->
     names = set(zipfile.ZipFile(wheel).namelist())
     for data in ("default.toml", "exercises.toml", "ergod.desktop"):
         assert f"ergod/data/{data}" in names
+    for language in ("de", "fr", "es"):  # the compiled catalogs
+        assert f"ergod/locale/{language}/LC_MESSAGES/ergod.mo" in names
 
     target = tmp_path / "venv"
     venv.create(target, with_pip=True)
@@ -98,3 +100,12 @@ def test_wheel_installs_into_a_fresh_venv_and_the_doctor_runs(tmp_path: Path) ->
     )
     assert unit.returncode == 0, unit.stderr
     assert f"ExecStart={ergod} run" in unit.stdout
+
+    german = subprocess.run(
+        [str(ergod), "exercises", "show", "chest_doorway"],
+        env={**env, "LANGUAGE": "de"},
+        capture_output=True,
+        text=True,
+    )
+    assert german.returncode == 0, german.stderr
+    assert "Türrahmen-Dehnung" in german.stdout  # the wheel's catalog

@@ -214,8 +214,9 @@ def test_chromium_renders_every_chart_at_phone_and_desktop_widths(
         assert pixels[rgb(COLORS[name])] > least, f"the {name} chart is missing from the rendering"
 
 
-def test_nothing_is_wider_than_a_phone(page: Path, tmp_path: Path) -> None:
-    frame = htmllib.escape(page.read_text(), quote=True)
+def in_a_phone(page_html: str, tmp: Path) -> Any:
+    """The page in a 360 px frame: its `lang`, scroll width and client width."""
+    frame = htmllib.escape(page_html, quote=True)
     wrapper = (
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>phone</title>'
         f'</head><body><iframe id="f" title="report" style="width:360px;height:700px" '
@@ -224,9 +225,13 @@ def test_nothing_is_wider_than_a_phone(page: Path, tmp_path: Path) -> None:
     script = (
         "document.getElementById('f').addEventListener('load', function () {"
         " var d = this.contentDocument.documentElement;"
-        " report({scroll: d.scrollWidth, client: d.clientWidth}); });"
+        " report({lang: d.lang, scroll: d.scrollWidth, client: d.clientWidth}); });"
     )
-    got = probe(wrapper, script, tmp_path)
+    return probe(wrapper, script, tmp)
+
+
+def test_nothing_is_wider_than_a_phone(page: Path, tmp_path: Path) -> None:
+    got = in_a_phone(page.read_text(), tmp_path)
     assert got["client"] > 300
     assert got["scroll"] <= got["client"], got
 

@@ -245,7 +245,7 @@ def test_text_summary_fits_80_columns_without_colour_on_a_pipe(recorded: Recorde
     assert "\033[" not in done.stdout
     assert "█" in done.stdout  # the per-day bars
     assert DISCLAIMER.split(";")[0] in done.stdout.replace("\n", " ")
-    assert any(line.startswith("Mon 26 Oct") for line in lines)
+    assert any(line.startswith("Mon, Oct 26") for line in lines)  # the locale's date form
 
 
 @pytest.mark.e2e

@@ -20,7 +20,6 @@ Stdlib only at top level: the library and config load inside the commands.
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -113,16 +112,12 @@ def run_hurts(args: argparse.Namespace) -> int:
 
 def _load(extra_files: list[Path]) -> tuple[Library, dict[Kind, float]]:
     """The library and each kind's duration under the configuration layers."""
-    from ergod.config import load_config
-    from ergod.config.compose import durations
-    from ergod.environment import Environment
+    from ergod.config.compose import durations, load_for_command
     from ergod.exercises.library import load_library
 
-    # load_config has already let the library judge the exercise settings, with
+    # Loading has already let the library judge the exercise settings, with
     # file and line; a problem there is a ConfigError (exit 2) before we get here.
-    loaded = load_config(Environment.from_os(), extra_files)
-    for warning in loaded.warnings:
-        sys.stderr.write(f"ergod: {warning}\n")
+    _env, loaded = load_for_command(extra_files)
     settings = loaded.config.exercises
     return load_library(settings.custom, settings.disabled), durations(loaded.config)
 
@@ -130,9 +125,10 @@ def _load(extra_files: list[Path]) -> tuple[Library, dict[Kind, float]]:
 def _show(library: Library, exercise_id: str, as_json: bool) -> int:
     from ergod.exercises.library import SAFETY, format_card, to_json
 
-    exercise = library.get(exercise_id.strip())
+    exercise = library.get(exercise_id.strip(), translate=not as_json)
     enabled = library.is_enabled(exercise.id)
     if as_json:
+        # JSON is for programs: the library's own (English) texts, stable across locales.
         _print_json({**to_json(exercise, enabled), "safety": SAFETY})
     else:
         print(format_card(exercise, enabled))
@@ -161,14 +157,20 @@ def _list(
             }
         )
         return 0
+    from ergod.i18n import _
+
     print(_table(library, shown))
     print()
     if Kind.MOVEMENT in kinds:
-        print("Movement breaks are done standing or walking: a short movement item is")
-        print("followed by standing items until the set lasts the whole break.")
-    print("`ergod exercises show ID` prints the steps of one.")
+        standing = _(
+            "Movement breaks are done standing or walking: a short movement item is "
+            "followed by standing items until the set lasts the whole break."
+        )
+        print(_wrap(standing))
+    show = _("`{command}` prints the steps of one.").format(command="ergod exercises show ID")
+    print(_wrap(show))
     print()
-    print(_wrap(f"{DISCLAIMER} {RED_FLAGS}"))
+    print(_wrap(f"{_(DISCLAIMER)} {_(RED_FLAGS)}"))
     return 0
 
 
@@ -182,11 +184,14 @@ def _card_json(card: Exercise) -> dict[str, object]:
 
 def _table(library: Library, shown: list[Exercise]) -> str:
     from ergod.durations import human_duration
+    from ergod.exercises.library import kind_name, localized
+    from ergod.i18n import _
 
-    rows = [("ID", "NAME", "FOCUS", "TIME", "KINDS", "")]
-    for e in shown:
-        kinds = ",".join(sorted(k.value for k in e.kinds))
-        state = "" if library.is_enabled(e.id) else "disabled"
+    # Translators: the column headings of `ergod exercises`, upper case where the language allows.
+    rows = [("ID", _("NAME"), _("FOCUS"), _("TIME"), _("KINDS"), "")]
+    for e in map(localized, shown):
+        kinds = ",".join(kind_name(k) for k in sorted(e.kinds, key=lambda k: k.value))
+        state = "" if library.is_enabled(e.id) else _("disabled")
         rows.append((e.id, e.name, e.focus, human_duration(e.seconds), kinds, state))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     return "\n".join(

@@ -29,13 +29,17 @@ def load(env: Environment, extra_files: Sequence[Path] = ()) -> LoadedConfig:
 
 def load_for_command(extra_files: Sequence[Path] = ()) -> tuple[Environment, LoadedConfig]:
     """This process's environment and configuration, for a one-shot command:
-    problems raise ConfigError (exit 2); warnings (a locked key set) go to stderr."""
+    problems raise ConfigError (exit 2); warnings (a locked key set) go to stderr.
+    The command speaks the configured language (`[notify] language`) from here on."""
     import sys
+
+    from ergod.i18n import activate
 
     env = Environment.from_os()
     loaded = load(env, extra_files)
     for warning in loaded.warnings:
         sys.stderr.write(f"ergod: warning: {warning}\n")
+    activate(loaded.config.notify.language, env.environ)
     return env, loaded
 
 

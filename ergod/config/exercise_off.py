@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from ergod.environment import Environment
 from ergod.errors import ErgodError
+from ergod.i18n import _
 
 if TYPE_CHECKING:
     from ergod.config import LoadedConfig
@@ -41,15 +42,20 @@ class SwitchOff:
     def summary(self) -> str:
         """One paragraph for the terminal."""
         if self.problem is not None:
-            return f"Nothing switched off: {self.problem}"
+            return _("Nothing switched off: {problem}").format(problem=self.problem)
         names = ", ".join(self.names)
         if self.already_off:
-            return f"{names}: already switched off; ergod does not offer it."
-        undo = "ergod config unset exercises.disabled"
-        return (
-            f"{names}: switched off ({KEY} in your config file now lists "
-            f"{', '.join(self.switched_off)}). To offer it again: edit that list, "
-            f"or `{undo}` to drop the whole list."
+            return _("{names}: already switched off; ergod does not offer it.").format(
+                names=names
+            )
+        return _(
+            "{names}: switched off ({key} in your config file now lists {ids}). "
+            "To offer it again: edit that list, or `{undo}` to drop the whole list."
+        ).format(
+            names=names,
+            key=KEY,
+            ids=", ".join(self.switched_off),
+            undo="ergod config unset exercises.disabled",
         )
 
     def notice(self) -> tuple[str, str]:
@@ -71,9 +77,9 @@ def switch_off(env: Environment, exercise_id: str | None) -> SwitchOff:
         wanted = exercise_id.strip() if exercise_id else _last_shown(env, loaded)
         if wanted is None:
             return SwitchOff(
-                None, (), (), problem="no exercise shown yet; name one: ergod hurts ID"
+                None, (), (), problem=_("no exercise shown yet; name one: ergod hurts ID")
             )
-        card = library.get(wanted)
+        card = library.get(wanted, translate=True)
     except ErgodError as exc:
         return SwitchOff(exercise_id, (), (), problem=exc.message)
     parts = card.parts or (card,)

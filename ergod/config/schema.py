@@ -200,6 +200,18 @@ def _parse_sound(value: object) -> str:
 SOUND = ValueType(_parse_sound, _same, _same, text=True)
 
 
+_LANGUAGE = re.compile(r"^[a-z]{2,3}(?:[_-][A-Za-z0-9]{2,8})?$")
+
+
+def _parse_language(value: object) -> str:
+    if not isinstance(value, str) or not (value == "" or _LANGUAGE.match(value)):
+        raise ValueError('expected a language like "de", "fr_FR" or "es", or "" for the locale')
+    return value
+
+
+LANGUAGE = ValueType(_parse_language, _same, _same, text=True)
+
+
 def _parse_weekly(value: object) -> tuple[int, int] | None:
     if value == "":
         return None
@@ -272,6 +284,7 @@ KEYS: dict[str, ValueType] = {
     "notify.backend": one_of(BACKEND_NAMES),
     "notify.timeout": duration(),
     "notify.actions": BOOLEAN,
+    "notify.language": LANGUAGE,
     "notify.sound": SOUND,
     "tray.enabled": BOOLEAN,
     "exercises.disabled": STRINGS,
@@ -372,6 +385,7 @@ class NotifyConfig:
     backend: str  # one of ergod.notify.BACKEND_NAMES
     timeout: float
     actions: bool
+    language: str  # "" = from the locale (LANGUAGE, LC_ALL, LC_MESSAGES, LANG)
     sound: str  # "" = none; a sound theme name, or a file path (~/ allowed)
 
 

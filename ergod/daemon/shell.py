@@ -175,6 +175,7 @@ class Daemon:
         for warning in self._loaded.warnings:
             self._log.warning("%s", warning)
         config = self._loaded.config
+        self._language(config.notify.language)
         self._library = self._load_library()
         self._engine = Engine(engine_rules(config))
         self._presence = Presence(self._engine)
@@ -363,7 +364,9 @@ class Daemon:
         if headline is None:
             return
         title, body = headline
-        body += "\nMore: ergod summary"
+        from ergod.i18n import _
+
+        body += "\n" + _("More: {command}").format(command="ergod summary")
         self._notify.notifier.show(
             Message(title=title, body=body, timeout=self._loaded.config.notify.timeout)
         )
@@ -577,7 +580,7 @@ class Daemon:
         config = self._loaded.config
         title, body = "", ""
         if prompt.exercise and self._library is not None:
-            title, body = render_card(self._library.get(prompt.exercise))
+            title, body = render_card(self._library.get(prompt.exercise, translate=True))
         sitting = None if prompt.sitting_since is None else prompt.at - prompt.sitting_since
         rules = self._p.engine.rules.kind(prompt.kind)
         notifier = self._notify.notifier
@@ -674,6 +677,11 @@ class Daemon:
             ignore_inhibitors=self._loaded.config.activity.inhibitors.value == "ignore",
         )
 
+    def _language(self, setting: str) -> None:
+        from ergod.i18n import activate
+
+        self._log.info("language: %s", activate(setting, self._env.environ).code)
+
     def _reload(self) -> str:
         from ergod.activity import configure as configure_source
         from ergod.config.compose import engine_rules, load
@@ -688,6 +696,7 @@ class Daemon:
             self._log.error("reload refused, keeping the running configuration:\n%s", exc.message)
             raise
         self._loaded, self._library = loaded, library
+        self._language(loaded.config.notify.language)
         for probe in self._probes:
             probe.close()
         self._probes = build_probes(loaded.config.quiet, self._env.environ, self._log)

@@ -27,6 +27,7 @@ from ergod.core.rules import Kind
 from ergod.durations import human_duration
 from ergod.exercises.model import Exercise
 from ergod.exercises.safety import SAFETY
+from ergod.i18n import _
 
 NOTIFICATION_BODY_MAX = 250
 """The longest notification body (sitting time, card, safety lines), in characters."""
@@ -34,8 +35,9 @@ NOTIFICATION_BODY_MAX = 250
 TITLE_MAX = 64
 """The longest notification title (Windows' balloon title field)."""
 
-SITTING_RESERVE = len("Sitting for 99 h 59 min\n")
-"""Room `render_card` leaves for the sitting line a movement prompt puts first."""
+SITTING_RESERVE = 32
+"""Room `render_card` leaves for the sitting line a movement prompt puts first:
+"Sitting for 99 h 59 min" and its newline, in the longest language."""
 
 
 @dataclass(frozen=True)
@@ -51,19 +53,26 @@ class CardText:
 
 def card_text(exercise: Exercise) -> CardText:
     time = human_duration(exercise.seconds)
+    caveat = _careful(exercise.caveat)
     if exercise.parts:
         standing = all(Kind.MOVEMENT in p.kinds for p in exercise.parts)
-        title = f"{'Standing set' if standing else 'Set'} ({time})"
+        # Translators: the title of a set of exercises done one after the other.
+        title = (_("Standing set ({time})") if standing else _("Set ({time})")).format(time=time)
         steps = _numbered([p.name for p in exercise.parts])
-        caveat = f"Careful: {exercise.caveat}" if exercise.caveat else None
         names = [p.name for p in exercise.parts]
-        instead = f"In turn: {', '.join([names[0], *(_lower_first(n) for n in names[1:])])}."
+        listed = ", ".join([names[0], *(_lower_first(n) for n in names[1:])])
+        # Translators: a set's parts in one line, when their steps do not fit.
+        instead = _("In turn: {names}.").format(names=listed)
         return CardText(title, caveat, tuple(steps), None, instead)
-    else:
-        title = f"{exercise.name} ({time})"
-        caveat = f"Careful: {exercise.caveat}" if exercise.caveat else None
-        steps = _numbered(exercise.steps)
-    return CardText(title, caveat, tuple(steps), f"(All steps: ergod exercises show {exercise.id})")
+    title = f"{exercise.name} ({time})"
+    steps = _numbered(exercise.steps)
+    more = _("(All steps: ergod exercises show {id})").format(id=exercise.id)
+    return CardText(title, caveat, tuple(steps), more)
+
+
+def _careful(caveat: str | None) -> str | None:
+    # Translators: before an exercise's caveat, e.g. "Careful: skip it after a neck injury."
+    return _("Careful: {caveat}").format(caveat=caveat) if caveat else None
 
 
 def fit_body(
@@ -80,7 +89,7 @@ def fit_body(
         middle = [title, *([caveat] if caveat else []), *steps]
         if more and card.more and len(steps) < len(card.steps):
             middle.append(card.more)
-        return "\n".join([*head, *middle, SAFETY, *tail])
+        return "\n".join([*head, *middle, _(SAFETY), *tail])
 
     if card.instead is not None and len(body(True)) > limit:
         steps = [card.instead]  # a set's parts in one line rather than none of them
@@ -106,16 +115,25 @@ def render_card(exercise: Exercise, limit: int = NOTIFICATION_BODY_MAX) -> tuple
 
 def format_card(exercise: Exercise, enabled: bool = True) -> str:
     """The full card `ergod exercises show` prints: caveat first, every step, SAFETY."""
-    offered = " and ".join(k.value for k in _sorted_kinds(exercise.kinds))
-    lines = [f"{exercise.name}  [{exercise.id}]"]
-    if exercise.caveat:
-        lines.append(f"Careful: {exercise.caveat}")
-    lines.append(
-        f"Focus: {exercise.focus}. Time: about {human_duration(exercise.seconds)}. "
-        + (f"Offered in {offered} breaks." if offered else "Shown on request only.")
+    kinds = _sorted_kinds(exercise.kinds)
+    if len(kinds) == 2:
+        offered = _("Offered in stretch and movement breaks.")
+    elif kinds == [Kind.MOVEMENT]:
+        offered = _("Offered in movement breaks.")
+    elif kinds:
+        offered = _("Offered in stretch breaks.")
+    else:
+        offered = _("Shown on request only.")
+    about = _("Focus: {focus}. Time: about {time}.").format(
+        focus=exercise.focus, time=human_duration(exercise.seconds)
     )
+    lines = [f"{exercise.name}  [{exercise.id}]"]
+    caveat = _careful(exercise.caveat)
+    if caveat:
+        lines.append(caveat)
+    lines.append(f"{about} {offered}")
     if not enabled:
-        lines.append("Disabled in your configuration.")
+        lines.append(_("Disabled in your configuration."))
     lines.append("")
     if exercise.parts:
         for number, part in enumerate(exercise.parts, start=1):
@@ -123,7 +141,7 @@ def format_card(exercise: Exercise, enabled: bool = True) -> str:
             lines += [f"     - {step}" for step in part.steps]
     else:
         lines += [f"  {line}" for line in _numbered(exercise.steps)]
-    lines += ["", SAFETY]
+    lines += ["", _(SAFETY)]
     return "\n".join(lines)
 
 

@@ -47,6 +47,8 @@ from ergod.exercises.model import (
     Exercise,
     Library,
     UnknownExerciseError,
+    kind_name,
+    localized,
     suggestion,
 )
 from ergod.exercises.rotation import cards, rotation, rotations, short_cards
@@ -69,7 +71,9 @@ __all__ = [
     "cards",
     "duration_warnings",
     "format_card",
+    "kind_name",
     "load_library",
+    "localized",
     "render_card",
     "rotation",
     "rotations",

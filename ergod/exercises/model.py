@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from ergod.core.rules import Kind
 from ergod.errors import UsageError, did_you_mean
+from ergod.i18n import _
 
 SET_SEPARATOR = "+"
 PAIR_SEPARATOR = SET_SEPARATOR  # the name before sets could hold more than two
@@ -69,10 +70,12 @@ class Library:
     def ids(self) -> tuple[str, ...]:
         return tuple(e.id for e in self.exercises)
 
-    def get(self, exercise_id: str) -> Exercise:
+    def get(self, exercise_id: str, translate: bool = False) -> Exercise:
         """The card for an id or a set `"a+b+c"`; UnknownExerciseError otherwise.
 
         Disabled exercises are found too: `is_enabled` says whether they are used.
+        `translate`: the card's texts in the active language (`localized`), each
+        part of a set translated before the parts are joined.
         """
         parts = exercise_id.split(SET_SEPARATOR)
         found = [self._by_id.get(part) for part in parts]
@@ -81,6 +84,8 @@ class Library:
             raise UnknownExerciseError(
                 f"no exercise {exercise_id!r}{suggestion(exercise_id, self.ids())}"
             )
+        if translate:
+            cards = [localized(card) for card in cards]
         return cards[0] if len(cards) == 1 else combined(cards)
 
     def is_enabled(self, exercise_id: str) -> bool:
@@ -94,10 +99,38 @@ class Library:
         return tuple(e for e in self.enabled() if kind in e.kinds)
 
 
+def localized(exercise: Exercise) -> Exercise:
+    """The card with its name, focus areas, steps and caveat in the active language.
+
+    The built-ins' texts are in the catalogs; a user's own exercise has no
+    translation and reads as written.
+    """
+    return Exercise(
+        id=exercise.id,
+        name=_(exercise.name),
+        focus=", ".join(_(area.strip()) for area in exercise.focus.split(",")),
+        seconds=exercise.seconds,
+        steps=tuple(_(step) for step in exercise.steps),
+        caveat=_(exercise.caveat) if exercise.caveat else None,
+        kinds=exercise.kinds,
+        parts=tuple(localized(part) for part in exercise.parts),
+    )
+
+
+def kind_name(kind: Kind) -> str:
+    """"stretch" / "movement" as a word in a sentence, in the active language."""
+    return _("movement") if kind is Kind.MOVEMENT else _("stretch")
+
+
 def combined(cards: Sequence[Exercise]) -> Exercise:
     """Several cards done one after the other, as one card with those `parts`."""
     # In a set each caveat names its part: "Wall slide: skip it with a painful shoulder."
-    caveats = [f"{c.name}: {c.caveat[:1].lower()}{c.caveat[1:]}" for c in cards if c.caveat]
+    caveats = [
+        # Translators: a caveat in a set names its exercise: "Wall slide: skip it ...".
+        _("{name}: {caveat}").format(name=c.name, caveat=f"{c.caveat[:1].lower()}{c.caveat[1:]}")
+        for c in cards
+        if c.caveat
+    ]
     return Exercise(
         id=SET_SEPARATOR.join(c.id for c in cards),
         name=" + ".join(c.name for c in cards),

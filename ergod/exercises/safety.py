@@ -15,32 +15,40 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Sequence
 
-SAFETY = "Move gently; stop on sharp pain, tingling or dizziness."
+from ergod.i18n import N_, _, ngettext
 
-DISCLAIMER = "ergod is a reminder tool, not a medical device; nothing it shows is medical advice."
+# Every constant is marked for translation (N_); the functions and the callers
+# translate them with _() where they are shown.
+SAFETY = N_("Move gently; stop on sharp pain, tingling or dizziness.")
 
-POINTER = "Safety first: ergod exercises --safety"
+DISCLAIMER = N_(
+    "ergod is a reminder tool, not a medical device; nothing it shows is medical advice."
+)
 
-URGENT_HEADING = "Get urgent care now (emergency number or urgent care) for:"
+POINTER = N_("Safety first: ergod exercises --safety")
+
+URGENT_HEADING = N_("Get urgent care now (emergency number or urgent care) for:")
 URGENT = (
-    "chest pain or pressure, a band of pain around the chest or pain worse when you breathe "
-    "in, breathlessness or sweating, or pain spreading to the jaw or an arm (upper-back "
-    "pain can come from the heart or lungs)",
-    "new loss of bladder or bowel control",
-    "new weakness or numbness in the legs",
-    "pain after a fall or an accident",
+    N_(
+        "chest pain or pressure, a band of pain around the chest or pain worse when you "
+        "breathe in, breathlessness or sweating, or pain spreading to the jaw or an arm "
+        "(upper-back pain can come from the heart or lungs)"
+    ),
+    N_("new loss of bladder or bowel control"),
+    N_("new weakness or numbness in the legs"),
+    N_("pain after a fall or an accident"),
 )
 
-CLINICIAN_HEADING = "See a doctor or physiotherapist, rather than relying on reminders, for:"
+CLINICIAN_HEADING = N_("See a doctor or physiotherapist, rather than relying on reminders, for:")
 CLINICIAN = (
-    "severe pain, or pain that is getting worse",
-    "muscle spasms",
-    "pain that has not eased after a week or two, or keeps you from everyday activities",
-    "numbness, tingling or pain shooting down an arm",
-    "fever, chills or weight loss you can't explain, with back pain",
+    N_("severe pain, or pain that is getting worse"),
+    N_("muscle spasms"),
+    N_("pain that has not eased after a week or two, or keeps you from everyday activities"),
+    N_("numbness, tingling or pain shooting down an arm"),
+    N_("fever, chills or weight loss you can't explain, with back pain"),
 )
 
-RED_FLAGS = (
+RED_FLAGS = N_(
     "Get urgent care now for chest pain or pressure, pain that gets worse when you breathe "
     "in, breathlessness, sweating, pain spreading to the jaw or an arm, new trouble "
     "controlling your bladder or bowels, new weakness or numbness in your legs, or pain "
@@ -56,11 +64,11 @@ _WIDTH = 78
 
 def safety_text() -> str:
     """The two tiers as `ergod exercises --safety` prints them."""
-    lines = [URGENT_HEADING]
+    lines = [_wrap(_(URGENT_HEADING))]
     lines += _bullets(URGENT)
-    lines += ["", CLINICIAN_HEADING]
+    lines += ["", _wrap(_(CLINICIAN_HEADING))]
     lines += _bullets(CLINICIAN)
-    lines += ["", "Never push through pain to finish an exercise.", "", _wrap(DISCLAIMER)]
+    lines += ["", _("Never push through pain to finish an exercise."), "", _wrap(_(DISCLAIMER))]
     return "\n".join(lines)
 
 
@@ -70,21 +78,31 @@ def hurt_notice(names: Sequence[str]) -> tuple[str, str]:
     The body stays within a notification's 250 characters: a long list of
     names gives way to how many exercises were switched off.
     """
-    tiers = (
-        "Urgent care now: chest pain, breathlessness, pain into jaw or arm, new bladder "
-        "or bowel trouble, new leg weakness, after a fall.\n"
-        "Pain lasting, spreading or severe: see a clinician.\n"
-        "More: ergod exercises --safety"
+    tiers = "\n".join(
+        [
+            _(
+                "Urgent care now: chest pain, breathlessness, pain into jaw or arm, new "
+                "bladder or bowel trouble, new leg weakness, after a fall."
+            ),
+            _("Pain lasting, spreading or severe: see a clinician."),
+            _("More: {command}").format(command="ergod exercises --safety"),
+        ]
     )
-    stopped = ", ".join(names) if names else "that exercise"
-    if len(stopped) + len(tiers) + 22 > 250:
-        stopped = f"those {len(names)} exercises"
-    return "Stopped: that exercise hurt", f"{stopped}: no longer offered.\n{tiers}"
+    stopped = ", ".join(names) if names else _("that exercise")
+    offered = _("{names}: no longer offered.")
+    if len(offered.format(names=stopped)) + len(tiers) + 1 > 250:
+        stopped = ngettext("that {count} exercise", "those {count} exercises", len(names)).format(
+            count=len(names)
+        )
+    title = _("Stopped: that exercise hurt")
+    body = f"{offered.format(names=stopped)}\n{tiers}"
+    # A long translation gives up the names line (the title says what happened), never a tier.
+    return title, body if len(body) <= 250 else tiers
 
 
 def _bullets(items: Sequence[str]) -> list[str]:
     return [
-        textwrap.fill(item, _WIDTH, initial_indent="  * ", subsequent_indent="    ")
+        textwrap.fill(_(item), _WIDTH, initial_indent="  * ", subsequent_indent="    ")
         for item in items
     ]
 

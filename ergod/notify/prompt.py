@@ -16,29 +16,35 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ergod.durations import human_duration
+from ergod.i18n import N_, _
 from ergod.notify.base import HURTS, SKIP, SNOOZE, Action, Message, Urgency
 
 if TYPE_CHECKING:
     from ergod.exercises.model import Exercise
 
 TITLES = {
-    "movement": "Time to stand up and move",
-    "stretch": "Stretch break",
+    "movement": N_("Time to stand up and move"),
+    "stretch": N_("Stretch break"),
 }
 
 
 def sitting_text(seconds: float) -> str:
     """`Sitting for 34 min` / `Sitting for 1 h 5 min` (`human_duration`)."""
-    return f"Sitting for {human_duration(seconds)}"
+    return _("Sitting for {time}").format(time=human_duration(seconds))
 
 
 def prompt_actions(snooze_minutes: int, *, hurts: bool = False) -> tuple[Action, ...]:
     """The buttons: "Snooze N min" (when snoozing is possible), "Skip", and "This hurts"
     when the prompt shows an exercise."""
-    label = f"Snooze {human_duration(snooze_minutes * 60)}"
-    snooze = (Action(SNOOZE, label),) if snooze_minutes > 0 else ()
-    hurt = (Action(HURTS, "This hurts"),) if hurts else ()
-    return (*snooze, Action(SKIP, "Skip"), *hurt)
+    snooze: tuple[Action, ...] = ()
+    if snooze_minutes > 0:
+        # Translators: a button on the prompt; keep it short.
+        label = _("Snooze {time}").format(time=human_duration(snooze_minutes * 60))
+        snooze = (Action(SNOOZE, label),)
+    # Translators: a button that stops ergod offering an exercise that hurts; keep it short.
+    hurt = (Action(HURTS, _("This hurts")),) if hurts else ()
+    # Translators: a button on the prompt; keep it short.
+    return (*snooze, Action(SKIP, _("Skip")), *hurt)
 
 
 def _check_kind(kind: str) -> None:
@@ -71,9 +77,9 @@ def prompt_for(
     _check_kind(kind)
     head = [sitting_text(sitting_seconds)] if kind == "movement" and sitting_seconds else []
     card = card_text(exercise) if exercise is not None else CardText("", None, (), None)
-    body = fit_body(head, card, [POINTER] if first else [])
+    body = fit_body(head, card, [_(POINTER)] if first else [])
     return Message(
-        title=TITLES[kind],
+        title=_(TITLES[kind]),
         body="\n".join(line for line in body.split("\n") if line),
         timeout=timeout,
         actions=prompt_actions(snooze_minutes, hurts=exercise is not None) if actions else (),
@@ -93,7 +99,8 @@ def weekly_message(title: str, body: str, timeout: float) -> Message:
     from ergod.exercises.card import NOTIFICATION_BODY_MAX, TITLE_MAX
     from ergod.exercises.safety import POINTER
 
-    tail = f"\nMore: ergod summary\n{POINTER}"
+    more = _("More: {command}").format(command="ergod summary")
+    tail = f"\n{more}\n{_(POINTER)}"
     room = NOTIFICATION_BODY_MAX - len(tail)
     head = body if len(body) <= room else body[: room - 1].rstrip() + "…"
     short_title = title if len(title) <= TITLE_MAX else title[: TITLE_MAX - 1] + "…"
@@ -122,7 +129,7 @@ def prompt_message(
         lines.append(sitting_text(sitting_seconds))
     lines += [text for text in (title_name.strip(), steps_text.strip()) if text]
     return Message(
-        title=TITLES[kind],
+        title=_(TITLES[kind]),
         body="\n".join(lines),
         timeout=timeout,
         actions=prompt_actions(snooze_minutes, hurts=bool(title_name.strip())) if actions else (),

@@ -17,10 +17,17 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from html import escape
 
+from ergod.i18n import N_, _
+
 _TOP, _BOTTOM = 22, 30
 WIDE = 400  # a chart wider than this gets a line of its own (`<figure class="wide">`)
 AXIS = "#767676"  # 4.5:1 on white
 MUTED = "#595959"  # text for "none": 7:1 on white
+
+
+def _NONE() -> str:
+    # Translators: a chart's value for a day with no figure.
+    return _("none")
 
 
 @dataclass(frozen=True)
@@ -45,7 +52,7 @@ class Chart:
     tick_every: int = 1  # a label under every n-th slot
     value_labels: bool = True  # the value above each bar
     skip_zero: bool = False  # leave slots with nothing out of the description
-    empty: str = "No data."
+    empty: str = N_("No data.")
 
 
 def figure(chart: Chart) -> str:
@@ -73,14 +80,14 @@ def describe(chart: Chart) -> str:
             continue
         if len(chart.series) == 1:
             value = values[0]
-            parts.append(f"{name}: {'none' if value is None else chart.fmt(value)}")
+            parts.append(f"{name}: {_NONE() if value is None else chart.fmt(value)}")
         else:
             each = ", ".join(
-                f"{s.label} {'none' if v is None else chart.fmt(v)}"
+                f"{s.label} {_NONE() if v is None else chart.fmt(v)}"
                 for s, v in zip(chart.series, values, strict=True)
             )
             parts.append(f"{name}: {each}")
-    return "; ".join(parts) + "." if parts else chart.empty
+    return "; ".join(parts) + "." if parts else _(chart.empty)
 
 
 def svg(chart: Chart) -> str:
@@ -108,7 +115,7 @@ def svg(chart: Chart) -> str:
             value = series.values[i]
             x = i * slot + slot * 0.15 + (0 if chart.stacked else g * bar_w)
             if value is None:
-                parts.append(_text(x + bar_w / 2, base - 4, "none", 10, MUTED))
+                parts.append(_text(x + bar_w / 2, base - 4, _NONE(), 10, MUTED))
                 continue
             height = plot_h * (value / peak) if peak > 0 else 0.0
             top = y - height if chart.stacked else base - height

@@ -17,6 +17,7 @@ from html import escape
 
 from ergod.core.rules import Kind
 from ergod.durations import human_duration
+from ergod.i18n import N_, _, current, decimal, long_date, short_weekday
 from ergod.summary import wording
 from ergod.summary.charts import Chart, Series, figure
 from ergod.summary.hours import HOURS, busiest_window
@@ -81,38 +82,38 @@ def render_html(summaries: Sequence[WeekSummary]) -> str:
 
     if not summaries:
         raise ValueError("no week to render")
-    weeks = ", ".join(str(s.week) for s in summaries)
+    weeks = ", ".join(wording.week_name(s.week) for s in summaries)
+    title = _("Your week at the desk - ergod summary {weeks}").format(weeks=weeks)
     sections = [_trend(summaries)] if len(summaries) > 1 else []
     sections += [_week(s) for s in summaries]
     body = "\n".join(sections)
     return f"""<!DOCTYPE html>
-<html lang="en">
+<html lang="{current().tag}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{escape(f"Your week at the desk - ergod summary {weeks}")}</title>
+<title>{escape(title)}</title>
 <style>{_CSS}</style>
 </head>
 <body>
 <main>
 {body}
 </main>
-<footer><p class="note">{escape(DISCLAIMER)} {escape(RED_FLAGS)}</p></footer>
+<footer><p class="note">{escape(_(DISCLAIMER))} {escape(_(RED_FLAGS))}</p></footer>
 </body>
 </html>
 """
 
 
 def _week(summary: WeekSummary) -> str:
-    _, body = headline(summary)
-    first, last = summary.start, summary.end
+    _title, body = headline(summary)
     key = str(summary.week).lower()
     lines = "".join(f"<p>{escape(line)}</p>" for line in body.split("\n"))
     extra = []
     tip = suggest(summary)
     if tip is not None:
         extra.append(
-            f'<p class="suggestion"><strong>{escape(wording.SUGGESTION)}</strong> '
+            f'<p class="suggestion"><strong>{escape(_(wording.SUGGESTION))}</strong> '
             f"{escape(tip.text)}</p>"
         )
     if summary.totals.sitting.bouts:
@@ -120,13 +121,25 @@ def _week(summary: WeekSummary) -> str:
         extra.append(f"<p>{escape(wording.long_bouts_when(window))}</p>")
     best = summary.best_day
     if best is not None:
+        day = f"<strong>{escape(weekday(best.date))}</strong>"
+        text = _("Best day: {day}, {percent} of {shown} prompts followed.")
         extra.append(
-            f"<p>Best day: <strong>{escape(weekday(best.date))}</strong>, "
-            f"{escape(percent(best.adherence))} of {best.shown} prompts followed.</p>"
+            "<p>"
+            + escape(text).format(
+                day=day, percent=escape(percent(best.adherence)), shown=best.shown
+            )
+            + "</p>"
         )
+    heading = _("Your week at the desk: {first} to {last}").format(
+        first=long_date(summary.start), last=long_date(summary.end)
+    )
+    measured = _("ISO week {week}, as measured by ergod from keyboard and mouse activity.").format(
+        week=summary.week
+    )
+    sitting, prompts = _("Sitting"), _("Break prompts")
     return f"""<section aria-labelledby="{key}">
-<h1 id="{key}">Your week at the desk: {first:%A %d %B} to {last:%A %d %B %Y}</h1>
-<p>ISO week {escape(str(summary.week))}, as measured by ergod from keyboard and mouse activity.</p>
+<h1 id="{key}">{escape(heading)}</h1>
+<p>{escape(measured)}</p>
 <div class="headline">{lines}</div>
 {"".join(extra)}
 <div class="charts">
@@ -136,21 +149,26 @@ def _week(summary: WeekSummary) -> str:
 {figure(_hour_chart(summary, key))}
 </div>
 <div class="tables">
-<div><h2>Sitting</h2>
+<div><h2>{escape(sitting)}</h2>
 {_sitting_table(summary)}</div>
-<div><h2>Break prompts</h2>
+<div><h2>{escape(prompts)}</h2>
 {_breaks_table(summary)}</div>
 </div>
-<p class="note">A <em>bout</em> is time at the keyboard and mouse without a pause of a few
-minutes. A prompt is <em>followed</em> when you stepped away long enough after it.
-<em>Merged</em> stretch prompts were folded into a movement break; <em>suppressed</em> ones
-fell in quiet time (outside your hours, in a meeting, paused).</p>
+<p class="note">{escape(_(_NOTE))}</p>
 </section>"""
+
+
+_NOTE = N_(
+    "A bout is time at the keyboard and mouse without a pause of a few minutes. "
+    "A prompt is followed when you stepped away long enough after it. "
+    "Merged stretch prompts were folded into a movement break; suppressed ones "
+    "fell in quiet time (outside your hours, in a meeting, paused)."
+)
 
 
 def _day_charts(summary: WeekSummary, key: str) -> list[Chart]:
     days = summary.days
-    labels = [f"{d.date:%a}" for d in days]
+    labels = [short_weekday(d.date) for d in days]
     names = [weekday(d.date) for d in days]
 
     def chart(name: str, title: str, values: Sequence[float | None], top: float | None) -> Chart:
@@ -159,9 +177,9 @@ def _day_charts(summary: WeekSummary, key: str) -> list[Chart]:
         return Chart(f"{key}-{name}", title, labels, series, fmt, names=names, top=top)
 
     return [
-        chart("sitting", wording.CHART_SITTING, [d.sitting_s for d in days], None),
-        chart("longest", wording.CHART_LONGEST, [d.longest_bout_s for d in days], None),
-        chart("adherence", wording.CHART_FOLLOWED, [d.adherence for d in days], 1.0),
+        chart("sitting", _(wording.CHART_SITTING), [d.sitting_s for d in days], None),
+        chart("longest", _(wording.CHART_LONGEST), [d.longest_bout_s for d in days], None),
+        chart("adherence", _(wording.CHART_FOLLOWED), [d.adherence for d in days], 1.0),
     ]
 
 
@@ -172,11 +190,11 @@ def _hour_chart(summary: WeekSummary, key: str) -> Chart:
     ]
     return Chart(
         f"{key}-hours",
-        wording.CHART_HOURS,
+        _(wording.CHART_HOURS),
         [f"{h:02d}" for h in range(HOURS)],
         [
-            Series(wording.SERIES_LONG, sitting.long_by_hour, COLORS["hour_long"]),
-            Series(wording.SERIES_SHORT, short, COLORS["hour_short"]),
+            Series(_(wording.SERIES_LONG), sitting.long_by_hour, COLORS["hour_long"]),
+            Series(_(wording.SERIES_SHORT), short, COLORS["hour_short"]),
         ],
         _short,
         names=[wording.hour_name(h) for h in range(HOURS)],
@@ -186,30 +204,31 @@ def _hour_chart(summary: WeekSummary, key: str) -> Chart:
         tick_every=3,
         value_labels=False,
         skip_zero=True,
-        empty=wording.HOURS_EMPTY,
+        empty=_(wording.HOURS_EMPTY),
     )
 
 
 def _trend(summaries: Sequence[WeekSummary]) -> str:
-    labels = [f"W{s.week.week:02d}" for s in summaries]
+    # Translators: a week number under a chart bar, "W47"; keep it to 3 or 4 characters.
+    labels = [_("W{number}").format(number=f"{s.week.week:02d}") for s in summaries]
     chart = Chart(
         "trend",
-        wording.CHART_TREND,
+        _(wording.CHART_TREND),
         labels,
         [
             Series(
-                wording.TREND_LONG_SHARE,
+                _(wording.TREND_LONG_SHARE),
                 [s.totals.sitting.long_share for s in summaries],
                 COLORS["trend_long"],
             ),
             Series(
-                wording.TREND_MOVEMENT,
+                _(wording.TREND_MOVEMENT),
                 [s.totals.breaks[Kind.MOVEMENT].adherence for s in summaries],
                 COLORS["trend_movement"],
             ),
         ],
         percent,
-        names=[str(s.week) for s in summaries],
+        names=[wording.week_name(s.week) for s in summaries],
         top=1.0,
         width=480,
         height=200,
@@ -228,7 +247,11 @@ def _short(seconds: float) -> str:
     """A bar label narrow enough for its bar: "6h51", "42m"."""
     minutes = round(seconds / 60)
     hours, rest = divmod(minutes, 60)
-    return f"{hours}h{rest:02d}" if hours else f"{rest}m"
+    if hours:
+        # Translators: a short duration on a chart bar, "6h51"; keep it as short.
+        return _("{hours}h{minutes}").format(hours=hours, minutes=f"{rest:02d}")
+    # Translators: minutes on a chart bar, "42m"; keep it as short.
+    return _("{minutes}m").format(minutes=rest)
 
 
 def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
@@ -249,17 +272,21 @@ def _sitting_table(summary: WeekSummary) -> str:
         return "-" if value is None else human_duration(value)
 
     return _table(
-        ("", "This week", "Week before"),
+        ("", _("This week"), _("Week before")),
         (
-            ("In bouts over 30 min", percent(now.long_share), percent(before.long_share)),
-            ("Per day at the desk", dur(now.per_active_day_s), dur(before.per_active_day_s)),
-            ("Days at the desk", str(now.days_active), str(before.days_active)),
-            ("Total time sitting", dur(now.total_s), dur(before.total_s)),
-            ("Bouts", str(now.bouts), str(before.bouts)),
-            ("Typical bout (median)", dur(now.median_bout_s), dur(before.median_bout_s)),
-            ("Longest time without a break", dur(now.longest_bout_s), dur(before.longest_bout_s)),
-            ("Bouts over 30 min", str(now.bouts_over_30m), str(before.bouts_over_30m)),
-            ("Bouts over 60 min", str(now.bouts_over_60m), str(before.bouts_over_60m)),
+            (_("In bouts over 30 min"), percent(now.long_share), percent(before.long_share)),
+            (_("Per day at the desk"), dur(now.per_active_day_s), dur(before.per_active_day_s)),
+            (_("Days at the desk"), str(now.days_active), str(before.days_active)),
+            (_("Total time sitting"), dur(now.total_s), dur(before.total_s)),
+            (_("Bouts"), str(now.bouts), str(before.bouts)),
+            (_("Typical bout (median)"), dur(now.median_bout_s), dur(before.median_bout_s)),
+            (
+                _("Longest time without a break"),
+                dur(now.longest_bout_s),
+                dur(before.longest_bout_s),
+            ),
+            (_("Bouts over 30 min"), str(now.bouts_over_30m), str(before.bouts_over_30m)),
+            (_("Bouts over 60 min"), str(now.bouts_over_60m), str(before.bouts_over_60m)),
         ),
     )
 
@@ -267,21 +294,29 @@ def _sitting_table(summary: WeekSummary) -> str:
 def _breaks_table(summary: WeekSummary) -> str:
     now, before = summary.totals.breaks, summary.previous.breaks
     kinds = (Kind.MOVEMENT, Kind.STRETCH)  # movement first, as in the headline
-    rows: list[tuple[str, ...]] = [("Followed", *(percent(now[k].adherence) for k in kinds))]
+    from ergod.exercises.library import kind_name
+
+    rows: list[tuple[str, ...]] = [(_("Followed"), *(percent(now[k].adherence) for k in kinds))]
     for label, attr in (
-        ("Due", "due"),
-        ("Shown", "shown"),
-        ("Taken", "taken"),
-        ("Skipped", "skipped"),
-        ("Ignored", "ignored"),
-        ("Merged", "merged"),
-        ("Suppressed (quiet time)", "suppressed"),
-        ("Snoozes", "snoozes"),
+        (_("Due"), "due"),
+        (_("Shown"), "shown"),
+        (_("Taken"), "taken"),
+        (_("Skipped"), "skipped"),
+        (_("Ignored"), "ignored"),
+        (_("Merged"), "merged"),
+        (_("Suppressed (quiet time)"), "suppressed"),
+        (_("Snoozes"), "snoozes"),
     ):
         rows.append((label, *(str(getattr(now[k], attr)) for k in kinds)))
     latency = [now[k].median_latency_s for k in kinds]
     rows.append(
-        ("Typical delay before leaving", *("-" if v is None else f"{v:.0f} s" for v in latency))
+        (
+            _("Typical delay before leaving"),
+            *(
+                "-" if v is None else _("{seconds} s").format(seconds=decimal(v, 0))
+                for v in latency
+            ),
+        )
     )
-    rows.append(("Followed, week before", *(percent(before[k].adherence) for k in kinds)))
-    return _table(("", *(k.value.capitalize() for k in kinds)), rows)
+    rows.append((_("Followed, week before"), *(percent(before[k].adherence) for k in kinds)))
+    return _table(("", *(kind_name(k).capitalize() for k in kinds)), rows)

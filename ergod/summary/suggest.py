@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ergod.core.rules import Kind
+from ergod.i18n import _
 from ergod.summary import wording
 from ergod.summary.hours import busiest_window
 from ergod.summary.model import WeekSummary
@@ -76,11 +77,11 @@ def _stretch_not_movement(s: WeekSummary) -> str | None:
 
 def _keep_going(s: WeekSummary) -> str | None:
     share = s.totals.sitting.long_share
-    return wording.TIP_KEEP_GOING if share is not None and share < KEEP_GOING_SHARE else None
+    return _(wording.TIP_KEEP_GOING) if share is not None and share < KEEP_GOING_SHARE else None
 
 
 def _pick_a_block(s: WeekSummary) -> str | None:
-    return wording.TIP_PICK_A_BLOCK
+    return _(wording.TIP_PICK_A_BLOCK)
 
 
 RULES: tuple[Rule, ...] = (

@@ -16,18 +16,27 @@ from __future__ import annotations
 
 from datetime import date
 
+from ergod import i18n
 from ergod.core.rules import Kind
-from ergod.durations import WEEKDAYS, format_time_of_day, human_duration
+from ergod.durations import format_time_of_day, human_duration
+from ergod.i18n import N_, _, ngettext
 from ergod.summary.hours import Window
-from ergod.summary.model import WeekSummary
+from ergod.summary.model import IsoWeek, WeekSummary
 
 
 def percent(fraction: float | None) -> str:
-    return "-" if fraction is None else f"{round(fraction * 100)}%"
+    """42%, 42 % in German and French: the locale's percent sign and spacing."""
+    return i18n.percent(fraction)
 
 
 def weekday(day: date) -> str:
-    return WEEKDAYS[day.weekday()]
+    return i18n.weekday_name(day)
+
+
+def week_name(week: IsoWeek) -> str:
+    """How a week is named: "2026-W47" in English, "KW 47/2026" in German."""
+    # Translators: an ISO week, {number} zero-padded ("07"); use your readers' usual form.
+    return _("{year}-W{number}").format(number=f"{week.week:02d}", year=week.year)
 
 
 def clock(hour: int, minute: int = 0) -> str:
@@ -36,14 +45,14 @@ def clock(hour: int, minute: int = 0) -> str:
 
 # ---- the headline ----------------------------------------------------------------
 
-NOTHING_RECORDED = "Nothing was recorded this week."
+NOTHING_RECORDED = N_("Nothing was recorded this week.")
 
 
 def headline(summary: WeekSummary) -> tuple[str, str]:
     """The week's title and body: the movement line, then the stretch line."""
-    title = f"Your week {summary.week}"
+    title = _("Your week {week}").format(week=week_name(summary.week))
     if summary.totals.sitting.bouts == 0 and not _any_due(summary):
-        return title, NOTHING_RECORDED
+        return title, _(NOTHING_RECORDED)
     return title, "\n".join(line for line in (_movement(summary), _stretch(summary)) if line)
 
 
@@ -53,46 +62,71 @@ def _movement(summary: WeekSummary) -> str:
     parts = []
     if movement.shown:
         parts.append(
-            f"You got up for {movement.taken} of {movement.shown} movement breaks "
-            f"({percent(movement.adherence)})."
+            ngettext(
+                "You got up for {taken} of {shown} movement break ({percent}).",
+                "You got up for {taken} of {shown} movement breaks ({percent}).",
+                movement.shown,
+            ).format(
+                taken=movement.taken, shown=movement.shown, percent=percent(movement.adherence)
+            )
         )
     if now.long_share is not None:
-        was = ""
         if before.long_share is not None:
-            was = f" ({percent(before.long_share)} the week before)"
+            text = _(
+                "{percent} of your desk time was in bouts over 30 min without a break "
+                "({before} the week before)."
+            )
+        else:
+            text = _("{percent} of your desk time was in bouts over 30 min without a break.")
         parts.append(
-            f"{percent(now.long_share)} of your desk time was in bouts over 30 min "
-            f"without a break{was}."
+            text.format(percent=percent(now.long_share), before=percent(before.long_share))
         )
     if now.per_active_day_s is not None:
         parts.append(_per_day(now.per_active_day_s, now.days_active, before.per_active_day_s))
     longest = max(summary.days, key=lambda d: (d.longest_bout_s, -d.date.toordinal()))
     if longest.longest_bout_s > 0:
         parts.append(
-            f"Longest time without a break: {human_duration(longest.longest_bout_s)} "
-            f"on {weekday(longest.date)}."
+            _("Longest time without a break: {time} on {weekday}.").format(
+                time=human_duration(longest.longest_bout_s), weekday=weekday(longest.date)
+            )
         )
     return " ".join(parts)
 
 
 def _per_day(now: float, days: int, before: float | None) -> str:
-    text = f"You sat {human_duration(now)} a day on {days} {'day' if days == 1 else 'days'}"
+    values = {"time": human_duration(now), "days": days}
     if before is None:
-        return text + "."
+        return ngettext(
+            "You sat {time} a day on {days} day.", "You sat {time} a day on {days} days.", days
+        ).format(**values)
     change = now - before
     if abs(change) < 60:
-        return text + ", about the same a day as the week before."
-    more = "more" if change > 0 else "less"
-    return text + f", {human_duration(abs(change))} {more} a day than the week before."
+        return ngettext(
+            "You sat {time} a day on {days} day, about the same a day as the week before.",
+            "You sat {time} a day on {days} days, about the same a day as the week before.",
+            days,
+        ).format(**values)
+    if change > 0:
+        text = ngettext(
+            "You sat {time} a day on {days} day, {change} more a day than the week before.",
+            "You sat {time} a day on {days} days, {change} more a day than the week before.",
+            days,
+        )
+    else:
+        text = ngettext(
+            "You sat {time} a day on {days} day, {change} less a day than the week before.",
+            "You sat {time} a day on {days} days, {change} less a day than the week before.",
+            days,
+        )
+    return text.format(change=human_duration(abs(change)), **values)
 
 
 def _stretch(summary: WeekSummary) -> str:
     stretch = summary.totals.breaks[Kind.STRETCH]
     if not stretch.shown:
         return ""
-    return (
-        f"Stretch breaks: {stretch.taken} of {stretch.shown} followed "
-        f"({percent(stretch.adherence)})."
+    return _("Stretch breaks: {taken} of {shown} followed ({percent}).").format(
+        taken=stretch.taken, shown=stretch.shown, percent=percent(stretch.adherence)
     )
 
 
@@ -106,55 +140,71 @@ def _any_due(summary: WeekSummary) -> bool:
 def long_bouts_when(window: Window | None) -> str:
     """The text report's line naming where long bouts cluster."""
     if window is None:
-        return "No bout went over 30 min this week."
-    return (
-        f"Bouts over 30 min started most often between {clock(window.first)} and "
-        f"{clock(window.last)} ({window.count} of {window.total})."
-    )
+        return _("No bout went over 30 min this week.")
+    return _(
+        "Bouts over 30 min started most often between {first} and {last} ({count} of {total})."
+    ).format(**_window(window))
+
+
+def _window(window: Window) -> dict[str, object]:
+    return {
+        "first": clock(window.first),
+        "last": clock(window.last),
+        "count": window.count,
+        "total": window.total,
+    }
 
 
 # ---- suggestions (the rules are in ergod/summary/suggest.py) ---------------------
 
 
 def tip_long_cluster(window: Window, after_lunch: bool) -> str:
-    where = (
-        f"Most bouts over 30 min ({window.count} of {window.total}) started between "
-        f"{clock(window.first)} and {clock(window.last)}:"
-    )
     if after_lunch:
-        return f"{where} a short walk right after lunch would break up the longest ones."
-    return f"{where} a short walk at {clock(window.first, 30)} would break up the longest ones."
+        text = _(
+            "Most bouts over 30 min ({count} of {total}) started between {first} and {last}: "
+            "a short walk right after lunch would break up the longest ones."
+        )
+    else:
+        text = _(
+            "Most bouts over 30 min ({count} of {total}) started between {first} and {last}: "
+            "a short walk at {walk} would break up the longest ones."
+        )
+    return text.format(walk=clock(window.first, 30), **_window(window))
 
 
 def tip_movement_missed(taken: int, shown: int) -> str:
-    return (
-        f"{shown - taken} of {shown} movement breaks went by without you getting up. "
+    return ngettext(
+        "{missed} of {shown} movement break went by without you getting up. "
         "Next week, stand up as soon as one appears, even just to fetch a glass of water, "
-        "and finish what you were doing after."
-    )
+        "and finish what you were doing after.",
+        "{missed} of {shown} movement breaks went by without you getting up. "
+        "Next week, stand up as soon as one appears, even just to fetch a glass of water, "
+        "and finish what you were doing after.",
+        shown,
+    ).format(missed=shown - taken, shown=shown)
 
 
 def tip_long_bout(seconds: float, day: date) -> str:
-    return (
-        f"Your longest time without a break was {human_duration(seconds)} on {weekday(day)}. "
+    return _(
+        "Your longest time without a break was {time} on {weekday}. "
         "If it was a call, take the next long one standing, or walk for a few minutes "
         "as soon as it ends."
-    )
+    ).format(time=human_duration(seconds), weekday=weekday(day))
 
 
 def tip_stretch_not_movement(stretch: float, movement: float) -> str:
-    return (
-        f"You followed {percent(stretch)} of stretch breaks but {percent(movement)} of "
-        "movement breaks. When a stretch break comes, stand up and walk a few steps first."
-    )
+    return _(
+        "You followed {stretch} of stretch breaks but {movement} of movement breaks. "
+        "When a stretch break comes, stand up and walk a few steps first."
+    ).format(stretch=percent(stretch), movement=percent(movement))
 
 
-TIP_KEEP_GOING = (
+TIP_KEEP_GOING = N_(
     "You broke up most of your sitting within 30 min. Keep the rhythm: the same breaks "
     "at the same times next week."
 )
 
-TIP_PICK_A_BLOCK = (
+TIP_PICK_A_BLOCK = N_(
     "Pick one part of the day next week, for example the first hour after lunch, and "
     "get up at every movement break in it."
 )
@@ -162,31 +212,35 @@ TIP_PICK_A_BLOCK = (
 
 # ---- the trend over several weeks -------------------------------------------------
 
-TREND_LONG_SHARE = "desk time in bouts over 30 min"
-TREND_MOVEMENT = "movement breaks taken"
+TREND_LONG_SHARE = N_("desk time in bouts over 30 min")
+TREND_MOVEMENT = N_("movement breaks taken")
 
 
-def trend_title(first: str, last: str, weeks: int) -> str:
-    return f"Trend over {weeks} weeks, {first} to {last}, oldest first:"
+def trend_title(first: IsoWeek, last: IsoWeek, weeks: int) -> str:
+    return _("Trend over {weeks} weeks, {first} to {last}, oldest first:").format(
+        weeks=weeks, first=week_name(first), last=week_name(last)
+    )
 
 
 # ---- the HTML report's charts ------------------------------------------------------
 
-CHART_SITTING = "Time sitting, per day"
-CHART_LONGEST = "Longest time without a break, per day"
-CHART_FOLLOWED = "Break prompts followed, per day"
-CHART_HOURS = "When you sat: time sitting in each hour of the day, over the week"
-SERIES_LONG = "in bouts over 30 min"
-SERIES_SHORT = "in shorter bouts"
-HOURS_EMPTY = "No sitting was recorded this week."
-CHART_TREND = "Desk time in bouts over 30 min, and movement breaks taken, week by week"
-SUGGESTION = "Suggestion for next week:"
+CHART_SITTING = N_("Time sitting, per day")
+CHART_LONGEST = N_("Longest time without a break, per day")
+CHART_FOLLOWED = N_("Break prompts followed, per day")
+CHART_HOURS = N_("When you sat: time sitting in each hour of the day, over the week")
+SERIES_LONG = N_("in bouts over 30 min")
+SERIES_SHORT = N_("in shorter bouts")
+HOURS_EMPTY = N_("No sitting was recorded this week.")
+CHART_TREND = N_("Desk time in bouts over 30 min, and movement breaks taken, week by week")
+SUGGESTION = N_("Suggestion for next week:")
 
 
 def hour_name(hour: int) -> str:
     """How an hour slot is read out: "13:00 to 14:00"."""
-    return f"{clock(hour)} to {clock((hour + 1) % 24)}"
+    return _("{start} to {end}").format(start=clock(hour), end=clock((hour + 1) % 24))
 
 
 def weeks_title(count: int) -> str:
-    return f"Your last {count} weeks at the desk"
+    return ngettext(
+        "Your last {count} week at the desk", "Your last {count} weeks at the desk", count
+    ).format(count=count)
