@@ -77,15 +77,23 @@ _DBUS_CONFIG = """\
  "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
 <busconfig>
   <type>session</type>
-  <listen>unix:dir={socket_dir}</listen>
+  <listen>{listen}</listen>
   <auth>EXTERNAL</auth>
-  <policy context="default">
+  <policy context="default">{users}
     <allow send_destination="*" eavesdrop="true"/>
     <allow eavesdrop="true"/>
     <allow own="*"/>
   </policy>
 </busconfig>
 """
+
+
+def dbus_config(listen: str, *, any_user: bool = False) -> str:
+    """A private session bus's config: `listen` address, eavesdropping allowed;
+    with `any_user`, clients of every uid may connect (not only the bus's own)."""
+    users = '\n    <allow user="*"/>' if any_user else ""
+    return _DBUS_CONFIG.format(listen=listen, users=users)
+
 
 # dunst -print writes one block per received notification; body may span lines.
 _PRINTED = re.compile(
@@ -179,13 +187,20 @@ def running_xvfb(*extra_args: str) -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def running_dbus_session() -> Iterator[str]:
-    """Run a private session bus; yield its address."""
+def running_dbus_session(any_user: bool = False) -> Iterator[str]:
+    """Run a private session bus; yield its address.
+
+    `any_user`: clients of every uid may connect (a daemon under an
+    unprivileged uid, beside dunst run by the test); by default only the
+    bus's own uid may, as on a desktop.
+    """
     exe = require_tool("dbus-daemon")
     with tempfile.TemporaryDirectory(prefix="ergod-dbus-") as tmp:
         # A short path: unix socket paths are limited to about 100 bytes.
         config = Path(tmp) / "session.conf"
-        config.write_text(_DBUS_CONFIG.format(socket_dir=tmp))
+        config.write_text(dbus_config(f"unix:dir={tmp}", any_user=any_user))
+        if any_user:
+            Path(tmp).chmod(0o755)
         proc = subprocess.Popen(
             [exe, f"--config-file={config}", "--nofork", "--print-address"],
             stdin=subprocess.DEVNULL,

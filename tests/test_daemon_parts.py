@@ -35,6 +35,7 @@ from ergod.daemon.compose import Clocks, Parts, Settings, Spans
 from ergod.daemon.daily import TITLE, DailyLimit, daily_notice
 from ergod.daemon.effects import EffectSink, MetricsFile
 from ergod.daemon.loop import Heartbeat, JobLoop
+from ergod.daemon.panel import Panel
 from ergod.daemon.protocol import Command, ControlError, Request
 from ergod.daemon.quiet import QuietControl
 from ergod.daemon.recorder import Recorder
@@ -345,6 +346,8 @@ def test_a_session_source_whose_bus_went_away_is_probed_again_until_it_works(
 
 class Probe:
     name = "processes"
+    quiet = True
+    attended = False
 
     def __init__(self) -> None:
         self.answer: str | None = None
@@ -525,6 +528,7 @@ def world(tmp_path: Path, request: pytest.FixtureRequest, utc: None) -> Iterator
         daily=daily,
         quiet=QuietControl([], settings.config.schedule, wakeups.local_now),
         wakeups=wakeups,
+        panel=Panel(LOG, lambda: loop.post(lambda: None)),
         started=clock(),
     )
     runtime = Runtime(parts)
@@ -532,6 +536,7 @@ def world(tmp_path: Path, request: pytest.FixtureRequest, utc: None) -> Iterator
     link.start(lambda t: loop.post(lambda: runtime.returned(t)))
     yield World(clock, source, fake, runtime, ControlApi(runtime), recorder)
     recorder.stop(clock(), link.engine.last_input)
+    parts.panel.stop()
     loop.close()
 
 
@@ -540,7 +545,14 @@ def test_status_view_fields_are_the_status_json_keys(world: World) -> None:
     world.runtime.sync()
     result = world.api.answer(Request(Command.STATUS))
     assert list(result) == [f.name for f in fields(StatusView)]
-    assert result["source"] == {"name": "fake", "mode": "idle-first", "tried": (), "advice": ""}
+    assert result["source"] == {
+        "name": "fake",
+        "protocol": "",
+        "mode": "idle-first",
+        "tried": (),
+        "advice": "",
+        "why": "",
+    }
 
 
 def test_a_snooze_for_a_given_length_reaches_the_engine(world: World) -> None:
@@ -549,7 +561,7 @@ def test_a_snooze_for_a_given_length_reaches_the_engine(world: World) -> None:
     world.user_types_until(world.clock() + 61)
     assert world.notifier.titles() == ["Stretch break"]
     labels = [a.label for a in world.notifier.shown[0].actions]
-    assert labels == ["Snooze 20 s", "Skip"]  # under a minute, the button stays
+    assert labels == ["Snooze 20 s", "Skip", "This hurts"]  # under a minute, the button stays
     reply = world.api.answer(Request(Command.SNOOZE, 45.0))
     assert reply == {"message": "stretch break snoozed for 45s"}
     stretch = world.runtime.parts.link.engine.view(world.clock()).kinds[1]
@@ -706,46 +718,3 @@ def test_a_periodic_job_repeats_and_a_late_one_runs_once(
     time.sleep(0.2)
     assert fired.count("metrics") == count
     assert scheduler.next_run("metrics") is None
-
-
-def test_a_weekly_job_is_due_at_its_local_time_across_dst(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Sunday 02:30 in Berlin on the night clocks go forward (29 March 2026)
-    does not exist: the job is due at the same instant as 01:30 UTC."""
-    monkeypatch.setenv("TZ", "Europe/Berlin")
-    wall = datetime(2026, 3, 28, 12, 0, tzinfo=timezone.utc)  # Saturday
-    scheduler = Wakeups(lambda: 0.0, lambda: wall)
-    scheduler.weekly("summary", (6, 150), lambda: None)
-    due = scheduler.next_run("summary")
-    assert due is not None and due.weekday() == 6
-    assert due.astimezone(timezone.utc) == datetime(2026, 3, 29, 1, 30, tzinfo=timezone.utc)
-    scheduler.weekly("summary", None, lambda: None)
-    assert scheduler.next_run("summary") is None
-
-
-def test_a_weekly_job_follows_a_wall_clock_step(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("TZ", "UTC")
-    shift = [0.0]
-    base = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)  # Monday 09:00
-    scheduler = Wakeups(lambda: 100.0, lambda: base + timedelta(seconds=shift[0]))
-    scheduler.weekly("summary", (0, 10 * 60), lambda: None)  # Monday 10:00
-    engine_due = scheduler._jobs["summary"].due
-    assert engine_due == 100.0 + 3600
-    shift[0] = 1800.0  # the wall clock was set 30 min ahead
-    scheduler.clock_stepped()
-    assert scheduler._jobs["summary"].due == 100.0 + 1800
-
-
-def test_a_notice_shown_earlier_today_is_not_shown_again(utc: None) -> None:
-    clock = VirtualClock(start=0.0, wall=datetime(2026, 11, 23, 15, 0, tzinfo=timezone.utc))
-    shown_at = datetime(2026, 11, 23, 14, 30, tzinfo=timezone.utc)
-    notices: list[float] = []
-    wakeups = Wakeups(clock, clock.wall)
-    daily = DailyLimit(
-        200.0, wakeups.local, lambda t, a: notices.append(a), lambda s, e: (300.0, shown_at)
-    )
-    daily.activity_resumed(0.0)
-    daily.check(50.0, 50.0)
-    view = daily.view(50.0, 50.0, measuring=True)
-    assert notices == [] and view is not None
-    assert view.active == pytest.approx(350.0)
-    assert view.reached_at is not None and wakeups.local(view.reached_at) == shown_at

@@ -4,7 +4,8 @@
 builds the parts from the injected `Environment` and `Clocks`: the engine and
 its idle-first driver, the activity link, the session link, the notifier
 chain, the adherence log, the effect sink, the daily limit, quiet-time
-control, the wake-ups and the clock-step watch. Each part's shutdown goes on
+control, the wake-ups, the clock-step watch and the panel (glance feed and
+tray icon). Each part's shutdown goes on
 `stack` as it is built, so leaving the stack stops them in the reverse order
 (the control socket first, the store's last rows and the metrics' `up 0`
 last) and a part that fails to stop is logged, never in the way of the rest.
@@ -25,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ergod.activity.base import Clock
+from ergod.activity.base import Clock, SourceSettings
 from ergod.daemon.loop import JobLoop
 from ergod.daemon.wakeups import WallClock
 from ergod.environment import Environment
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
     from ergod.daemon.activity_link import ActivityLink, SpanListener
     from ergod.daemon.daily import DailyLimit
     from ergod.daemon.effects import EffectSink, MetricsFile, Wording
+    from ergod.daemon.panel import Panel
     from ergod.daemon.quiet import QuietControl
     from ergod.daemon.recorder import Recorder
     from ergod.daemon.session_link import Probe, SessionLink
@@ -66,10 +68,16 @@ class Settings:
         self._extra = tuple(extra)
         self._log = log
         self.loaded, self.library, self.rules = self.read()
+        self._language()
 
     @property
     def config(self) -> Config:
         return self.loaded.config
+
+    @property
+    def extra(self) -> tuple[Path, ...]:
+        """The `--config` files given on the command line."""
+        return self._extra
 
     @property
     def files(self) -> list[str]:
@@ -91,12 +99,32 @@ class Settings:
 
     def take(self, loaded: LoadedConfig, library: Library, rules: Rules) -> None:
         self.loaded, self.library, self.rules = loaded, library, rules
+        self._language()
+
+    def _language(self) -> None:
+        """`[notify] language` for every text the daemon shows from now on."""
+        from ergod.i18n import activate
+
+        language = activate(self.config.notify.language, self._env.environ)
+        self._log.info("language: %s", language.code)
 
     def wording(self, rules: Rules) -> Wording:
         from ergod.daemon.effects import Wording
 
         notify = self.config.notify
-        return Wording(rules, self.library, notify.timeout, notify.actions)
+        return Wording(rules, self.library, notify.timeout, notify.actions, self.sound())
+
+    def sound(self) -> str:
+        """`[notify] sound` for the notifier: a name as is, a `~/` path made absolute."""
+        sound = self.config.notify.sound
+        return str(self._env.expand_user(sound)) if sound.startswith("~/") else sound
+
+    def source_settings(self) -> SourceSettings:
+        """What a source that is told of absences must know: threshold, inhibitors."""
+        return SourceSettings(
+            threshold=self.rules.watch_threshold,
+            ignore_inhibitors=self.config.activity.inhibitors.value == "ignore",
+        )
 
 
 @dataclass(frozen=True)
@@ -116,6 +144,7 @@ class Parts:
     daily: DailyLimit
     quiet: QuietControl
     wakeups: Wakeups
+    panel: Panel
     started: float
 
 
@@ -129,6 +158,7 @@ def compose(
 ) -> Parts:
     """Build every part; their shutdowns go on `stack` (see the module docstring)."""
     from ergod.daemon.effects import EffectSink, MetricsFile
+    from ergod.daemon.panel import Panel
     from ergod.daemon.wakeups import Wakeups
 
     settings = Settings(env, extra, log)
@@ -141,6 +171,7 @@ def compose(
     sink = EffectSink(notify, recorder, lambda: wakeups.local_now().date(), log)
     daily = _daily(settings, wakeups, sink, recorder)
     link = _activity(settings, env, clocks, Spans((recorder, daily)), log)
+    metrics.schedule_only = lambda: link.mode == "schedule-only"
     # Stopped in reverse: the source, then the store's last rows (the open span).
     stack.callback(_quietly, log, lambda: recorder.stop(clocks.engine(), link.engine.last_input))
     stack.callback(_quietly, log, link.stop)
@@ -150,6 +181,8 @@ def compose(
     stack.callback(_quietly, log, quiet.close)
     sessions = _sessions(env, clocks.engine, log)
     stack.callback(_quietly, log, sessions.stop)
+    panel = Panel(log, lambda: loop.post(_nothing))
+    stack.callback(_quietly, log, panel.stop)
     return Parts(
         env=env,
         clocks=clocks,
@@ -164,8 +197,13 @@ def compose(
         daily=daily,
         quiet=quiet,
         wakeups=wakeups,
+        panel=panel,
         started=clocks.engine(),
     )
+
+
+def _nothing() -> None:
+    """A job that only makes the engine thread run `sync` (and publish the glance)."""
 
 
 def _quietly(log: logging.Logger, stop: Callable[[], object]) -> None:
@@ -188,7 +226,7 @@ def _notifier(
 ) -> NotifierChoice:
     from ergod.notify import select_notifier
 
-    notify = select_notifier(str(config.notify.backend.value), env.environ, log)
+    notify = select_notifier(config.notify.backend, env.environ, log)
     stack.callback(_quietly, log, notify.notifier.stop)
     return notify
 
@@ -215,10 +253,12 @@ def _activity(
     from ergod.daemon.activity_link import ActivityLink
     from ergod.daemon.backoff import first_wait
 
-    preference = str(settings.config.activity.source.value)
+    preference = settings.config.activity.source
 
     def select() -> SourceChoice:
-        return select_source(preference, clocks.engine, env.environ)
+        return select_source(
+            preference, clocks.engine, env.environ, settings=settings.source_settings()
+        )
 
     choice = select()
     fallback = choice.source is None and preference != "none"

@@ -12,7 +12,9 @@ connections are served at once; more wait in the listen queue (`BACKLOG`).
 The handler returns the `result` object or raises `ControlError` with a
 message for the user. Whatever arrives (garbage, 1 MiB, half a line, a peer
 of another uid) gets an error reply or a closed connection, never an
-exception out of a thread: the daemon outlives its clients.
+exception out of a thread: the daemon outlives its clients. A `follow`
+request is the exception to one request, one reply: its connection (a
+duplicate) goes to the `follow` handler, the daemon's glance feed.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from ergod.daemon.protocol import (
     control_socket_path,
     encode,
     error_reply,
+    follow_replies,
     parse_request,
     send_request,
 )
@@ -55,9 +58,11 @@ __all__ = [
     "Command",
     "ControlError",
     "ControlServer",
+    "FollowHandler",
     "Handler",
     "Request",
     "control_socket_path",
+    "follow_replies",
     "parse_request",
     "send_request",
 ]
@@ -73,6 +78,8 @@ _PEERCRED = struct.Struct("3i")  # struct ucred: pid, uid, gid
 _DAEMON_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGUSR1, signal.SIGUSR2)
 
 Handler = Callable[[Request], Mapping[str, object]]
+FollowHandler = Callable[[socket.socket], None]
+"""Takes over a `follow` connection (a duplicate the server no longer touches)."""
 
 
 class _RequestTooLarge(Exception):
@@ -89,9 +96,16 @@ class ControlServer:
     returns within about a second even with clients in mid-request.
     """
 
-    def __init__(self, path: Path, handler: Handler, log: logging.Logger) -> None:
+    def __init__(
+        self,
+        path: Path,
+        handler: Handler,
+        log: logging.Logger,
+        follow: FollowHandler | None = None,
+    ) -> None:
         self.path = path
         self._handler = handler
+        self._follow = follow
         self._log = log
         self._listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM | socket.SOCK_CLOEXEC)
         self._identity: tuple[int, int] | None = None
@@ -220,7 +234,8 @@ class ControlServer:
             with conn:
                 conn.setblocking(False)
                 try:
-                    _Connection(conn, self._wake_r, self._stopping, self._log).serve(self._answer)
+                    connection = _Connection(conn, self._wake_r, self._stopping, self._log)
+                    connection.serve(self._answer, self._follow)
                 except OSError as exc:
                     self._log.debug("control client went away: %s", exc)
         finally:
@@ -240,6 +255,13 @@ class ControlServer:
             return error_reply("internal error in ergod; see its log")
 
 
+def _is_follow(raw: bytes) -> bool:
+    try:
+        return parse_request(raw).command is Command.FOLLOW
+    except ControlError:
+        return False
+
+
 class _Connection:
     """One client: its uid, its request line, the reply, and the drain after it."""
 
@@ -255,7 +277,7 @@ class _Connection:
         self._stopping = stopping
         self._log = log
 
-    def serve(self, answer: Callable[[bytes], bytes]) -> None:
+    def serve(self, answer: Callable[[bytes], bytes], follow: FollowHandler | None) -> None:
         uid = _peer_uid(self._conn)
         if uid != os.getuid():
             self._log.warning("control socket: refused a client of uid %s", uid)
@@ -270,6 +292,9 @@ class _Connection:
             return
         else:
             if raw is None:  # stop() while reading
+                return
+            if follow is not None and _is_follow(raw):
+                follow(self._conn.dup())  # kept open by the feed; ours closes
                 return
             reply = answer(raw)
         self._reply(reply)

@@ -21,23 +21,21 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from ergod.durations import human_duration
+from ergod.i18n import N_, _
 from ergod.notify.base import Message
 
-TITLE = "Daily limit reached"
+TITLE = N_("Daily limit reached")
 
 
 def daily_notice(active: float, timeout: float) -> Message:
-    """The soft notice: how long today, and a suggestion, no buttons."""
-    hours, minutes = divmod(int(active // 60), 60)
-    spent = f"{hours} h {minutes} min" if minutes else f"{hours} h"
-    return Message(
-        title=TITLE,
-        body=(
-            f"You have been active at the computer for {spent} today, your daily limit "
-            "(sitting.daily_limit). Plan some of the rest of the day away from the desk."
-        ),
-        timeout=timeout,
+    """The soft notice: how long today, and a suggestion, no buttons (in the
+    active language)."""
+    body = _(
+        "You have been active at the computer for {time} today, your daily limit "
+        "(sitting.daily_limit). Plan some of the rest of the day away from the desk."
     )
+    return Message(title=_(TITLE), body=body.format(time=human_duration(active)), timeout=timeout)
 
 
 Notice = Callable[[float, float], None]

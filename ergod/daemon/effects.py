@@ -48,6 +48,7 @@ class Wording:
     library: Library
     timeout: float
     actions: bool
+    sound: str = ""
 
 
 def _stale(prompt: ShowPrompt, later: list[Effect]) -> bool:
@@ -74,6 +75,8 @@ class MetricsFile:
         self._log = log
         self._refresher: TextfileRefresher | None = None
         self._config: Config | None = None
+        self.schedule_only: Callable[[], bool] = lambda: False
+        """Whether the daemon is in schedule-only mode (set once the link is built)."""
 
     def configure(self, config: Config) -> float | None:
         """Take `[metrics]`; the refresh interval, or None when off."""
@@ -89,7 +92,7 @@ class MetricsFile:
             from ergod.fleet.metrics import TextfileRefresher
 
             self._refresher = TextfileRefresher(self._env, self._log)
-        self._refresher.refresh(config, up=up)
+        self._refresher.refresh(config, up=up, schedule_only=self.schedule_only())
 
 
 class EffectSink:
@@ -162,7 +165,7 @@ class EffectSink:
 
         title, body = "", ""
         if prompt.exercise:
-            title, body = render_card(wording.library.get(prompt.exercise))
+            title, body = render_card(wording.library.get(prompt.exercise, translate=True))
         sitting = None if prompt.sitting_since is None else prompt.at - prompt.sitting_since
         rules = wording.rules.kind(prompt.kind)
         message = prompt_message(
@@ -173,6 +176,7 @@ class EffectSink:
             snooze_seconds=rules.snooze if rules.max_snoozes > 0 else 0.0,
             timeout=wording.timeout,
             actions=wording.actions and self.supports_actions,
+            sound=wording.sound,
         )
         # Counted as shown even if no backend could; the chain has logged why.
         self._shown_kind = prompt.kind.value

@@ -8,11 +8,16 @@
 * `returned(t)` when the return watch fires, `session(event, t)` for lock and
   suspend, `user_event(kind, t)` for the notifier's buttons and the control
   socket's snooze and skip;
-* `reload()` (SIGHUP, `ergod reload`), `weekly_notice()`;
+* `reload()` (SIGHUP, `ergod reload`), `weekly_notice()`, `show_card(id)`
+  (the tray's Exercises menu);
 * `sync()` after every job: check the session sources' health, arm or cancel
-  the return watch, the daily limit, and place the one one-shot at the earliest
-  of the engine's (or `Presence`'s) next wake-up, the next quiet-time check or
-  schedule boundary, and the next retry of a broken source.
+  the return watch, the daily limit, publish the glance to the panel (feed
+  and tray), and place the one one-shot at the earliest of the engine's (or
+  `Presence`'s) next wake-up, the next quiet-time check or schedule boundary,
+  the next retry of a broken source and the next minute a panel watcher needs.
+
+`request` is the control handler (set by `ergod.daemon.shell` before
+`start`): the tray's menu sends its requests through it, as a client would.
 
 Other threads reach it only through jobs posted on the `JobLoop`: `start()`
 hands each part a callback that posts one.
@@ -21,13 +26,20 @@ hands each part a callback that posts one.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING
 
 from ergod.activity.base import SessionEvent
 from ergod.core import Effect, EventKind
 from ergod.core.quiet import Transition
 from ergod.daemon.compose import Parts
 from ergod.errors import ErgodError
+
+if TYPE_CHECKING:
+    from ergod.daemon.barview import Reading
+    from ergod.daemon.protocol import Request
+
+Handler = Callable[["Request"], Mapping[str, object]]
 
 _BUTTONS = {"snooze": EventKind.SNOOZE, "skip": EventKind.SKIP}
 
@@ -38,6 +50,7 @@ class Runtime:
     def __init__(self, parts: Parts) -> None:
         self.parts = parts
         self._clock = parts.clocks.engine
+        self.request: Handler | None = None
 
     def start(self) -> None:
         """Start the parts' threads, each with a callback that posts a job."""
@@ -48,9 +61,48 @@ class Runtime:
         p.wakeups.start(lambda: post(self.tick))
         p.clocks.steps.start(self._clock_stepped)
         self._schedule_config_jobs()
-        p.link.start(lambda t: post(lambda: self.returned(t)))
+        # A source that sees its own end (a compositor exits) says so at once:
+        # asking it for the idle time then finds the failure.
+        p.link.start(lambda t: post(lambda: self.returned(t)), lambda: post(self._ask_source))
         p.sink.on_action(self._on_button)
+        self._configure_panel()
         post(self.tick)
+
+    def _ask_source(self) -> None:
+        """The source reported its end: asking it switches to schedule-only mode."""
+        self.parts.link.idle()
+
+    def _configure_panel(self) -> None:
+        """The tray icon as `[tray] enabled` says (at start and at reload)."""
+        from ergod.tray.actions import TrayHost, open_week_summary
+
+        p = self.parts
+        post, env, request = p.loop.post, p.env, self.request
+        if request is None:
+            return  # no control handler: an in-process test without the socket
+        host = TrayHost(
+            request=request,
+            show_exercise=lambda ident: post(lambda: self.show_card(ident)),
+            open_summary=lambda: open_week_summary(
+                env.daemon_dir, p.settings.extra, env.environ, p.log
+            ),
+            refresh=lambda: post(lambda: None),
+        )
+        p.panel.configure(p.settings, host, env.environ)
+
+    def show_card(self, ident: str) -> None:
+        """The tray's Exercises menu: one card as a notification."""
+        from ergod.exercises.library import UnknownExerciseError, render_card
+        from ergod.notify.base import Message
+
+        settings = self.parts.settings
+        try:
+            title, body = render_card(settings.library.get(ident, translate=True))
+        except UnknownExerciseError:
+            return
+        self.parts.sink.notice(
+            Message(title=title, body=body, timeout=settings.config.notify.timeout)
+        )
 
     def _clock_stepped(self) -> None:
         """The wall clock was set (the step watch's thread): local-time jobs move,
@@ -120,7 +172,9 @@ class Runtime:
         p.recorder.set_retention(config.store.retention)
         p.daily.limit = config.sitting.daily_limit
         self._schedule_config_jobs()
+        self._configure_panel()
         self.apply(p.link.engine.reconfigure(self._clock(), rules))
+        p.link.configure(p.settings.source_settings())
         p.recorder.reloaded(self._clock())
         p.log.info("configuration reloaded")
         return "configuration reloaded"
@@ -132,21 +186,21 @@ class Runtime:
 
     def weekly_notice(self) -> None:
         """The week's headline numbers, at `[summary] notify`."""
-        from ergod.notify.base import Message
+        from ergod.notify.prompt import weekly_message
         from ergod.store import StoreError
         from ergod.summary.query import headline_for
 
         p = self.parts
+        now = p.wakeups.local_now()
         try:
-            headline = headline_for(p.recorder.path, p.wakeups.local_now().date())
+            headline = headline_for(p.recorder.path, now.date(), now.tzinfo)
         except StoreError as exc:
             p.log.warning("weekly summary skipped: %s", exc.message)
             return
         if headline is None:
             return
         title, body = headline
-        timeout = p.settings.config.notify.timeout
-        p.sink.notice(Message(title=title, body=body + "\nMore: ergod summary", timeout=timeout))
+        p.sink.notice(weekly_message(title, body, p.settings.config.notify.timeout))
 
     def _schedule_config_jobs(self) -> None:
         """The jobs the configuration sets: the weekly summary notice and the
@@ -168,6 +222,34 @@ class Runtime:
         self.apply(p.link.sync())
         if p.link.mode != "schedule-only":
             p.daily.check(t, p.link.engine.last_input)
-        checks = (p.link.wakeup_at(), p.quiet.next_check(t), p.link.retry_at, p.sessions.retry_at)
+        minute = p.panel.publish(self._reading(t))
+        checks = (
+            p.link.wakeup_at(),
+            p.quiet.next_check(t),
+            p.link.retry_at,
+            p.sessions.retry_at,
+            minute,
+        )
         moments = [m for m in checks if m is not None]
         p.wakeups.place(min(moments) if moments else None)
+
+    def _reading(self, t: float) -> Reading:
+        """What a panel shows at `t` (`ergod.daemon.barview`)."""
+        from ergod.daemon.barview import glance_at
+
+        p = self.parts
+        engine = p.link.engine
+        paused = p.quiet.paused_until
+        until = None
+        if paused is not None and paused != float("inf"):
+            local = p.wakeups.local(paused)
+            same_day = local.date() == p.wakeups.local_now().date()
+            until = local.strftime("%H:%M" if same_day else "%a %H:%M")
+        return glance_at(
+            engine.view(t),
+            engine.rules,
+            reasons=p.quiet.reasons(t),
+            paused_until=until,
+            mode=p.link.mode,
+            source=p.link.choice.name,
+        )

@@ -102,19 +102,22 @@ class Daemon:
         clocks = real_clocks(self._wall, self._clock, self._steps)
         parts = compose(self._env, self._extra, clocks, self._loop, self._log, stack)
         runtime = Runtime(parts)
-        stack.callback(self._notify_systemd, "STOPPING=1")
-        runtime.start()
-        self._loop.set_handler(signal.SIGHUP, runtime.reload_quietly)
         api = ControlApi(runtime)
 
         def handler(request: Request) -> dict[str, object]:
-            """On a connection's thread: the engine thread answers, or time runs out."""
+            """On a connection's (or the tray's) thread: the engine thread answers,
+            or time runs out."""
             try:
                 return self._loop.call(lambda: api.answer(request), REQUEST_TIMEOUT)
             except TimeoutError:
                 raise ControlError("the daemon is busy; try again") from None
 
-        server = ControlServer(control_socket_path(self._env), handler, self._log)
+        runtime.request = handler
+        stack.callback(self._notify_systemd, "STOPPING=1")
+        runtime.start()
+        self._loop.set_handler(signal.SIGHUP, runtime.reload_quietly)
+        path = control_socket_path(self._env)
+        server = ControlServer(path, handler, self._log, follow=parts.panel.follow)
         stack.callback(server.stop)
         server.start()
         self._notify_systemd("READY=1")
