@@ -24,8 +24,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from daemon_support import Daemon, outcomes, private_env, status, wait_for
 from servers import _DBUS_CONFIG, require_tool, running_dunst, stop_process
-from test_e2e_daemon import Daemon, outcomes, private_env, status, wait_for
 from test_faults_store import fast_config
 
 pytestmark = pytest.mark.e2e
@@ -52,7 +52,7 @@ class FixedBus:
         self.socket = directory / "bus"
         self.address = f"unix:path={self.socket}"
         self._config = directory / "bus.conf"
-        self._config.write_text(BUS_CONFIG.format(path=self.socket))
+        self._config.write_text(BUS_CONFIG.format(path=self.socket, users=""))
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:

@@ -25,6 +25,8 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
+from ergod.durations import human_duration
+
 _DEFAULT_CONFIRMATIONS = {
     "pause": "paused",
     "resume": "resumed",
@@ -150,18 +152,6 @@ def _status(args: argparse.Namespace) -> int:
     return 0
 
 
-def _human(seconds: float) -> str:
-    """34 min, 5 s, 2 h 05 min: status is read at a glance, not to the second."""
-    whole = max(0, round(seconds))
-    if whole < 60:
-        return f"{whole} s"
-    minutes = round(whole / 60)
-    if minutes < 60:
-        return f"{minutes} min"
-    hours, rest = divmod(minutes, 60)
-    return f"{hours} h {rest:02d} min"
-
-
 def _plural(count: object, noun: str) -> str:
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
@@ -189,7 +179,7 @@ def _headline(result: Mapping[str, Any]) -> str:
     parts = []
     source = result.get("source")
     if isinstance(source, Mapping) and source.get("name"):
-        mode = source.get("mode")
+        mode = ", ".join(str(source[k]) for k in ("protocol", "mode") if source.get(k))
         parts.append(f"activity: {source['name']}" + (f" ({mode})" if mode else ""))
     if result.get("notifier"):
         parts.append(f"notifications: {result['notifier']}")
@@ -203,8 +193,8 @@ def _sitting_line(result: Mapping[str, Any]) -> str | None:
     if sitting is None:
         return "sitting: not measured"
     idle = _number(result.get("idle_seconds"))
-    return f"sitting for {_human(sitting)}" + (
-        f" (idle {_human(idle)})" if idle is not None else ""
+    return f"sitting for {human_duration(sitting)}" + (
+        f" (idle {human_duration(idle)})" if idle is not None else ""
     )
 
 
@@ -217,7 +207,7 @@ def _open_line(result: Mapping[str, Any]) -> str | None:
     text = f"open: {block.get('kind', '?')} break"
     since = _number(block.get("since_seconds"))
     if since is not None:
-        text += f" for {_human(since)}"
+        text += f" for {human_duration(since)}"
     if "prompts" in block:
         text += f", {_plural(block['prompts'], 'prompt')}"
     if "snoozes" in block:
@@ -232,7 +222,9 @@ def _next_line(result: Mapping[str, Any]) -> str | None:
     if not isinstance(block, Mapping):
         return "next: nothing due"
     delay = _number(block.get("in_seconds"))
-    return f"next: {block.get('kind', '?')}" + (f" in {_human(delay)}" if delay is not None else "")
+    return f"next: {block.get('kind', '?')}" + (
+        f" in {human_duration(delay)}" if delay is not None else ""
+    )
 
 
 def _quiet_line(result: Mapping[str, Any], now: datetime) -> str | None:
@@ -253,14 +245,14 @@ def _daily_line(result: Mapping[str, Any], now: datetime) -> str | None:
         return None
     limit = _number(block.get("limit_seconds"))
     active = _number(block.get("active_seconds"))
-    shown = "?" if limit is None else _human(limit)
+    shown = "?" if limit is None else human_duration(limit)
     if active is None:
         return f"today: active time not measured (daily limit {shown})"
     reached = block.get("reached_at")
     if isinstance(reached, str):
         when = _clock_text(reached, now)
-        return f"today: active {_human(active)}; daily limit {shown} reached at {when}"
-    return f"today: active {_human(active)} of the daily limit {shown}"
+        return f"today: active {human_duration(active)}; daily limit {shown} reached at {when}"
+    return f"today: active {human_duration(active)} of the daily limit {shown}"
 
 
 def _clock_text(iso: str, now: datetime) -> str:
@@ -278,7 +270,7 @@ def _resources_line(result: Mapping[str, Any]) -> str | None:
     parts = []
     uptime = _number(result.get("uptime_seconds"))
     if uptime is not None:
-        parts.append(f"up {_human(uptime)}")
+        parts.append(f"up {human_duration(uptime)}")
     rss = _number(result.get("rss_bytes"))
     if rss is not None:
         parts.append(f"memory {rss / 1048576:.1f} MiB")
@@ -292,6 +284,8 @@ def render_status(result: Mapping[str, Any], now: datetime) -> list[str]:
     """The human summary of a status result; keys that are missing are left out."""
     lines = [_headline(result)]
     source = result.get("source")
+    if isinstance(source, Mapping) and source.get("why"):
+        lines.append(f"why: {source['why']}")
     if isinstance(source, Mapping) and source.get("advice"):
         lines.append(f"advice: {source['advice']}")
     for line in (

@@ -32,8 +32,6 @@ if TYPE_CHECKING:
     from ergod.config.schema import (
         KEYS,
         Config,
-        NotifyBackend,
-        SourceChoice,
     )
 
 # Loaded on first use, so a command that only adds `--config` to its parser
@@ -49,8 +47,6 @@ _LAZY = {
     "load_config": "layers",
     "KEYS": "schema",
     "Config": "schema",
-    "NotifyBackend": "schema",
-    "SourceChoice": "schema",
 }
 
 
@@ -66,10 +62,8 @@ __all__ = [
     "ConfigError",
     "Layer",
     "LoadedConfig",
-    "NotifyBackend",
     "Origin",
     "Problem",
-    "SourceChoice",
     "add_config_argument",
     "check_files",
     "layer_files",

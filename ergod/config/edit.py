@@ -21,10 +21,10 @@ from typing import Any
 
 from ergod.config.document import toml_value
 from ergod.config.errors import ConfigError, Problem
-from ergod.config.layers import CUSTOM_EXERCISES, did_you_mean, evaluate
+from ergod.config.layers import CUSTOM_EXERCISES, evaluate
 from ergod.config.schema import KEYS, SECTIONS, FieldErrors, expected_text, show_value
 from ergod.environment import Environment
-from ergod.errors import ErgodError
+from ergod.errors import ErgodError, did_you_mean
 
 
 @dataclass(frozen=True)

@@ -23,13 +23,16 @@ OUTSIDE_SCHEDULE = "outside the schedule"
 
 @dataclass(frozen=True)
 class Transition:
-    """Quiet time started (with its reasons) or ended."""
+    """Quiet time (or, with `attended`, attended time) started, with its reasons, or ended."""
 
     started: bool
     reasons: tuple[str, ...]
+    attended: bool = False
 
     @property
     def event(self) -> EventKind:
+        if self.attended:
+            return EventKind.ATTEND_START if self.started else EventKind.ATTEND_END
         return EventKind.QUIET_START if self.started else EventKind.QUIET_END
 
 

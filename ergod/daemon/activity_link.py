@@ -31,8 +31,8 @@ import logging
 from collections.abc import Callable
 from typing import Protocol
 
-from ergod.activity import SourceChoice
-from ergod.activity.base import Clock, SourceUnavailable
+from ergod.activity import SourceChoice, configure, on_failure
+from ergod.activity.base import ActivitySource, Clock, SourceSettings, SourceUnavailable
 from ergod.activity.suspend import ClockReading, SuspendDetector
 from ergod.core import Effect, Engine, EventKind
 from ergod.core.presence import Presence
@@ -78,6 +78,7 @@ class ActivityLink:
         self._clock = clock
         self._read_clocks = read_clocks
         self._on_return: Callable[[float], None] = lambda t: None
+        self._on_failure: Callable[[], None] = lambda: None
         self._spans = spans
         self._log = log
         self._first_wait = first_wait
@@ -113,12 +114,17 @@ class ActivityLink:
         """When the configured source is tried again, if it is not working."""
         return self._retry.due
 
-    def start(self, on_return: Callable[[float], None]) -> None:
+    def start(
+        self, on_return: Callable[[float], None], on_failed: Callable[[], None] = lambda: None
+    ) -> None:
         """Start the chosen source; a failure falls back to schedule-only mode.
 
-        `on_return(t)` is the return watch's callback (from the source's thread).
+        `on_return(t)` is the return watch's callback, `on_failed()` what a
+        source that sees its own end (the compositor exits) calls; both from
+        the source's thread. The daemon posts `check()` for the latter.
         """
         self._on_return = on_return
+        self._on_failure = on_failed
         source = self._choice.source
         if source is None:
             if self._wanted:
@@ -126,9 +132,24 @@ class ActivityLink:
                 self._retry.arm(self._clock())
             return
         try:
-            source.start()
+            self._start_source(source)
         except SourceUnavailable as exc:
             self._failed(exc)
+
+    def _start_source(self, source: ActivitySource) -> None:
+        # A source that sees its own end says so at once: with a return watch
+        # armed and nothing due, the daemon would otherwise not ask until the
+        # next wake-up, maybe hours on.
+        on_failure(source, self._on_failure)
+        source.start()
+
+    def check(self) -> None:
+        """Ask the source: a failure it reported switches to schedule-only mode."""
+        self.idle()
+
+    def configure(self, settings: SourceSettings) -> None:
+        """A reload's settings for a source that must know them (Wayland's threshold)."""
+        configure(self._choice.source, settings)
 
     def stop(self) -> None:
         if self._choice.source is not None:
@@ -227,7 +248,7 @@ class ActivityLink:
         try:
             choice = self._select()
             if choice.source is not None:
-                choice.source.start()
+                self._start_source(choice.source)
         except SourceUnavailable:
             choice = SourceChoice(None, "none")
         if choice.source is None:
@@ -244,11 +265,14 @@ class ActivityLink:
         choice = self._choice
         if choice.source is None:
             return
+        first = self._first_wait(REPROBE_AFTER_FAILURE)
         self._log.warning(
             "activity source %s failed (%s); reminders now follow the clock "
-            "(schedule-only mode) until it works again",
+            "(schedule-only mode) until it works again (ergod tries in %.0f s, "
+            "then less often)",
             choice.name,
             exc,
+            first,
         )
         with contextlib.suppress(Exception):
             choice.source.stop()

@@ -20,16 +20,18 @@ from ergod.core import EventKind
 from ergod.core.engine import EngineView
 from ergod.daemon.protocol import Command, ControlError, Request
 from ergod.daemon.runtime import Runtime
-from ergod.durations import format_duration
+from ergod.durations import format_duration, human_duration
 from ergod.errors import ErgodError
 
 
 @dataclass(frozen=True)
 class SourceView:
     name: str
+    protocol: str
     mode: str
     tried: tuple[tuple[str, str], ...]
     advice: str
+    why: str
 
 
 @dataclass(frozen=True)
@@ -105,7 +107,7 @@ class ControlApi:
             runtime.pause(request.seconds)
             if request.seconds is None:
                 return {"message": "paused until you run `ergod resume`"}
-            return {"message": f"paused for {round(request.seconds / 60)} min"}
+            return {"message": f"paused for {human_duration(request.seconds)}"}
         if command is Command.RESUME:
             return {"message": "resumed" if runtime.resume() else "was not paused"}
         if command is Command.SNOOZE:
@@ -165,7 +167,9 @@ class ControlApi:
             pid=os.getpid(),
             version=__version__,
             uptime_seconds=t - p.started,
-            source=SourceView(choice.name, p.link.mode, choice.tried, choice.advice),
+            source=SourceView(
+                choice.name, choice.protocol, p.link.mode, choice.tried, choice.advice, choice.why
+            ),
             notifier=", ".join(p.sink.chain),
             sitting_seconds=None if view.sitting_since is None else t - view.sitting_since,
             idle_seconds=idle,

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ergod.activity.base import Clock
+from ergod.activity.base import Clock, SourceSettings
 from ergod.daemon.loop import JobLoop
 from ergod.daemon.wakeups import WallClock
 from ergod.environment import Environment
@@ -92,6 +92,21 @@ class Settings:
     def take(self, loaded: LoadedConfig, library: Library, rules: Rules) -> None:
         self.loaded, self.library, self.rules = loaded, library, rules
 
+    @property
+    def source(self) -> SourceSettings:
+        """What a source that is told of absences must know: threshold, inhibitors."""
+        return SourceSettings(
+            threshold=self.rules.watch_threshold,
+            ignore_inhibitors=self.config.activity.inhibitors.value == "ignore",
+        )
+
+    def activate_language(self) -> None:
+        """`[notify] language` (or the locale) for prompts and notices."""
+        from ergod.i18n import activate
+
+        code = activate(self.config.notify.language, self._env.environ).code
+        self._log.info("language: %s", code)
+
     def wording(self, rules: Rules) -> Wording:
         from ergod.daemon.effects import Wording
 
@@ -132,6 +147,7 @@ def compose(
     from ergod.daemon.wakeups import Wakeups
 
     settings = Settings(env, extra, log)
+    settings.activate_language()
     config = settings.config
     wakeups = Wakeups(clocks.engine, clocks.wall)
     metrics = MetricsFile(env, log)
@@ -188,7 +204,7 @@ def _notifier(
 ) -> NotifierChoice:
     from ergod.notify import select_notifier
 
-    notify = select_notifier(str(config.notify.backend.value), env.environ, log)
+    notify = select_notifier(config.notify.backend, env.environ, log)
     stack.callback(_quietly, log, notify.notifier.stop)
     return notify
 
@@ -215,10 +231,10 @@ def _activity(
     from ergod.daemon.activity_link import ActivityLink
     from ergod.daemon.backoff import first_wait
 
-    preference = str(settings.config.activity.source.value)
+    preference = settings.config.activity.source
 
     def select() -> SourceChoice:
-        return select_source(preference, clocks.engine, env.environ)
+        return select_source(preference, clocks.engine, env.environ, settings=settings.source)
 
     choice = select()
     fallback = choice.source is None and preference != "none"

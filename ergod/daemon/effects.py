@@ -74,10 +74,13 @@ class MetricsFile:
         self._log = log
         self._refresher: TextfileRefresher | None = None
         self._config: Config | None = None
+        self._schedule_only: Callable[[], bool] = lambda: False
 
-    def configure(self, config: Config) -> float | None:
-        """Take `[metrics]`; the refresh interval, or None when off."""
+    def configure(self, config: Config, schedule_only: Callable[[], bool]) -> float | None:
+        """Take `[metrics]`; the refresh interval, or None when off.
+        `schedule_only()` says whether the daemon measures nothing right now."""
         self._config = config if config.metrics.textfile else None
+        self._schedule_only = schedule_only
         return None if self._config is None else config.metrics.interval
 
     def refresh(self, *, up: bool = True) -> None:
@@ -89,7 +92,7 @@ class MetricsFile:
             from ergod.fleet.metrics import TextfileRefresher
 
             self._refresher = TextfileRefresher(self._env, self._log)
-        self._refresher.refresh(config, up=up)
+        self._refresher.refresh(config, up=up, schedule_only=self._schedule_only())
 
 
 class EffectSink:
@@ -162,7 +165,7 @@ class EffectSink:
 
         title, body = "", ""
         if prompt.exercise:
-            title, body = render_card(wording.library.get(prompt.exercise))
+            title, body = render_card(wording.library.get(prompt.exercise, translate=True))
         sitting = None if prompt.sitting_since is None else prompt.at - prompt.sitting_since
         rules = wording.rules.kind(prompt.kind)
         message = prompt_message(
@@ -170,7 +173,7 @@ class EffectSink:
             title,
             body,
             sitting,
-            snooze_seconds=rules.snooze if rules.max_snoozes > 0 else 0.0,
+            snooze_minutes=rules.snooze / 60 if rules.max_snoozes > 0 else 0.0,
             timeout=wording.timeout,
             actions=wording.actions and self.supports_actions,
         )

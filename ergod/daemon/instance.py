@@ -18,7 +18,6 @@ import fcntl
 import os
 import time
 from pathlib import Path
-from types import TracebackType
 
 from ergod.environment import Environment, ensure_private_dir
 from ergod.errors import ErgodError
@@ -71,12 +70,7 @@ class InstanceLock:
     def __enter__(self) -> InstanceLock:
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *_: object) -> None:
         self.release()
 
 

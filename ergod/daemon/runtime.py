@@ -48,7 +48,7 @@ class Runtime:
         p.wakeups.start(lambda: post(self.tick))
         p.clocks.steps.start(self._clock_stepped)
         self._schedule_config_jobs()
-        p.link.start(lambda t: post(lambda: self.returned(t)))
+        p.link.start(lambda t: post(lambda: self.returned(t)), lambda: post(p.link.check))
         p.sink.on_action(self._on_button)
         post(self.tick)
 
@@ -115,12 +115,14 @@ class Runtime:
             p.log.error("reload refused, keeping the running configuration:\n%s", exc.message)
             raise
         p.settings.take(loaded, library, rules)
+        p.settings.activate_language()
         config = loaded.config
         p.quiet.reconfigure(config.schedule, build_probes(config.quiet, p.env.environ, p.log))
         p.recorder.set_retention(config.store.retention)
         p.daily.limit = config.sitting.daily_limit
         self._schedule_config_jobs()
         self.apply(p.link.engine.reconfigure(self._clock(), rules))
+        p.link.configure(p.settings.source)
         p.recorder.reloaded(self._clock())
         p.log.info("configuration reloaded")
         return "configuration reloaded"
@@ -132,21 +134,24 @@ class Runtime:
 
     def weekly_notice(self) -> None:
         """The week's headline numbers, at `[summary] notify`."""
+        from ergod.i18n import _
         from ergod.notify.base import Message
         from ergod.store import StoreError
         from ergod.summary.query import headline_for
 
         p = self.parts
         try:
-            headline = headline_for(p.recorder.path, p.wakeups.local_now().date())
+            now = p.wakeups.local_now()
+            headline = headline_for(p.recorder.path, now.date(), now.tzinfo)
         except StoreError as exc:
             p.log.warning("weekly summary skipped: %s", exc.message)
             return
         if headline is None:
             return
         title, body = headline
+        body += "\n" + _("More: {command}").format(command="ergod summary")
         timeout = p.settings.config.notify.timeout
-        p.sink.notice(Message(title=title, body=body + "\nMore: ergod summary", timeout=timeout))
+        p.sink.notice(Message(title=title, body=body, timeout=timeout))
 
     def _schedule_config_jobs(self) -> None:
         """The jobs the configuration sets: the weekly summary notice and the
@@ -155,7 +160,7 @@ class Runtime:
         config = p.settings.config
         post = p.loop.post
         p.wakeups.weekly("summary", config.summary.notify, lambda: post(self.weekly_notice))
-        interval = p.metrics.configure(config)
+        interval = p.metrics.configure(config, lambda: p.link.mode == "schedule-only")
         p.wakeups.every("metrics", interval, p.metrics.refresh, now=True)
 
     # ---- after every job -------------------------------------------------

@@ -5,9 +5,12 @@ Contract:
   (a missing store is all zeros) and returns a `Snapshot`; `render()` writes it
   in the text exposition format; `parse()` reads back exactly what `render()`
   writes (and refuses anything else); `merge()` adds up several users.
-* Metrics: `ergod_up`, `ergod_build_info{version}`,
-  `ergod_prompts_total{kind,outcome}` (every due break in the store, by how it
-  ended), `ergod_sitting_bouts_total`, and over the last 7 days
+* Metrics: `ergod_up`, `ergod_schedule_only` (up, but in schedule-only
+  mode), `ergod_build_info{version}`, `ergod_prompts_total{kind,outcome}`
+  (every due break in the store, by how it ended),
+  `ergod_breaks_shown_total{kind,outcome}` (those of them that were shown:
+  the weekly summary's `shown`), `ergod_sitting_bouts_total`, and over the
+  last 7 days
   `ergod_longest_bout_seconds` and `ergod_adherence_ratio` (taken / shown, the
   weekly summary's definition; absent when nothing was shown). Nothing names
   the user and no timestamp of activity is written.
@@ -15,8 +18,9 @@ Contract:
   `[metrics] textfile` atomically (temp file in the same directory, then
   rename, mode 0644 so node_exporter can read it). A path may hold `{uid}`, so
   one policy line gives every user a file of their own in a shared directory.
-  `TextfileRefresher.refresh(config, up=...)` is the daemon's call: every
-  `[metrics] interval` with `up=True` and once with `up=False` when it stops;
+  `TextfileRefresher.refresh(config, up=..., schedule_only=...)` is the
+  daemon's call: every `[metrics] interval` with `up=True` and its mode, and
+  once with `up=False` when it stops;
   it logs a failure once instead of raising.
 * `collect(directory)` merges the per-user files of a directory into one host
   file with the same metric names (the newest file of each owner; one user
@@ -59,8 +63,10 @@ KINDS: tuple[Kind, ...] = tuple(Kind)
 
 _HELP = {
     "ergod_up": ("gauge", "ergod daemons running when written (per user 0 or 1; host: summed)"),
+    "ergod_schedule_only": ("gauge", "ergod daemons up in schedule-only mode (host: summed)"),
     "ergod_build_info": ("gauge", "ergod daemons by version (per user 1; host: summed)"),
     "ergod_prompts_total": ("counter", "Due breaks in the adherence store, by kind and outcome"),
+    "ergod_breaks_shown_total": ("counter", "Due breaks that were shown, by kind and outcome"),
     "ergod_sitting_bouts_total": ("counter", "Sitting bouts in the adherence store"),
     "ergod_longest_bout_seconds": ("gauge", "Longest sitting bout of the last 7 days"),
     "ergod_adherence_ratio": ("gauge", "Breaks taken per break prompted, last 7 days"),
@@ -83,19 +89,22 @@ class Snapshot:
     bouts: int
     longest_bout_s: float
     adherence: float | None
-    # How many user files a host figure averages; 1 for a user's own file.
-    adherence_users: int = field(default=1, compare=False)
+    shown: Mapping[tuple[str, str], int] = field(default_factory=dict)  # of `prompts`
+    schedule_only: int = 0
 
 
 def _zero_prompts() -> dict[tuple[str, str], int]:
     return {(k.value, o.value): 0 for k in KINDS for o in OUTCOMES}
 
 
-def snapshot(env: Environment, config: Config, *, up: bool, now: datetime) -> Snapshot:
+def snapshot(
+    env: Environment, config: Config, *, up: bool, now: datetime, schedule_only: bool = False
+) -> Snapshot:
     """This user's figures from the store (read-only; a missing store counts as empty)."""
     from ergod.store import MissingStoreError, open_reader
 
     prompts = _zero_prompts()
+    shown_ever = _zero_prompts()
     bouts = 0
     longest = 0.0
     taken = shown = 0
@@ -111,6 +120,8 @@ def snapshot(env: Environment, config: Config, *, up: bool, now: datetime) -> Sn
             for row in reader.breaks_between(ever, later):
                 key = (row.kind.value, row.outcome.value)
                 prompts[key] = prompts.get(key, 0) + 1
+                if row.first_prompt is not None:
+                    shown_ever[key] = shown_ever.get(key, 0) + 1
                 if row.due >= since and row.first_prompt is not None:
                     shown += 1
                     taken += row.outcome is Outcome.TAKEN
@@ -124,6 +135,8 @@ def snapshot(env: Environment, config: Config, *, up: bool, now: datetime) -> Sn
         bouts=bouts,
         longest_bout_s=longest,
         adherence=taken / shown if shown else None,
+        shown=shown_ever,
+        schedule_only=int(up and schedule_only),
     )
 
 
@@ -139,6 +152,7 @@ def render(snap: Snapshot) -> str:
     """The text exposition format, one HELP and TYPE per metric."""
     samples: dict[str, list[str]] = {name: [] for name in _HELP}
     samples["ergod_up"].append(f"ergod_up {snap.up}")
+    samples["ergod_schedule_only"].append(f"ergod_schedule_only {snap.schedule_only}")
     for version, count in sorted(snap.versions.items()):
         samples["ergod_build_info"].append(
             f"ergod_build_info{_labels([('version', version)])} {count}"
@@ -146,6 +160,9 @@ def render(snap: Snapshot) -> str:
     for (kind, outcome), count in sorted(snap.prompts.items()):
         labels = _labels([("kind", kind), ("outcome", outcome)])
         samples["ergod_prompts_total"].append(f"ergod_prompts_total{labels} {count}")
+    for (kind, outcome), count in sorted({**_zero_prompts(), **snap.shown}.items()):
+        labels = _labels([("kind", kind), ("outcome", outcome)])
+        samples["ergod_breaks_shown_total"].append(f"ergod_breaks_shown_total{labels} {count}")
     samples["ergod_sitting_bouts_total"].append(f"ergod_sitting_bouts_total {snap.bouts}")
     samples["ergod_longest_bout_seconds"].append(
         f"ergod_longest_bout_seconds {_number(snap.longest_bout_s)}"
@@ -161,7 +178,7 @@ def render(snap: Snapshot) -> str:
 def _allowed_labels(name: str, labels: dict[str, str]) -> bool:
     if name == "ergod_build_info":
         return set(labels) == {"version"}
-    if name == "ergod_prompts_total":
+    if name in ("ergod_prompts_total", "ergod_breaks_shown_total"):
         return (
             set(labels) == {"kind", "outcome"}
             and labels["kind"] in {k.value for k in KINDS}
@@ -172,11 +189,12 @@ def _allowed_labels(name: str, labels: dict[str, str]) -> bool:
 
 def parse(text: str) -> Snapshot:
     """A Snapshot from a file `render()` wrote; ValueError for anything else."""
-    up = bouts = 0
+    up = bouts = schedule_only = 0
     longest = 0.0
     adherence: float | None = None
     versions: dict[str, int] = {}
     prompts = _zero_prompts()
+    shown = _zero_prompts()
     seen: set[str] = set()
     for line in text.splitlines():
         if not line or line.startswith("#"):
@@ -202,10 +220,14 @@ def parse(text: str) -> Snapshot:
         seen.add(key)
         if name == "ergod_up":
             up = int(value)
+        elif name == "ergod_schedule_only":
+            schedule_only = int(value)
         elif name == "ergod_build_info":
             versions[labels["version"]] = int(value)
         elif name == "ergod_prompts_total":
             prompts[(labels["kind"], labels["outcome"])] = int(value)
+        elif name == "ergod_breaks_shown_total":
+            shown[(labels["kind"], labels["outcome"])] = int(value)
         elif name == "ergod_sitting_bouts_total":
             bouts = int(value)
         elif name == "ergod_longest_bout_seconds":
@@ -216,7 +238,9 @@ def parse(text: str) -> Snapshot:
             adherence = value
     if "ergod_up" not in seen:
         raise ValueError("no ergod_up")
-    return Snapshot(up, versions, prompts, bouts, longest, adherence)
+    return Snapshot(
+        up, versions, prompts, bouts, longest, adherence, shown=shown, schedule_only=schedule_only
+    )
 
 
 def merge(snaps: Iterable[Snapshot]) -> Snapshot:
@@ -224,11 +248,14 @@ def merge(snaps: Iterable[Snapshot]) -> Snapshot:
     snaps = list(snaps)
     versions: dict[str, int] = {}
     prompts = _zero_prompts()
+    shown = _zero_prompts()
     for snap in snaps:
         for version, count in snap.versions.items():
             versions[version] = versions.get(version, 0) + count
         for key, count in snap.prompts.items():
             prompts[key] = prompts.get(key, 0) + count
+        for key, count in snap.shown.items():
+            shown[key] = shown.get(key, 0) + count
     ratios = [s.adherence for s in snaps if s.adherence is not None]
     return Snapshot(
         up=sum(s.up for s in snaps),
@@ -237,7 +264,8 @@ def merge(snaps: Iterable[Snapshot]) -> Snapshot:
         bouts=sum(s.bouts for s in snaps),
         longest_bout_s=max((s.longest_bout_s for s in snaps), default=0.0),
         adherence=sum(ratios) / len(ratios) if ratios else None,
-        adherence_users=len(ratios),
+        shown=shown,
+        schedule_only=sum(s.schedule_only for s in snaps),
     )
 
 
@@ -271,7 +299,12 @@ def textfile_path(env: Environment, config: Config) -> Path | None:
 
 
 def write_textfile(
-    env: Environment, config: Config, *, up: bool = True, now: datetime | None = None
+    env: Environment,
+    config: Config,
+    *,
+    up: bool = True,
+    now: datetime | None = None,
+    schedule_only: bool = False,
 ) -> Path | None:
     """Refresh the configured metrics file; the path written, None when metrics are off.
 
@@ -281,7 +314,8 @@ def write_textfile(
     if path is None:
         return None
     moment = now or datetime.now(timezone.utc)
-    write_atomically(path, render(snapshot(env, config, up=up, now=moment)))
+    snap = snapshot(env, config, up=up, now=moment, schedule_only=schedule_only)
+    write_atomically(path, render(snap))
     return path
 
 
@@ -297,10 +331,12 @@ class TextfileRefresher:
         self._log = log
         self._failing: str | None = None
 
-    def refresh(self, config: Config, *, up: bool = True) -> Path | None:
+    def refresh(
+        self, config: Config, *, up: bool = True, schedule_only: bool = False
+    ) -> Path | None:
         """Write the file now; the path written, None when off or failed."""
         try:
-            path = write_textfile(self._env, config, up=up)
+            path = write_textfile(self._env, config, up=up, schedule_only=schedule_only)
         except ErgodError as exc:
             if exc.message != self._failing:
                 self._log.warning("metrics not written: %s", exc.message)
@@ -367,7 +403,9 @@ def collect(
         newest[info.st_uid] = (info.st_mtime, path, snap)
     now = datetime.now(timezone.utc).timestamp()
     snaps = [
-        replace(snap, up=0) if stale_after is not None and now - mtime > stale_after else snap
+        replace(snap, up=0, schedule_only=0)
+        if stale_after is not None and now - mtime > stale_after
+        else snap
         for mtime, _, snap in newest.values()
     ]
     used = tuple(path for _, path, _ in newest.values())

@@ -16,6 +16,9 @@ Contract:
   starts it at their next login), and the same two scopes for XDG autostart
   (`~/.config/autostart/`, `/etc/xdg/autostart/`) for sessions without a
   systemd user manager. `root` prefixes the global paths (tests, images).
+* `installed()` reports, for the global systemd target, the unit a
+  distribution package ships in /usr/lib/systemd/user/ (`PACKAGED_UNIT`)
+  when /etc/systemd/user/ holds none.
 * Both routes may be active at once (the desktop file says `X-systemd-skip`,
   and a second daemon exits at the single-instance lock), so they never run
   two daemons.
@@ -38,6 +41,8 @@ from ergod.errors import ErgodError
 UNIT_NAME = "ergod.service"
 DESKTOP_NAME = "ergod.desktop"
 PACKAGED_EXECUTABLE = Path("/usr/bin/ergod")
+# Where the Debian package (debian/) puts the user unit, below `root`.
+PACKAGED_UNIT = Path("usr/lib/systemd/user") / UNIT_NAME
 _SYSTEMCTL_TIMEOUT_SECONDS = 30.0
 
 _UNIT = """\
@@ -363,6 +368,10 @@ def installed(
             target = Target(scope, route, root)
             path = target.path(env)
             text = _read(path)
+            if text is None and scope is Scope.GLOBAL and route is Route.SYSTEMD:
+                # A package's unit, which /etc/systemd/user/ would override.
+                path = root / PACKAGED_UNIT
+                text = _read(path)
             wanted = None if executable is None else render(route, executable)
             enabled = active = None
             if route is Route.SYSTEMD and shutil.which("systemctl"):

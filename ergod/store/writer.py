@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ergod.core.model import BreakRecord
+from ergod.store.breaks import BreakRow, break_row, upsert_break
 from ergod.store.schema import DaemonEvent, StoreError, delete_before, open_store, to_columns
 
 OK = "ok"
@@ -65,7 +66,7 @@ class _Prune:
     before_utc: float
 
 
-_Op = _Insert | _Span | _Prune
+_Op = _Insert | _Span | _Prune | BreakRow
 
 
 @dataclass
@@ -98,6 +99,8 @@ class StoreWriter:
         self._retry_after = retry_after
         self._limit = backlog_limit
         self._queue: queue.SimpleQueue[_Op | _Control] = queue.SimpleQueue()
+        self._open_lock = threading.Lock()
+        self._open_dues: dict[tuple[str, float], tuple[float, int]] = {}
         self._pending: deque[_Op] = deque()
         self._conn: sqlite3.Connection | None = None
         self._thread: threading.Thread | None = None
@@ -135,31 +138,26 @@ class StoreWriter:
         )
 
     def break_record(self, record: BreakRecord, wall: Callable[[float], datetime]) -> None:
-        """One resolved break; `wall` turns the engine's seconds into aware local times."""
-        due, due_off = to_columns(wall(record.due))
-        first, first_off = _optional(record.first_prompt, wall)
-        out, out_off = _optional(record.outcome_at, wall)
-        self._put(
-            _Insert(
-                "INSERT INTO breaks (kind, due_utc, due_offset, first_prompt_utc, "
-                "first_prompt_offset, prompts, snoozes, outcome, outcome_utc, outcome_offset, "
-                "latency_s, exercise) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    record.kind.value,
-                    due,
-                    due_off,
-                    first,
-                    first_off,
-                    record.prompts,
-                    record.snoozes,
-                    record.outcome.value,
-                    out,
-                    out_off,
-                    record.latency,
-                    record.exercise,
-                ),
-            )
-        )
+        """One resolved break; `wall` turns the engine's seconds into aware local times.
+
+        A break recorded open before (`break_opened`) gets its row completed;
+        any other is a new row.
+        """
+        with self._open_lock:
+            due = self._open_dues.pop((record.kind.value, record.due), None)
+        self._put(break_row(record, wall, due))
+
+    def break_opened(self, record: BreakRecord, wall: Callable[[float], datetime]) -> None:
+        """A break that is open now (outcome `pending`): stored at once, so a summary
+        taken meanwhile, a stop or a crash leaves it counted as pending. Calling it
+        again for the same break (kind and due) updates its prompts and snoozes;
+        `break_record` later completes the same row."""
+        key = (record.kind.value, record.due)
+        with self._open_lock:
+            # The due moment is converted once: a wall-clock step between now and
+            # the outcome must not turn one break into two rows.
+            due = self._open_dues.setdefault(key, to_columns(wall(record.due)))
+        self._put(break_row(record, wall, due))
 
     def activity(self, start: datetime, end: datetime) -> None:
         """A span with input; stored widened to whole seconds and merged with the
@@ -362,19 +360,13 @@ class StoreWriter:
             self._conn = None
 
 
-def _optional(
-    moment: float | None, wall: Callable[[float], datetime]
-) -> tuple[float | None, int | None]:
-    if moment is None:
-        return None, None
-    return to_columns(wall(moment))
-
-
 def _apply(conn: sqlite3.Connection, op: _Op) -> None:
     if isinstance(op, _Insert):
         conn.execute(op.sql, op.params)
     elif isinstance(op, _Span):
         _merge_span(conn, op)
+    elif isinstance(op, BreakRow):
+        upsert_break(conn, op)
     else:
         delete_before(conn, op.before_utc)
 
