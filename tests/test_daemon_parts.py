@@ -718,3 +718,19 @@ def test_a_periodic_job_repeats_and_a_late_one_runs_once(
     time.sleep(0.2)
     assert fired.count("metrics") == count
     assert scheduler.next_run("metrics") is None
+
+
+def test_a_notice_shown_earlier_today_is_not_shown_again(utc: None) -> None:
+    clock = VirtualClock(start=0.0, wall=datetime(2026, 11, 23, 15, 0, tzinfo=timezone.utc))
+    shown_at = datetime(2026, 11, 23, 14, 30, tzinfo=timezone.utc)
+    notices: list[float] = []
+    wakeups = Wakeups(clock, clock.wall)
+    daily = DailyLimit(
+        200.0, wakeups.local, lambda t, a: notices.append(a), lambda s, e: (300.0, shown_at)
+    )
+    daily.activity_resumed(0.0)
+    daily.check(50.0, 50.0)
+    view = daily.view(50.0, 50.0, measuring=True)
+    assert notices == [] and view is not None
+    assert view.active == pytest.approx(350.0)
+    assert view.reached_at is not None and wakeups.local(view.reached_at) == shown_at

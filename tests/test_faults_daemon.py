@@ -41,9 +41,9 @@ from typing import Any
 
 import pytest
 from control_support import crowd
+from daemon_support import ERGOD, Person, ergod, outcomes, private_env, status, wait_for
+from daemon_support import Daemon as _Daemon
 from servers import NotificationServer, require_tool
-from test_e2e_daemon import ERGOD, Mouse, ergod, outcomes, private_env, status, wait_for
-from test_e2e_daemon import Daemon as _Daemon
 from test_faults_session import FixedBus, fixed_bus  # noqa: F401 - a fixture
 from test_faults_store import fast_config
 
@@ -62,33 +62,17 @@ RESOLVING = '[activity]\nsource = "none"\n\n' + fast_config(1, 0.5, 0.3)
 
 
 class Daemon(_Daemon):
-    """`ergod run` whose output can be read while it runs (`peek()`)."""
+    """`ergod run` with its output in a file, readable while it runs (`peek()`)."""
+
+    count = 0
 
     def __init__(self, env: dict[str, str], *args: str) -> None:
-        super().__init__(env, *args)
-        self._lines: list[str] = []
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-
-    def _read(self) -> None:
-        assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            self._lines.append(line)
+        Daemon.count += 1
+        log = Path(env["XDG_STATE_HOME"]) / f"daemon-{Daemon.count}.log"
+        super().__init__(env, *args, log=log)
 
     def peek(self) -> str:
-        return "".join(self._lines)
-
-    def stop(self) -> int:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        self._reader.join(10)
-        self.output = self.peek()
-        return self.proc.returncode
+        return self.read()
 
 
 def config_file(tmp_path: Path, text: str) -> Path:
@@ -381,11 +365,17 @@ def test_the_daily_limit_notice_comes_once_a_day_across_a_restart(
     def notices(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
         return [n for n in items if n["summary"] == "Daily limit reached"]
 
-    mouse = Mouse()
+    x = [0]
+
+    def move() -> None:
+        x[0] = (x[0] + 7) % 500
+        subprocess.run(["xdotool", "mousemove", str(100 + x[0]), "200"], env=env, check=False)
+
+    mouse = Person(move)
     try:
         with Daemon(env, "--config", str(config)) as daemon:
             wait_for(lambda: status(env), 15, "the control socket")
-            mouse.moving.set()
+            mouse.present.set()
             shown = notification_server.wait_for(notices, timeout=30)
             assert "daily limit" in shown[0]["body"]
             reached = (status(env) or {})["daily_limit"]
