@@ -46,6 +46,7 @@ from ergod.daemon.steps import PolledSteps, TimerfdSteps
 from ergod.daemon.wakeups import Wakeups
 from ergod.environment import Environment
 from ergod.notify import FallbackNotifier, NotifierChoice
+from ergod.store.reader import BreakRow
 
 LOG = logging.getLogger("test.daemon")
 
@@ -734,3 +735,40 @@ def test_a_notice_shown_earlier_today_is_not_shown_again(utc: None) -> None:
     assert notices == [] and view is not None
     assert view.active == pytest.approx(350.0)
     assert view.reached_at is not None and wakeups.local(view.reached_at) == shown_at
+
+
+# ---- pending breaks (spec section 6, part 6 of issue 11) ----------------------------
+
+
+def _breaks(world: World) -> list[BreakRow]:
+    from ergod.store.reader import open_reader
+
+    with open_reader(world.recorder.path) as reader:
+        return reader.breaks_between(
+            datetime(2000, 1, 1, tzinfo=timezone.utc), datetime(2100, 1, 1, tzinfo=timezone.utc)
+        )
+
+
+def test_a_prompted_break_is_stored_pending_and_a_stop_keeps_it_and_the_bout(
+    world: World,
+) -> None:
+    from ergod.daemon.compose import _last_rows
+    from ergod.store.reader import open_reader
+
+    world.user_types_until(world.clock() + 61)
+    assert world.notifier.titles() == ["Stretch break"]
+    eventually(
+        lambda: (
+            [(b.kind.value, b.outcome.value) for b in _breaks(world)] == [("stretch", "pending")]
+        ),
+        "the open break stored as pending right after its prompt",
+    )
+    world.clock.advance(5.0)
+    _last_rows(world.recorder, world.runtime.parts.link, world.clock())  # as at a stop
+    rows = _breaks(world)
+    assert [(b.kind.value, b.outcome.value, b.prompts) for b in rows] == [("stretch", "pending", 1)]
+    with open_reader(world.recorder.path) as reader:
+        bouts = reader.bouts_between(
+            datetime(2000, 1, 1, tzinfo=timezone.utc), datetime(2100, 1, 1, tzinfo=timezone.utc)
+        )
+    assert len(bouts) == 1 and bouts[0].length >= 60.0

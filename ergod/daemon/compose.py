@@ -173,7 +173,7 @@ def compose(
     link = _activity(settings, env, clocks, Spans((recorder, daily)), log)
     metrics.schedule_only = lambda: link.mode == "schedule-only"
     # Stopped in reverse: the source, then the store's last rows (the open span).
-    stack.callback(_quietly, log, lambda: recorder.stop(clocks.engine(), link.engine.last_input))
+    stack.callback(_quietly, log, lambda: _last_rows(recorder, link, clocks.engine()))
     stack.callback(_quietly, log, link.stop)
     stack.callback(_quietly, log, wakeups.shutdown)
     stack.callback(_quietly, log, clocks.steps.stop)
@@ -204,6 +204,13 @@ def compose(
 
 def _nothing() -> None:
     """A job that only makes the engine thread run `sync` (and publish the glance)."""
+
+
+def _last_rows(recorder: Recorder, link: ActivityLink, now: float) -> None:
+    """At stop: the open span, the breaks still open (pending in the summary)
+    and the bout in progress go to the store before it closes."""
+    engine = link.engine
+    recorder.stop(now, engine.last_input, engine.pending_records(), engine.current_bout())
 
 
 def _quietly(log: logging.Logger, stop: Callable[[], object]) -> None:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
 
@@ -66,6 +66,12 @@ class Recorder:
     def break_record(self, record: BreakRecord) -> None:
         self._writer.break_record(record, self._local)
 
+    def breaks_open(self, records: Iterable[BreakRecord]) -> None:
+        """Breaks open now (outcome `pending`): stored at once, so a stop or a
+        crash leaves them counted as pending; their resolution completes the row."""
+        for record in records:
+            self._writer.break_opened(record, self._local)
+
     def activity_resumed(self, last_input: float) -> None:
         if self._span_start is None:
             self._span_start = last_input
@@ -99,8 +105,18 @@ class Recorder:
         shown = [e.at for e in events if e.event is DaemonEvent.DAILY_LIMIT]
         return active, shown[0] if shown else None
 
-    def stop(self, now: float, last_input: float | None) -> None:
-        """Record the open span and the stop, write what is left, close."""
+    def stop(
+        self,
+        now: float,
+        last_input: float | None,
+        pending: Iterable[BreakRecord] = (),
+        bout: Bout | None = None,
+    ) -> None:
+        """Record the open span, the breaks still open (`pending`), the bout in
+        progress (up to the last input) and the stop; write what is left, close."""
         self.absence_began(last_input)
+        self.breaks_open(pending)
+        if bout is not None and bout.end > bout.start:
+            self.bout(bout)
         self._writer.daemon_event(DaemonEvent.STOP, self._local(now))
         self._writer.close()

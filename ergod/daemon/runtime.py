@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING
 
 from ergod.activity.base import SessionEvent
-from ergod.core import Effect, EventKind
+from ergod.core import Effect, EventKind, ShowPrompt
 from ergod.core.quiet import Transition
 from ergod.daemon.compose import Parts
 from ergod.errors import ErgodError
@@ -149,8 +149,13 @@ class Runtime:
         return was
 
     def apply(self, effects: Iterable[Effect]) -> None:
+        """Effects into the world; after a prompt, its open break goes to the
+        store as pending at once (a stop or crash then leaves it counted)."""
         p = self.parts
-        p.sink.apply(effects, p.settings.wording(p.link.engine.rules))
+        batch = list(effects)
+        p.sink.apply(batch, p.settings.wording(p.link.engine.rules))
+        if any(isinstance(effect, ShowPrompt) for effect in batch):
+            p.recorder.breaks_open(p.link.engine.pending_records())
 
     def _quiet_changed(self, t: float, change: Transition | None) -> None:
         if change is not None:
