@@ -772,3 +772,39 @@ def test_a_prompted_break_is_stored_pending_and_a_stop_keeps_it_and_the_bout(
             datetime(2000, 1, 1, tzinfo=timezone.utc), datetime(2100, 1, 1, tzinfo=timezone.utc)
         )
     assert len(bouts) == 1 and bouts[0].length >= 60.0
+
+
+# ---- prompts: the first one's safety line, and "This hurts" (issue 11) -------------
+
+
+def test_only_the_first_prompt_since_install_carries_the_safety_line(world: World) -> None:
+    world.user_types_until(world.clock() + 61)
+    world.api.answer(Request(Command.SKIP))
+    world.user_types_until(world.clock() + 61)
+    bodies = [m.body for m in world.notifier.shown if m.title == "Stretch break"]
+    assert len(bodies) == 2
+    assert "ergod exercises --safety" in bodies[0]
+    assert "ergod exercises --safety" not in bodies[1]
+
+
+def test_this_hurts_switches_the_exercise_off_skips_the_break_and_shows_the_tiers(
+    world: World, tmp_path: Path
+) -> None:
+    from ergod.config import load_config
+
+    world.user_types_until(world.clock() + 61)
+    prompt = world.notifier.shown[-1]
+    assert [a.key for a in prompt.actions][-1] == "hurts"
+    shown = world.runtime.parts.sink.shown_exercise
+    assert shown is not None
+    world.runtime.hurts(world.clock())
+    env = world.runtime.parts.env
+    assert shown in load_config(env).config.exercises.disabled or any(
+        part in load_config(env).config.exercises.disabled
+        for part in (world.runtime.parts.settings.library.get(shown).parts or ())
+    )
+    assert world.runtime.parts.link.engine.open_kind() is None
+    assert world.runtime.parts.sink.outcomes() == [("stretch", "skipped", 1)]
+    notice = world.notifier.shown[-1]
+    assert notice.actions == () and notice.timeout == 0.0
+    assert "no longer offered" in notice.body and "Urgent care now" in notice.body

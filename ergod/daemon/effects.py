@@ -2,10 +2,11 @@
 
 `EffectSink.apply(effects)` turns each effect into its outcome in the world:
 
-* `ShowPrompt`: the prompt's words (`ergod.notify.prompt`, the exercise card)
-  go to the notifier chain; a failed delivery still counts as shown (the chain
-  logged why); a prompt that a later effect of the same batch ends or replaces
-  is not shown at all;
+* `ShowPrompt`: the prompt's words (`ergod.notify.prompt.prompt_for`: the
+  exercise card, and on the first prompt since install the safety line) go to
+  the notifier chain; the exercise shown is kept for "This hurts"; a failed
+  delivery still counts as shown (the chain logged why); a prompt that a
+  later effect of the same batch ends or replaces is not shown at all;
 * `BreakResolved`: the record goes to the adherence log, today's outcome
   counts (for `ergod status`) go up, and the prompt on screen is withdrawn;
 * `BoutEnded`: the bout goes to the adherence log.
@@ -112,6 +113,10 @@ class EffectSink:
         self._counts: Counter[tuple[str, str]] = Counter()
         self._counted_on: date | None = None
         self._shown_kind: str | None = None
+        self.shown_exercise: str | None = None
+        """The exercise on the last prompt shown ("This hurts" switches it off)."""
+        # The first prompt since install carries the `ergod exercises --safety` line.
+        self._first = not recorder.any_prompt_shown()
         self._undelivered = False  # the last show reached no backend (logged once)
 
     @property
@@ -160,26 +165,31 @@ class EffectSink:
             self._log.warning("no notifier could show %r: %s", message.title, delivery.detail)
 
     def _show(self, prompt: ShowPrompt, wording: Wording) -> None:
-        from ergod.exercises.library import render_card
-        from ergod.notify.prompt import prompt_message
+        from ergod.exercises.library import UnknownExerciseError
+        from ergod.notify.prompt import prompt_for
 
-        title, body = "", ""
+        exercise = None
         if prompt.exercise:
-            title, body = render_card(wording.library.get(prompt.exercise, translate=True))
+            try:
+                exercise = wording.library.get(prompt.exercise, translate=True)
+            except UnknownExerciseError:  # switched off since; the next reload drops it
+                exercise = None
         sitting = None if prompt.sitting_since is None else prompt.at - prompt.sitting_since
         rules = wording.rules.kind(prompt.kind)
-        message = prompt_message(
+        message = prompt_for(
             prompt.kind.value,
-            title,
-            body,
+            exercise,
             sitting,
-            snooze_seconds=rules.snooze if rules.max_snoozes > 0 else 0.0,
-            timeout=wording.timeout,
-            actions=wording.actions and self.supports_actions,
+            rules.snooze if rules.max_snoozes > 0 else 0.0,
+            wording.timeout,
+            wording.actions and self.supports_actions,
+            first=self._first,
             sound=wording.sound,
         )
         # Counted as shown even if no backend could; the chain has logged why.
+        self._first = False
         self._shown_kind = prompt.kind.value
+        self.shown_exercise = prompt.exercise if exercise is not None else None
         self._deliver(message)
 
     def _resolved(self, record: BreakRecord) -> None:

@@ -105,6 +105,20 @@ class Recorder:
         shown = [e.at for e in events if e.event is DaemonEvent.DAILY_LIMIT]
         return active, shown[0] if shown else None
 
+    def any_prompt_shown(self) -> bool:
+        """Whether the store holds a shown prompt (False: the next is the first
+        since install). An unreadable store counts as shown: no safety line twice."""
+        from ergod.store import MissingStoreError, StoreError
+        from ergod.store.reader import open_reader
+
+        try:
+            with open_reader(self._writer.path) as reader:
+                return reader.any_prompt_shown()
+        except MissingStoreError:
+            return False
+        except (StoreError, sqlite3.Error, ValueError):
+            return True
+
     def stop(
         self,
         now: float,

@@ -7,7 +7,7 @@
   engine has something due, or while they hold quiet time), then the engine;
 * `returned(t)` when the return watch fires, `session(event, t)` for lock and
   suspend, `user_event(kind, t)` for the notifier's buttons and the control
-  socket's snooze and skip;
+  socket's snooze and skip, `hurts(t)` for the "This hurts" button;
 * `reload()` (SIGHUP, `ergod reload`), `weekly_notice()`, `show_card(id)`
   (the tray's Exercises menu);
 * `sync()` after every job: check the session sources' health, arm or cancel
@@ -34,6 +34,7 @@ from ergod.core import Effect, EventKind, ShowPrompt
 from ergod.core.quiet import Transition
 from ergod.daemon.compose import Parts
 from ergod.errors import ErgodError
+from ergod.notify.base import HURTS
 
 if TYPE_CHECKING:
     from ergod.daemon.barview import Reading
@@ -116,6 +117,8 @@ class Runtime:
         kind = _BUTTONS.get(key)
         if kind is not None:
             self.parts.loop.post(lambda: self.user_event(kind, t))
+        elif key == HURTS:
+            self.parts.loop.post(lambda: self.hurts(t))
 
     # ---- jobs ----------------------------------------------------------
 
@@ -136,6 +139,23 @@ class Runtime:
 
     def user_event(self, kind: EventKind, t: float, *, snooze: float | None = None) -> None:
         self.apply(self.parts.link.event(t, kind, snooze=snooze))
+
+    def hurts(self, t: float) -> None:
+        """ "This hurts" on the prompt: switch its exercise off (`config set`, which
+        makes this daemon reload), skip the open break, show the red-flag tiers."""
+        from ergod.config.exercise_off import switch_off
+        from ergod.notify.prompt import hurt_message
+
+        p = self.parts
+        exercise = p.sink.shown_exercise
+        outcome = switch_off(p.env, exercise)
+        if outcome.problem is not None:
+            p.log.warning("This hurts: nothing switched off: %s", outcome.problem)
+        else:
+            p.log.info("This hurts: %s switched off", ", ".join(outcome.switched_off) or exercise)
+        if p.link.engine.open_kind() is not None:
+            self.user_event(EventKind.SKIP, t)  # withdraws the prompt before the notice
+        p.sink.notice(hurt_message(*outcome.notice()))
 
     def pause(self, seconds: float | None) -> None:
         t = self._clock()
