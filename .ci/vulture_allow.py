@@ -60,3 +60,5 @@ _.weekly_summary_at
 # store/base.py Store, store/writer.py StoreWriter: prune on demand; the writer
 # prunes by its `retention` itself (daemon/recorder.py), tests prune directly.
 _.prune_older_than
+_.prompt_message  # notify/prompt.py: the card-as-text entry point; the daemon uses prompt_for,
+#                   tests hold both to the same limits (tests/test_exercises.py)

@@ -368,21 +368,44 @@ def test_quiet_control_folds_pause_schedule_and_probes(tmp_path: Path) -> None:
     settings = Settings(make_env(tmp_path), (), LOG)
     probe = Probe()
     quiet = QuietControl([probe], settings.config.schedule, lambda: clock.wall())
-    assert quiet.update(clock(), ask_probes=False) is None and probe.asked == 0
+    assert quiet.update(clock(), ask_probes=False) == [] and probe.asked == 0
     probe.answer = "zoom is running"
-    change = quiet.update(clock(), ask_probes=True)
-    assert change is not None and change.event is EventKind.QUIET_START
+    assert quiet.update(clock(), ask_probes=True) == [EventKind.QUIET_START]
     assert quiet.reasons(clock()) == ("zoom is running",)
     assert quiet.next_check(clock()) == clock() + 60.0
     quiet.pause(clock(), 120.0)
     probe.answer = None
-    change = quiet.update(clock(), ask_probes=True)
-    assert change is None and quiet.reasons(clock()) == ("paused",)
+    assert quiet.update(clock(), ask_probes=True) == []
+    assert quiet.reasons(clock()) == ("paused",)
     assert quiet.next_check(clock()) == clock() + 120.0
-    was, change = quiet.resume(clock())
-    assert was and change is not None and change.event is EventKind.QUIET_END
+    was, events = quiet.resume(clock())
+    assert was and events == [EventKind.QUIET_END]
     quiet.reconfigure(settings.config.schedule, [])
     assert probe.closed
+
+
+class CallProbe(Probe):
+    """A microphone probe's shape: a call is quiet time and attended time."""
+
+    name = "calls"
+    attended = True
+
+
+def test_a_call_is_attended_and_quiet_and_a_lock_ends_attended_time(tmp_path: Path) -> None:
+    clock = VirtualClock()
+    settings = Settings(make_env(tmp_path), (), LOG)
+    probe = CallProbe()
+    quiet = QuietControl([probe], settings.config.schedule, lambda: clock.wall())
+    probe.answer = "in a call: microphone in use by parecord"
+    events = quiet.update(clock(), ask_probes=True)
+    assert events == [EventKind.ATTEND_START, EventKind.QUIET_START]
+    assert quiet.attended and quiet.attended_reasons() == (probe.answer,)
+    assert quiet.next_check(clock()) == clock() + 5.0  # every 5 s while attended
+    quiet.session_ended()  # a lock went to the engine
+    assert quiet.update(clock(), ask_probes=True) == [EventKind.ATTEND_START]
+    probe.answer = None
+    assert quiet.update(clock(), ask_probes=True) == [EventKind.QUIET_END, EventKind.ATTEND_END]
+    assert not quiet.attended and quiet.next_check(clock()) is None
 
 
 # ---- the clock-step watch ----------------------------------------------------
@@ -808,3 +831,33 @@ def test_this_hurts_switches_the_exercise_off_skips_the_break_and_shows_the_tier
     notice = world.notifier.shown[-1]
     assert notice.actions == () and notice.timeout == 0.0
     assert "no longer offered" in notice.body and "Urgent care now" in notice.body
+
+
+def test_a_call_keeps_the_bout_going_without_input_and_the_prompt_catches_up(
+    world: World,
+) -> None:
+    runtime = world.runtime
+    probe = CallProbe()
+    runtime.parts.quiet.reconfigure(runtime.parts.settings.config.schedule, [probe])
+    start = world.clock()
+    world.user_types_until(start + 30)
+    since = runtime.parts.link.engine.view(world.clock()).sitting_since
+    probe.answer = "in a call: microphone in use by parecord"
+    end = world.clock() + 600  # ten minutes without input: past break_after
+    while world.clock() < end:
+        # Where the daemon's one-shot would fire: the engine's next moment or
+        # the probes' next check.
+        now = world.clock()
+        due = [runtime.parts.link.wakeup_at(), runtime.parts.quiet.next_check(now), end]
+        world.clock.advance(max(0.0, min(m for m in due if m is not None) - now))
+        runtime.tick()
+        runtime.sync()
+    assert probe.asked > 0
+    assert world.notifier.titles() == []  # quiet time: no prompt in the call
+    view = runtime.parts.link.engine.view(world.clock())
+    assert view.sitting_since == since  # attended: no natural break
+    status = world.api.answer(Request(Command.STATUS))
+    assert status["attended"] == (probe.answer,) and probe.answer in status["quiet"]
+    probe.answer = None
+    world.user_types_until(world.clock() + 200)  # past catch_up (2 min)
+    assert world.notifier.titles()[:1] == ["Stretch break"]

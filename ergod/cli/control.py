@@ -237,6 +237,12 @@ def _next_line(result: Mapping[str, Any]) -> str | None:
     )
 
 
+def _attended_line(result: Mapping[str, Any]) -> str | None:
+    reasons = result.get("attended")
+    shown = [str(r) for r in reasons] if isinstance(reasons, list) else []
+    return "present without input: " + ", ".join(shown) if shown else None
+
+
 def _quiet_line(result: Mapping[str, Any], now: datetime) -> str | None:
     reasons = result.get("quiet")
     paused = result.get("paused_until")
@@ -303,6 +309,7 @@ def render_status(result: Mapping[str, Any], now: datetime) -> list[str]:
         _open_line(result),
         _next_line(result),
         _quiet_line(result, now),
+        _attended_line(result),
         _daily_line(result, now),
         _resources_line(result),
     ):

@@ -231,11 +231,6 @@ class ActivityLink:
             return self.engine.next_wakeup()
         return self._presence.wakeup_at()
 
-    def due_by(self, t: float) -> bool:
-        """Whether the engine has something to evaluate at or before `t`."""
-        due = self.engine.next_wakeup()
-        return due is not None and due <= t
-
     def retry(self, t: float) -> None:
         """At `retry_at`: is the configured source back?"""
         if not self._retry.ready(t):

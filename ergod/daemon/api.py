@@ -76,6 +76,7 @@ class StatusView:
     locked: bool
     paused_until: str | None
     quiet: tuple[str, ...]
+    attended: tuple[str, ...]
     open_break: OpenBreakView | None
     next: NextView | None
     today: tuple[OutcomeCount, ...]
@@ -176,6 +177,7 @@ class ControlApi:
             locked=view.locked,
             paused_until=self._paused_until(),
             quiet=p.quiet.reasons(t),
+            attended=p.quiet.attended_reasons(),
             open_break=_open_break(view, t),
             next=_next(view, t),
             today=tuple(OutcomeCount(*row) for row in p.sink.outcomes()),

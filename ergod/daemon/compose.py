@@ -286,7 +286,7 @@ def _quiet(config: Config, env: Environment, wakeups: Wakeups, log: logging.Logg
     from ergod.daemon.quiet import QuietControl
     from ergod.quiet import build_probes
 
-    probes = build_probes(config.quiet, env.environ, log)
+    probes = build_probes(config.quiet, env.environ, log, activity=config.activity)
     return QuietControl(probes, config.schedule, wakeups.local_now)
 
 

@@ -1,15 +1,20 @@
-"""Quiet-time control: the pause, the schedule and the probes, folded into one answer.
+"""Quiet-time control: the pause, the schedule and the probes, folded into engine events.
 
-`QuietControl` holds the pure `QuietState` (`ergod.core.quiet`), the probes
-`[quiet]` asks for (`ergod.quiet`) and `[schedule]`. `update(t, ask_probes=)`
+`QuietControl` holds `ProbeStates` (`ergod.quiet.rounds`: the pure
+`QuietState` and `AttendedState`), the probes `[quiet]` and `[activity]
+inhibitors` ask for (`ergod.quiet`) and `[schedule]`. `update(t, ask_probes=)`
 reads the schedule at the local time and, when asked, the probes, and returns
-the `Transition` when quiet time starts or ends, which the daemon hands the
-engine as QUIET_START or QUIET_END. The probes are asked only when the engine
-has something due (or while they hold quiet time on), never on a timer of
-their own.
+the engine events that follow, in the order to send them (attend_start before
+quiet_start, quiet_end before attend_end: a call is present time, spec
+section 6). The daemon asks the probes at each tick (its one-shot wake-ups),
+never on a timer of their own.
+After a lock or sleep went to the engine (which ends attended time by itself)
+the daemon calls `session_ended()`, so a call still on after the unlock sends
+attend_start again.
 
 `next_check(now)` is when the daemon must look again by itself: the end of a
-timed pause, the probes' recheck while they hold quiet time, and the next
+timed pause, the probes' recheck while they hold quiet time (60 s) or
+attended time (5 s), and the next
 schedule boundary in the local zone (a one-shot placed anew after every job,
 not a cron job: APScheduler 3's cron can skip or repeat a fire time across
 DST, apscheduler#529 and #1021).
@@ -24,8 +29,9 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from ergod.core.quiet import QuietState, Transition
+from ergod.core.model import EventKind
 from ergod.core.schedule import inside, next_boundary
+from ergod.quiet.rounds import ProbeStates
 
 if TYPE_CHECKING:
     from ergod.config.schema import ScheduleConfig
@@ -41,7 +47,8 @@ class QuietControl:
         schedule: ScheduleConfig,
         local_now: Callable[[], datetime],
     ) -> None:
-        self._state = QuietState()
+        self._states = ProbeStates()
+        self._state = self._states.quiet
         self._probes = list(probes)
         self._schedule = schedule
         self._local_now = local_now
@@ -55,23 +62,34 @@ class QuietControl:
         """When the pause ends (inf: until resumed), or None if not paused."""
         return self._state.paused_until
 
+    @property
+    def attended(self) -> bool:
+        """A probe says the user is present without input (a call, a video)."""
+        return self._states.attended.attended
+
     def reasons(self, t: float) -> tuple[str, ...]:
         return self._state.reasons(t)
 
-    def update(self, t: float, *, ask_probes: bool) -> Transition | None:
-        """Fold the schedule, the pause and (when asked) the probes together."""
-        from ergod.quiet import ask
+    def attended_reasons(self) -> tuple[str, ...]:
+        return self._states.attended.reasons()
 
+    def update(self, t: float, *, ask_probes: bool) -> list[EventKind]:
+        """Fold the schedule, the pause and (when asked) the probes together;
+        the engine events at `t`, in order."""
         outside = not inside(self._schedule, self._local_now())
-        answers = ask(self._probes) if ask_probes else None
-        return self._state.update(t, answers, outside_schedule=outside)
+        probes = self._probes if ask_probes else None
+        return self._states.round(t, probes, outside_schedule=outside)
 
-    def pause(self, t: float, seconds: float | None) -> Transition | None:
+    def session_ended(self) -> None:
+        """A lock or sleep went to the engine: attended time is over there."""
+        self._states.session_ended()
+
+    def pause(self, t: float, seconds: float | None) -> list[EventKind]:
         """Pause for `seconds` from `t` (None: until `resume`)."""
         self._state.pause(None if seconds is None else t + seconds)
         return self.update(t, ask_probes=False)
 
-    def resume(self, t: float) -> tuple[bool, Transition | None]:
+    def resume(self, t: float) -> tuple[bool, list[EventKind]]:
         """End a pause: (whether there was one, the transition)."""
         was = self._state.paused_until is not None
         self._state.resume()
@@ -79,7 +97,7 @@ class QuietControl:
 
     def next_check(self, now: float) -> float | None:
         """When to call `update` next without being asked (engine clock)."""
-        checks = (self._state.next_check(now), self._schedule_flip(now))
+        checks = (self._states.next_check(now), self._schedule_flip(now))
         moments = [m for m in checks if m is not None]
         return min(moments) if moments else None
 

@@ -3,8 +3,8 @@
 `Runtime` runs on the engine thread. Its jobs:
 
 * `tick()` at each one-shot wake-up: a suspend seen in the clocks, a retry of
-  a broken activity source, quiet time (the probes are asked only when the
-  engine has something due, or while they hold quiet time), then the engine;
+  a broken activity source, a round of the quiet-time and attended-time
+  probes (its events go to the engine first), then the engine;
 * `returned(t)` when the return watch fires, `session(event, t)` for lock and
   suspend, `user_event(kind, t)` for the notifier's buttons and the control
   socket's snooze and skip, `hurts(t)` for the "This hurts" button;
@@ -31,7 +31,6 @@ from typing import TYPE_CHECKING
 
 from ergod.activity.base import SessionEvent
 from ergod.core import Effect, EventKind, ShowPrompt
-from ergod.core.quiet import Transition
 from ergod.daemon.compose import Parts
 from ergod.errors import ErgodError
 from ergod.notify.base import HURTS
@@ -127,15 +126,24 @@ class Runtime:
         self.apply(p.link.check_suspend())
         t = self._clock()
         p.link.retry(t)
-        ask = p.quiet.quiet or p.link.due_by(t)
-        self._quiet_changed(t, p.quiet.update(t, ask_probes=ask))
+        # Every tick asks the probes (ticks come only at the one-shot): a call
+        # that began without input must reach the engine as attend_start before
+        # the absence it would otherwise be.
+        self._quiet_changed(t, p.quiet.update(t, ask_probes=True))
         self.apply(p.link.tick(t))
 
     def returned(self, t: float) -> None:
         self.apply(self.parts.link.returned(t))
 
     def session(self, event: SessionEvent, t: float) -> None:
-        self.apply(self.parts.link.event(t, EventKind(event.value)))
+        p = self.parts
+        kind = EventKind(event.value)
+        self.apply(p.link.event(t, kind))
+        if kind in (EventKind.LOCK, EventKind.SLEEP):
+            p.quiet.session_ended()  # the engine ended attended time itself
+        elif kind in (EventKind.UNLOCK, EventKind.WAKE):
+            # A call still on after the unlock is attended time again.
+            self._quiet_changed(t, p.quiet.update(t, ask_probes=True))
 
     def user_event(self, kind: EventKind, t: float, *, snooze: float | None = None) -> None:
         self.apply(self.parts.link.event(t, kind, snooze=snooze))
@@ -164,8 +172,8 @@ class Runtime:
     def resume(self) -> bool:
         """End a pause; whether there was one."""
         t = self._clock()
-        was, change = self.parts.quiet.resume(t)
-        self._quiet_changed(t, change)
+        was, events = self.parts.quiet.resume(t)
+        self._quiet_changed(t, events)
         return was
 
     def apply(self, effects: Iterable[Effect]) -> None:
@@ -177,9 +185,9 @@ class Runtime:
         if any(isinstance(effect, ShowPrompt) for effect in batch):
             p.recorder.breaks_open(p.link.engine.pending_records())
 
-    def _quiet_changed(self, t: float, change: Transition | None) -> None:
-        if change is not None:
-            self.apply(self.parts.link.event(t, change.event))
+    def _quiet_changed(self, t: float, events: list[EventKind]) -> None:
+        for event in events:
+            self.apply(self.parts.link.event(t, event))
 
     def reload(self) -> str:
         """Read the configuration again; ErgodError (logged) keeps the old one."""
@@ -193,7 +201,8 @@ class Runtime:
             raise
         p.settings.take(loaded, library, rules)
         config = loaded.config
-        p.quiet.reconfigure(config.schedule, build_probes(config.quiet, p.env.environ, p.log))
+        probes = build_probes(config.quiet, p.env.environ, p.log, activity=config.activity)
+        p.quiet.reconfigure(config.schedule, probes)
         p.recorder.set_retention(config.store.retention)
         p.daily.limit = config.sitting.daily_limit
         self._schedule_config_jobs()
