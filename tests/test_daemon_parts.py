@@ -401,6 +401,8 @@ def test_a_call_is_attended_and_quiet_and_a_lock_ends_attended_time(tmp_path: Pa
     assert events == [EventKind.ATTEND_START, EventKind.QUIET_START]
     assert quiet.attended and quiet.attended_reasons() == (probe.answer,)
     assert quiet.next_check(clock()) == clock() + 5.0  # every 5 s while attended
+    # Counted from the round, not from each job that asks (status calls).
+    assert quiet.next_check(clock() + 3.0) == clock() + 5.0
     quiet.session_ended()  # a lock went to the engine
     assert quiet.update(clock(), ask_probes=True) == [EventKind.ATTEND_START]
     probe.answer = None

@@ -49,6 +49,7 @@ class QuietControl:
     ) -> None:
         self._states = ProbeStates()
         self._state = self._states.quiet
+        self._asked_at: float | None = None  # the last round that asked the probes
         self._probes = list(probes)
         self._schedule = schedule
         self._local_now = local_now
@@ -78,6 +79,8 @@ class QuietControl:
         the engine events at `t`, in order."""
         outside = not inside(self._schedule, self._local_now())
         probes = self._probes if ask_probes else None
+        if ask_probes:
+            self._asked_at = t
         return self._states.round(t, probes, outside_schedule=outside)
 
     def session_ended(self) -> None:
@@ -97,7 +100,11 @@ class QuietControl:
 
     def next_check(self, now: float) -> float | None:
         """When to call `update` next without being asked (engine clock)."""
-        checks = (self._states.next_check(now), self._schedule_flip(now))
+        # The probes' recheck counts from the last round that asked them, not
+        # from `now`: the daemon places its one-shot after every job, and jobs
+        # coming more often than the recheck (status calls) must not push it on.
+        asked = now if self._asked_at is None else min(now, self._asked_at)
+        checks = (self._states.next_check(asked), self._schedule_flip(now))
         moments = [m for m in checks if m is not None]
         return min(moments) if moments else None
 
