@@ -63,7 +63,10 @@ def pulse() -> Iterator[Pulse]:
 
 
 def _env(tmp_path: Path, pulse: Pulse) -> dict[str, str]:
+    """The daemon's environment (the session's X and bus, the sound server);
+    writes CONFIG to `calls.toml` beside it."""
     require_tool("xdotool")
+    (tmp_path / "calls.toml").write_text(CONFIG)
     sound = pulse.env()
     return private_env(
         tmp_path,
@@ -93,7 +96,6 @@ def test_a_call_is_quiet_and_attended_and_the_prompt_catches_up_after_it(
 ) -> None:
     env = _env(tmp_path, pulse)
     config = tmp_path / "calls.toml"
-    config.write_text(CONFIG)
     mouse = _mouse(env)
     call: subprocess.Popen[bytes] | None = None
     try:
@@ -130,7 +132,6 @@ def test_a_process_named_teams_merely_running_does_not_hold_prompts(
 ) -> None:
     env = _env(tmp_path, pulse)
     config = tmp_path / "calls.toml"
-    config.write_text(CONFIG)
     teams = tmp_path / "teams"
     shutil.copy(require_tool("sleep"), teams)
     idle_app = subprocess.Popen([str(teams), "600"])
