@@ -12,7 +12,9 @@ caches or memory), all in one run so their ratios compare like with like:
 * wayland: `ergod run` on headless sway (as uid nobody) beside a bare pynput
   listener on Xvfb, a 1,000/s pointer flood and 15 keys/s typing into both
   (wayland_load.py);
-* idle: `ergod run` with no input and while typing (idle_cost.py);
+* idle: `ergod run` with no input and while typing (idle_cost.py), and with
+  `ergod status --follow` followers and a tray host while nobody sits
+  (follow_cost.py);
 * memory: RSS/USS of the daemon, a simulated week, a 24 h soak (memory_soak.py);
 * engine: events/s through the engine (simulate_day.py) and `ergod summary`
   over a year of stored data (summary_year.py).
@@ -51,7 +53,8 @@ def section_commands(name: str, quick: bool) -> list[list[str]]:
     if name == "wayland":
         return [["wayland_load.py", "--seconds", "10" if quick else "30"]]
     if name == "idle":
-        return [["idle_cost.py", "--seconds", "30" if quick else "300"]]
+        seconds = "30" if quick else "300"
+        return [["idle_cost.py", "--seconds", seconds], ["follow_cost.py", "--seconds", seconds]]
     if name == "memory":
         return [["memory_soak.py", "--flood-seconds", "15" if quick else "60"]]
     if quick:

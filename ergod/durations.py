@@ -19,6 +19,7 @@ cards) all come from `human_duration`: "45 s", "1 min 30 s", "34 min",
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
 
 _DURATION = re.compile(r"^(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+(?:\.\d+)?)s)?$")
 _CLOCK = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
@@ -224,3 +225,13 @@ def parse_weekly_time(value: object) -> tuple[int, int]:
 def format_weekly_time(weekday: int, minutes: int) -> str:
     """`"fri 16:00"` from (4, 960)."""
     return f"{DAY_NAMES[weekday]} {format_time_of_day(minutes)}"
+
+
+def seconds_until(minutes_after_midnight: int, now: datetime) -> float:
+    """Seconds from `now` (naive, local) to the next such clock time: today or tomorrow."""
+    hours, minutes = divmod(minutes_after_midnight, 60)
+    target = now.replace(hour=hours, minute=minutes, second=0, microsecond=0)
+    if target <= now:
+        target += timedelta(days=1)
+    # Through timestamps, so a DST change in between counts as the clock says.
+    return target.timestamp() - now.timestamp()

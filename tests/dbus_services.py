@@ -41,10 +41,17 @@ class Refused(Exception):
 class Service:
     """A well-known name on a bus with a table of (path, interface, member) handlers."""
 
-    def __init__(self, address: str, bus_name: str) -> None:
+    def __init__(
+        self,
+        address: str,
+        bus_name: str,
+        handlers: dict[tuple[str, str, str], Handler] | None = None,
+    ) -> None:
+        """`handlers` are in place before the name is owned: a client that acts
+        on NameOwnerChanged may call at once, as real services allow."""
         self.bus_name = bus_name
         self.lock = threading.Lock()
-        self._handlers: dict[tuple[str, str, str], Handler] = {}
+        self._handlers: dict[tuple[str, str, str], Handler] = dict(handlers or {})
         self.link = BusLink.open(address, on_message=self._dispatch, name=f"test-{bus_name}")
         (result,) = self.link.call(message_bus.RequestName(bus_name))
         assert result == 1, f"could not own {bus_name} (RequestName answered {result})"
@@ -217,3 +224,24 @@ class FakeLogind(Service):
             "sa{sv}as",
             (self.SESSION_INTERFACE, {"LockedHint": ("b", locked)}, []),
         )
+
+
+class StatusNotifierWatcher(Service):
+    """org.kde.StatusNotifierWatcher: records each RegisterStatusNotifierItem.
+
+    The dbus-tier stand-in for a panel's tray; tests/test_tray_waybar.py runs
+    the real one (Waybar's) on headless sway.
+    """
+
+    PATH = "/StatusNotifierWatcher"
+    INTERFACE = "org.kde.StatusNotifierWatcher"
+
+    def __init__(self, address: str) -> None:
+        self.items: list[tuple[str, str]] = []  # (sender, service)
+        key = (self.PATH, self.INTERFACE, "RegisterStatusNotifierItem")
+        super().__init__(address, self.INTERFACE, {key: self._register})
+
+    def _register(self, msg: Message) -> Reply:
+        with self.lock:
+            self.items.append((sender(msg), str(msg.body[0])))
+        return (None, ())

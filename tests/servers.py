@@ -77,15 +77,23 @@ _DBUS_CONFIG = """\
  "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
 <busconfig>
   <type>session</type>
-  <listen>unix:dir={socket_dir}</listen>
+  <listen>{listen}</listen>
   <auth>EXTERNAL</auth>
-  <policy context="default">
-    {users}<allow send_destination="*" eavesdrop="true"/>
+  <policy context="default">{users}
+    <allow send_destination="*" eavesdrop="true"/>
     <allow eavesdrop="true"/>
     <allow own="*"/>
   </policy>
 </busconfig>
 """
+
+
+def dbus_config(listen: str, *, any_user: bool = False) -> str:
+    """A private session bus's config: `listen` address, eavesdropping allowed;
+    with `any_user`, clients of every uid may connect (not only the bus's own)."""
+    users = '\n    <allow user="*"/>' if any_user else ""
+    return _DBUS_CONFIG.format(listen=listen, users=users)
+
 
 # dunst -print writes one block per received notification; body may span lines.
 _PRINTED = re.compile(
@@ -190,8 +198,7 @@ def running_dbus_session(any_user: bool = False) -> Iterator[str]:
     with tempfile.TemporaryDirectory(prefix="ergod-dbus-") as tmp:
         # A short path: unix socket paths are limited to about 100 bytes.
         config = Path(tmp) / "session.conf"
-        users = '<allow user="*"/>\n    ' if any_user else ""
-        config.write_text(_DBUS_CONFIG.format(socket_dir=tmp, users=users))
+        config.write_text(dbus_config(f"unix:dir={tmp}", any_user=any_user))
         if any_user:
             Path(tmp).chmod(0o755)
         proc = subprocess.Popen(

@@ -475,6 +475,15 @@ PROBLEM_CASES = [
         ],
     ),
     (
+        "a sound that is neither a name nor a path",
+        "[notify]\nsound = 'chime.oga in my music'\n[tray]\nenabled = 'yes'\n",
+        [
+            '{f}:2:1: notify.sound: expected a sound name like "message-new-instant", an '
+            'absolute or ~/ file path, or "" for none, found "chime.oga in my music"',
+            '{f}:4:1: tray.enabled: expected true or false, found "yes"',
+        ],
+    ),
+    (
         "several problems, all reported in line order",
         "[sitting]\nbreak_after = []\n[activity]\npresense = '1m'\nsource = 1\n",
         [

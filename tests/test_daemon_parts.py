@@ -10,6 +10,7 @@ Nothing here starts a server or a subprocess.
 
 from __future__ import annotations
 
+import json
 import logging
 import socket
 import sqlite3
@@ -35,6 +36,7 @@ from ergod.daemon.compose import Clocks, Parts, Settings, Spans
 from ergod.daemon.daily import TITLE, DailyLimit, daily_notice
 from ergod.daemon.effects import EffectSink, MetricsFile
 from ergod.daemon.loop import Heartbeat, JobLoop
+from ergod.daemon.panel import Panels
 from ergod.daemon.protocol import Command, ControlError, Request
 from ergod.daemon.quiet import QuietControl
 from ergod.daemon.recorder import Recorder
@@ -527,6 +529,7 @@ def world(tmp_path: Path, request: pytest.FixtureRequest, utc: None) -> Iterator
         daily=daily,
         quiet=QuietControl([], settings.config.schedule, wakeups.local_now),
         wakeups=wakeups,
+        panels=Panels(env, (), loop.post, LOG),
         started=clock(),
     )
     runtime = Runtime(parts)
@@ -534,6 +537,7 @@ def world(tmp_path: Path, request: pytest.FixtureRequest, utc: None) -> Iterator
     link.start(lambda t: loop.post(lambda: runtime.returned(t)))
     yield World(clock, source, fake, runtime, ControlApi(runtime), recorder)
     recorder.stop(clock(), link.engine.last_input)
+    parts.panels.stop()
     loop.close()
 
 
@@ -758,3 +762,15 @@ def test_a_notice_shown_earlier_today_is_not_shown_again(utc: None) -> None:
     assert notices == [] and view is not None
     assert view.active == pytest.approx(350.0)
     assert view.reached_at is not None and wakeups.local(view.reached_at) == shown_at
+
+
+def test_every_sync_publishes_the_glance_to_a_follower(world: World) -> None:
+    ours, theirs = socket.socketpair()
+    with ours:
+        world.runtime.parts.panels.follow(theirs)
+        world.user_types_until(world.clock() + 10)
+        ours.settimeout(10)
+        line = ours.makefile("rb").readline()
+    reply = json.loads(line)
+    assert reply["ok"] is True
+    assert reply["result"]["source"] == "fake" and reply["result"]["mode"] == "idle-first"

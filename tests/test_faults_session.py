@@ -25,15 +25,12 @@ from typing import Any
 
 import pytest
 from daemon_support import Daemon, outcomes, private_env, status, wait_for
-from servers import _DBUS_CONFIG, require_tool, running_dunst, stop_process
+from servers import dbus_config, require_tool, running_dunst, stop_process
 from test_faults_store import fast_config
 
 pytestmark = pytest.mark.e2e
 
 CONFIG = '[activity]\nsource = "none"\n\n' + fast_config(2, 1, 0.5, backend="freedesktop")
-
-# conftest's minimal bus, listening on a path instead of in a directory.
-BUS_CONFIG = _DBUS_CONFIG.replace("unix:dir={socket_dir}", "unix:path={path}")
 
 
 def prompts(env: dict[str, str]) -> int:
@@ -52,7 +49,8 @@ class FixedBus:
         self.socket = directory / "bus"
         self.address = f"unix:path={self.socket}"
         self._config = directory / "bus.conf"
-        self._config.write_text(BUS_CONFIG.format(path=self.socket, users=""))
+        # conftest's minimal bus, listening on a path instead of in a directory.
+        self._config.write_text(dbus_config(f"unix:path={self.socket}"))
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from bus_monitor import BusMonitor
 from servers import (
     NotificationServer,
     require_tool,
@@ -264,3 +265,32 @@ def test_a_bus_that_dies_gives_failed_deliveries_not_exceptions(xvfb: str) -> No
         notifier.stop()
     assert not delivery.ok
     assert delivery.backend == "freedesktop"
+
+
+@pytest.mark.parametrize(
+    ("sound", "hint"),
+    [
+        ("message-new-instant", "sound-name"),
+        ("/usr/share/sounds/freedesktop/stereo/complete.oga", "sound-file"),
+    ],
+)
+def test_the_sound_reaches_dunst_as_the_spec_hint(
+    notifier: FreedesktopNotifier,
+    shared_notification_server: NotificationServer,
+    shared_dbus_session: str,
+    sound: str,
+    hint: str,
+) -> None:
+    """dunst keeps no hints, so dbus-monitor reads the Notify call dunst answered."""
+    with BusMonitor(shared_dbus_session) as monitor:
+        message = prompt_message("stretch", "Far look", "1. Look far.", None, 5, 30.0, True, sound)
+        assert notifier.show(message).ok
+        shared_notification_server.wait_for()
+        seen = monitor.wait_for(lambda calls: len(calls) == 1)
+        assert seen[0][hint] == sound
+        other = ({"sound-name", "sound-file"} - {hint}).pop()
+        assert other not in seen[0]
+        assert notifier.show(stretch("No sound")).ok
+        quiet = monitor.wait_for(lambda calls: len(calls) == 2)[1]
+        assert "sound-name" not in quiet and "sound-file" not in quiet
+        assert quiet["category"] == "x-ergod.reminder"  # the parser does see hints

@@ -5,6 +5,11 @@
   it): sway refuses to run as root. `Sway.run(argv)` runs a client as that uid
   in that session (`wtype`, `swaymsg`); `Sway.child(script)` starts a Python
   child there that imports the installed ergod and talks JSON lines.
+* `running_user_bus(sway)` starts a private session bus as that uid, open
+  to the tests' own uid too (root calls the tray as a host would);
+  `user_ergod(sway)` writes an `ergod` command that uid can run from any
+  shell (Waybar runs its modules through `sh`); `Sway.popen(argv, log)`
+  starts a long-lived client there (ergod, waybar).
 * `running_mutter(address)` starts headless Mutter 43 on a private bus;
   `reset_idletime(address)` stands in for a person there.
 * `running_kwin()` starts `kwin_wayland --virtual` 5.27 (root is fine for
@@ -32,7 +37,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from servers import require_tool, stop_process
+import pytest
+from servers import dbus_config, in_ci, require_tool, stop_process
 
 from ergod.activity import gnome, wlwire
 from ergod.dbus import BusLink
@@ -103,7 +109,7 @@ class Sway:
 
     def env(self, **extra: str) -> dict[str, str]:
         return {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "PATH": f"{self.runtime / 'bin'}:{os.environ.get('PATH', '/usr/bin:/bin')}",
             "HOME": str(self.runtime),
             "XDG_RUNTIME_DIR": str(self.runtime),
             "WAYLAND_DISPLAY": self.display,
@@ -128,6 +134,12 @@ class Sway:
         )
         return Child(proc)
 
+    def popen(self, argv: list[str], log: Path, **env: str) -> subprocess.Popen[bytes]:
+        with log.open("ab") as out:
+            return subprocess.Popen(
+                as_user(argv), env=self.env(**env), stdout=out, stderr=subprocess.STDOUT
+            )
+
 
 def as_user(argv: tuple[str, ...] | list[str]) -> list[str]:
     setpriv = require_tool("setpriv")
@@ -147,22 +159,25 @@ def user_runtime_dir() -> Iterator[Path]:
 
 
 @contextlib.contextmanager
-def running_sway() -> Iterator[Sway]:
-    with user_runtime_dir() as runtime, sway_in(runtime) as sway:
+def running_sway(extra_config: str = "") -> Iterator[Sway]:
+    """sway with `SWAY_CONFIG` plus `extra_config` in a fresh runtime directory."""
+    with user_runtime_dir() as runtime, sway_in(runtime, extra_config) as sway:
         yield sway
 
 
 @contextlib.contextmanager
-def sway_in(runtime: Path) -> Iterator[Sway]:
+def sway_in(runtime: Path, extra_config: str = "") -> Iterator[Sway]:
     """Sway in an existing runtime directory: a second one after the first died
-    takes over its socket name (`wayland-1`), as a restarted session would."""
+    takes over its socket name (`wayland-1`), as a restarted session would.
+    `<runtime>/bin` (where `user_ergod` puts its `ergod`) comes first on the
+    PATH of what it execs."""
     sway = require_tool("sway")
     # A killed sway leaves its socket behind: wait for the new one, not that.
     (runtime / "wayland-1").unlink(missing_ok=True)
     config = runtime / "sway.config"
-    config.write_text(SWAY_CONFIG)
+    config.write_text(SWAY_CONFIG + extra_config)
     env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "PATH": f"{runtime / 'bin'}:{os.environ.get('PATH', '/usr/bin:/bin')}",
         "HOME": str(runtime),
         "XDG_RUNTIME_DIR": str(runtime),
         "WLR_BACKENDS": "headless",
@@ -237,6 +252,59 @@ def kwin_pointer_nudge(socket: Path) -> None:
         conn.roundtrip()
     finally:
         conn.close()
+
+
+@contextlib.contextmanager
+def running_user_bus(sway: Sway) -> Iterator[str]:
+    """A private session bus run by the test uid in its runtime dir; its address.
+
+    Without service directories, like tests/servers.py's; `allow user="*"`
+    lets the tests (root) connect too.
+    """
+    exe = require_tool("dbus-daemon")
+    config = sway.runtime / "bus.conf"
+    config.write_text(dbus_config(f"unix:path={sway.runtime / 'bus'}", any_user=True))
+    proc = subprocess.Popen(
+        as_user((exe, f"--config-file={config}", "--nofork", "--print-address")),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        address = proc.stdout.readline().strip()
+        if not address:
+            raise RuntimeError(f"dbus-daemon as uid {UID} did not start (exit {proc.poll()})")
+        yield address
+    finally:
+        stop_process(proc)
+
+
+def user_ergod(sway: Sway) -> Path:
+    """A bin directory with an `ergod` the test uid can run, also through `sh`.
+
+    The tests' interpreter may live where that uid cannot look (a pyenv under
+    /root: `setpriv` can still start it, a shell as that uid cannot). Then
+    the system python3 runs this tree, if it has ergod's dependencies.
+    """
+    repo = Path(__file__).resolve().parent.parent
+    bin_dir = sway.runtime / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    for python, path in ((sys.executable, ""), ("/usr/bin/python3", str(repo))):
+        probe = f'PYTHONPATH="{path}" exec "{python}" -c "import ergod.cli, jeepney, apscheduler"'
+        done = subprocess.run(
+            as_user(("sh", "-c", probe)), env=sway.env(), capture_output=True, timeout=60
+        )
+        if done.returncode == 0:
+            script = bin_dir / "ergod"
+            script.write_text(f'#!/bin/sh\nPYTHONPATH="{path}" exec "{python}" -m ergod "$@"\n')
+            script.chmod(0o755)
+            return bin_dir
+    message = f"no Python that uid {UID} can run has ergod's dependencies"
+    if in_ci():
+        pytest.fail(message, pytrace=False)
+    pytest.skip(message)
 
 
 @contextlib.contextmanager

@@ -1,6 +1,6 @@
 """`ergod status`, `pause`, `resume`, `snooze`, `skip`, `reload`: talk to the daemon.
 
-    ergod status [--json]
+    ergod status [--json | --format text|waybar|i3blocks] [--follow]
     ergod pause [DURATION | --until HH:MM]
     ergod resume
     ergod snooze [DURATION]
@@ -20,12 +20,17 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from ergod.durations import human_duration
+from ergod.durations import human_duration, seconds_until
+
+BAR_FORMATS = ("text", "waybar", "i3blocks")
+FOLLOW_RETRY = 5.0
+"""Seconds between attempts to reach a daemon that is not running (`--follow`)."""
 
 _DEFAULT_CONFIRMATIONS = {
     "pause": "paused",
@@ -42,7 +47,18 @@ def register(sub: Any) -> None:
         help="show what the running daemon measures and plans",
         description="Show the running daemon's state: sitting time, next prompt, quiet time.",
     )
-    status.add_argument("--json", action="store_true", help="print the status as one JSON object")
+    shape = status.add_mutually_exclusive_group()
+    shape.add_argument("--json", action="store_true", help="print the status as one JSON object")
+    shape.add_argument(
+        "--format",
+        choices=BAR_FORMATS,
+        help="one line for a panel: text, waybar (JSON) or i3blocks (JSON)",
+    )
+    status.add_argument(
+        "--follow",
+        action="store_true",
+        help="stay connected and print a new line each time it changes (for bars)",
+    )
     status.set_defaults(func=_status)
 
     pause = sub.add_parser(
@@ -109,16 +125,6 @@ def _duration(text: str) -> float:
     return seconds
 
 
-def seconds_until(minutes_after_midnight: int, now: datetime) -> float:
-    """Seconds from `now` (naive, local) to the next such clock time: today or tomorrow."""
-    hours, minutes = divmod(minutes_after_midnight, 60)
-    target = now.replace(hour=hours, minute=minutes, second=0, microsecond=0)
-    if target <= now:
-        target += timedelta(days=1)
-    # Through timestamps, so a DST change in between counts as the clock says.
-    return target.timestamp() - now.timestamp()
-
-
 def _pause(args: argparse.Namespace) -> int:
     from ergod.durations import parse_clock_time
     from ergod.errors import UsageError
@@ -143,6 +149,10 @@ def _snooze(args: argparse.Namespace) -> int:
 
 
 def _status(args: argparse.Namespace) -> int:
+    if args.follow:
+        return _follow("json" if args.json else args.format or "text")
+    if args.format:
+        return _glance_once(args.format)
     result = _send({"command": "status"})
     if args.json:
         json.dump(result, sys.stdout, indent=1, ensure_ascii=False)
@@ -304,3 +314,65 @@ def render_status(result: Mapping[str, Any], now: datetime) -> list[str]:
     if result.get("store"):
         lines.append(f"store: {result['store']}")
     return lines
+
+
+def _line(fmt: str, result: Mapping[str, Any] | None) -> str:
+    """The line for one glance reply (None: no daemon) in format `fmt`."""
+    from ergod.daemon.barview import FORMATS, Glance
+    from ergod.errors import ErgodError
+
+    if fmt == "json":
+        return json.dumps(dict(result) if result is not None else None, ensure_ascii=False)
+    try:
+        glance = None if result is None else Glance.from_json(result)
+    except ValueError as exc:
+        raise ErgodError(f"ergod sent a status that is not understood ({exc})") from None
+    return FORMATS[fmt](glance)
+
+
+def _glance_once(fmt: str) -> int:
+    from ergod.daemon.control import follow_replies
+    from ergod.environment import Environment
+    from ergod.errors import NoDaemonError
+
+    try:
+        result = next(iter(follow_replies(Environment.from_os())), None)
+    except NoDaemonError:
+        result = None
+    sys.stdout.write(_line(fmt, result) + "\n")
+    return 0
+
+
+def _follow(fmt: str) -> int:
+    """Print a line per change until interrupted; "off" while no daemon runs."""
+    import time
+
+    from ergod.daemon.control import follow_replies
+    from ergod.environment import Environment
+    from ergod.errors import ErgodError, NoDaemonError
+
+    env = Environment.from_os()
+    retry = float(os.environ.get("ERGOD_FOLLOW_RETRY_SECONDS", "") or FOLLOW_RETRY)
+    shown: str | None = None
+    said = ""
+    while True:
+        try:
+            for result in follow_replies(env):
+                shown = _show_new(_line(fmt, result), shown)
+        except NoDaemonError:
+            pass
+        except ErgodError as exc:
+            # A daemon killed mid-line or too busy: a bar wants to carry on.
+            if exc.message != said:
+                sys.stderr.write(f"ergod: {exc.message}\n")
+                said = exc.message
+        shown = _show_new(_line(fmt, None), shown)
+        time.sleep(retry)
+
+
+def _show_new(line: str, shown: str | None) -> str:
+    """Print `line` unless it is the one on show: a bar redraws only on change."""
+    if line != shown:
+        sys.stdout.write(line + "\n")
+        sys.stdout.flush()
+    return line

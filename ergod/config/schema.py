@@ -182,6 +182,23 @@ def _parse_path(value: object) -> str:
 
 PATH = ValueType(_parse_path, _same, _same, text=True)
 
+_SOUND_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+def _parse_sound(value: object) -> str:
+    """Off (""), a sound theme name ("message-new-instant") or a file path."""
+    if isinstance(value, str) and (
+        value == "" or _SOUND_NAME.match(value) or value.startswith(("/", "~/"))
+    ):
+        return value
+    raise ValueError(
+        'expected a sound name like "message-new-instant", an absolute or ~/ file path, '
+        'or "" for none'
+    )
+
+
+SOUND = ValueType(_parse_sound, _same, _same, text=True)
+
 
 _LANGUAGE = re.compile(r"^[a-z]{2,3}(?:[_-][A-Za-z0-9]{2,8})?$")
 
@@ -268,6 +285,8 @@ KEYS: dict[str, ValueType] = {
     "notify.timeout": duration(),
     "notify.actions": BOOLEAN,
     "notify.language": LANGUAGE,
+    "notify.sound": SOUND,
+    "tray.enabled": BOOLEAN,
     "exercises.disabled": STRINGS,
     "exercises.custom": CUSTOM_EXERCISES,
     "store.path": PATH,
@@ -367,6 +386,12 @@ class NotifyConfig:
     timeout: float
     actions: bool
     language: str  # "" = from the locale (LANGUAGE, LC_ALL, LC_MESSAGES, LANG)
+    sound: str  # "" = none; a sound theme name, or a file path (~/ allowed)
+
+
+@dataclass(frozen=True)
+class TrayConfig:
+    enabled: bool  # show the tray icon where a StatusNotifierWatcher exists
 
 
 @dataclass(frozen=True)
@@ -415,6 +440,7 @@ class Config:
     schedule: ScheduleConfig
     quiet: QuietConfig
     notify: NotifyConfig
+    tray: TrayConfig
     exercises: ExercisesConfig
     store: StoreConfig
     metrics: MetricsConfig
@@ -440,6 +466,7 @@ class Config:
             schedule=section("schedule", ScheduleConfig),
             quiet=section("quiet", QuietConfig),
             notify=section("notify", NotifyConfig),
+            tray=section("tray", TrayConfig),
             exercises=section("exercises", ExercisesConfig),
             store=section("store", StoreConfig),
             metrics=section("metrics", MetricsConfig),

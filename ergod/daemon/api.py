@@ -116,6 +116,8 @@ class ControlApi:
             kind = self._open_kind("skip")
             runtime.user_event(EventKind.SKIP, self._clock())
             return {"message": f"{kind} break skipped"}
+        if command is not Command.RELOAD:  # `follow`: the socket hands it to the feed
+            raise ControlError(f"{command.value} is not answered here")
         try:
             return {"message": runtime.reload()}
         except ErgodError as exc:

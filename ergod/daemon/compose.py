@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from ergod.daemon.activity_link import ActivityLink, SpanListener
     from ergod.daemon.daily import DailyLimit
     from ergod.daemon.effects import EffectSink, MetricsFile, Wording
+    from ergod.daemon.panel import Panels
     from ergod.daemon.quiet import QuietControl
     from ergod.daemon.recorder import Recorder
     from ergod.daemon.session_link import Probe, SessionLink
@@ -111,7 +112,10 @@ class Settings:
         from ergod.daemon.effects import Wording
 
         notify = self.config.notify
-        return Wording(rules, self.library, notify.timeout, notify.actions)
+        sound = notify.sound
+        # A name as is (a sound theme's), a `~/` path made absolute.
+        sound = str(self._env.expand_user(sound)) if sound.startswith("~/") else sound
+        return Wording(rules, self.library, notify.timeout, notify.actions, sound)
 
 
 @dataclass(frozen=True)
@@ -131,6 +135,7 @@ class Parts:
     daily: DailyLimit
     quiet: QuietControl
     wakeups: Wakeups
+    panels: Panels
     started: float
 
 
@@ -144,6 +149,7 @@ def compose(
 ) -> Parts:
     """Build every part; their shutdowns go on `stack` (see the module docstring)."""
     from ergod.daemon.effects import EffectSink, MetricsFile
+    from ergod.daemon.panel import Panels
     from ergod.daemon.wakeups import Wakeups
 
     settings = Settings(env, extra, log)
@@ -166,6 +172,8 @@ def compose(
     stack.callback(_quietly, log, quiet.close)
     sessions = _sessions(env, clocks.engine, log)
     stack.callback(_quietly, log, sessions.stop)
+    panels = Panels(env, extra, loop.post, log)
+    stack.callback(_quietly, log, panels.stop)  # right after the control socket
     return Parts(
         env=env,
         clocks=clocks,
@@ -180,6 +188,7 @@ def compose(
         daily=daily,
         quiet=quiet,
         wakeups=wakeups,
+        panels=panels,
         started=clocks.engine(),
     )
 

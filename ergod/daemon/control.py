@@ -10,7 +10,9 @@ drain after it), while other clients are answered. At most `MAX_CLIENTS`
 connections are served at once; more wait in the listen queue (`BACKLOG`).
 
 The handler returns the `result` object or raises `ControlError` with a
-message for the user. Whatever arrives (garbage, 1 MiB, half a line, a peer
+message for the user. A `follow` request is the exception: its connection is
+handed (as a duplicate the server no longer touches) to the `follow` handler,
+the daemon's glance feed, and kept open. Whatever arrives (garbage, 1 MiB, half a line, a peer
 of another uid) gets an error reply or a closed connection, never an
 exception out of a thread: the daemon outlives its clients.
 """
@@ -41,6 +43,7 @@ from ergod.daemon.protocol import (
     control_socket_path,
     encode,
     error_reply,
+    follow_replies,
     parse_request,
     send_request,
 )
@@ -58,6 +61,7 @@ __all__ = [
     "Handler",
     "Request",
     "control_socket_path",
+    "follow_replies",
     "parse_request",
     "send_request",
 ]
@@ -73,6 +77,8 @@ _PEERCRED = struct.Struct("3i")  # struct ucred: pid, uid, gid
 _DAEMON_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGUSR1, signal.SIGUSR2)
 
 Handler = Callable[[Request], Mapping[str, object]]
+FollowHandler = Callable[[socket.socket], None]
+"""Takes over a `follow` connection (a duplicate the server no longer touches)."""
 
 
 class _RequestTooLarge(Exception):
@@ -89,9 +95,16 @@ class ControlServer:
     returns within about a second even with clients in mid-request.
     """
 
-    def __init__(self, path: Path, handler: Handler, log: logging.Logger) -> None:
+    def __init__(
+        self,
+        path: Path,
+        handler: Handler,
+        log: logging.Logger,
+        follow: FollowHandler | None = None,
+    ) -> None:
         self.path = path
         self._handler = handler
+        self._follow = follow
         self._log = log
         self._listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM | socket.SOCK_CLOEXEC)
         self._identity: tuple[int, int] | None = None
@@ -219,14 +232,28 @@ class ControlServer:
         try:
             with conn:
                 conn.setblocking(False)
+                connection = _Connection(conn, self._wake_r, self._stopping, self._log)
                 try:
-                    _Connection(conn, self._wake_r, self._stopping, self._log).serve(self._answer)
+                    connection.serve(self._answer, self._hand_over)
                 except OSError as exc:
                     self._log.debug("control client went away: %s", exc)
         finally:
             with self._clients_lock:
                 self._clients.discard(threading.current_thread())
             self._slots.release()
+
+    def _hand_over(self, raw: bytes, conn: socket.socket) -> bool:
+        """A `follow` request: its connection goes to the follow handler, kept open."""
+        if self._follow is None:
+            return False
+        try:
+            request = parse_request(raw)
+        except ControlError:
+            return False
+        if request.command is not Command.FOLLOW:
+            return False
+        self._follow(conn.dup())
+        return True
 
     def _answer(self, raw: bytes) -> bytes:
         try:
@@ -255,7 +282,11 @@ class _Connection:
         self._stopping = stopping
         self._log = log
 
-    def serve(self, answer: Callable[[bytes], bytes]) -> None:
+    def serve(
+        self,
+        answer: Callable[[bytes], bytes],
+        hand_over: Callable[[bytes, socket.socket], bool],
+    ) -> None:
         uid = _peer_uid(self._conn)
         if uid != os.getuid():
             self._log.warning("control socket: refused a client of uid %s", uid)
@@ -270,6 +301,8 @@ class _Connection:
             return
         else:
             if raw is None:  # stop() while reading
+                return
+            if hand_over(raw, self._conn):
                 return
             reply = answer(raw)
         self._reply(reply)

@@ -48,6 +48,7 @@ class Wording:
     library: Library
     timeout: float
     actions: bool
+    sound: str = ""  # `[notify] sound`, for the notifier as is
 
 
 def _stale(prompt: ShowPrompt, later: list[Effect]) -> bool:
@@ -176,6 +177,7 @@ class EffectSink:
             snooze_minutes=rules.snooze / 60 if rules.max_snoozes > 0 else 0.0,
             timeout=wording.timeout,
             actions=wording.actions and self.supports_actions,
+            sound=wording.sound,
         )
         # Counted as shown even if no backend could; the chain has logged why.
         self._shown_kind = prompt.kind.value

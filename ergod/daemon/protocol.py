@@ -11,6 +11,10 @@ closes:
 
 Commands and their arguments (any other key is an error):
 * `status`, `resume`, `skip`, `reload`: none.
+* `follow`: none. The one request that keeps its connection: the server
+  hands it to the daemon's glance feed (`ergod.daemon.feed`), which sends
+  one reply line now and one more each time what a panel shows changes,
+  until either side hangs up. `follow_replies` is its client.
 * `pause`: `seconds` (number > 0), or null / absent for "until resume".
   The CLI turns `--until HH:MM` into seconds, so the daemon only sees seconds.
 * `snooze`: `seconds` (number > 0), or null / absent for the kind's own
@@ -31,7 +35,7 @@ import math
 import os
 import socket
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -58,6 +62,7 @@ class Command(str, enum.Enum):
     SNOOZE = "snooze"
     SKIP = "skip"
     RELOAD = "reload"
+    FOLLOW = "follow"
 
 
 _TAKES_SECONDS = frozenset({Command.PAUSE, Command.SNOOZE})
@@ -172,6 +177,41 @@ def send_request(
         except OSError as exc:
             raise ErgodError(f"lost the connection to ergod: {exc.strerror or exc}") from None
     return _result(raw)
+
+
+def follow_replies(env: Environment, timeout: float = 5.0) -> Iterator[dict[str, Any]]:
+    """Send `follow` and yield each `result` the daemon pushes, until it hangs up.
+
+    The first reply must come within `timeout`; later ones may take as long
+    as nothing changes. Raises as `send_request` does; returns when the daemon
+    closes the connection (it stopped).
+    """
+    path = control_socket_path(env)
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM | socket.SOCK_CLOEXEC) as sock:
+        sock.settimeout(timeout)
+        _connect(sock, path, time.monotonic() + timeout)
+        try:
+            sock.sendall(encode({"command": Command.FOLLOW.value}))
+        except OSError as exc:
+            raise ErgodError(f"cannot reach ergod at {path}: {exc.strerror or exc}") from None
+        pending = bytearray()
+        while True:
+            try:
+                chunk = sock.recv(65536)
+            except TimeoutError:
+                raise ErgodError(f"ergod did not answer within {timeout:g} s") from None
+            except OSError as exc:
+                raise ErgodError(f"lost the connection to ergod: {exc.strerror or exc}") from None
+            if not chunk:
+                return
+            pending += chunk
+            if len(pending) > _MAX_REPLY_BYTES:
+                raise ErgodError("ergod sent a reply that is not understood")
+            while b"\n" in pending:
+                line, _, rest = bytes(pending).partition(b"\n")
+                pending = bytearray(rest)
+                yield _result(line)
+                sock.settimeout(None)
 
 
 def _connect(sock: socket.socket, path: Path, deadline: float) -> None:

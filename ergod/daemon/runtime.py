@@ -118,6 +118,7 @@ class Runtime:
         p.settings.activate_language()
         config = loaded.config
         p.quiet.reconfigure(config.schedule, build_probes(config.quiet, p.env.environ, p.log))
+        p.panels.configure(config, library)
         p.recorder.set_retention(config.store.retention)
         p.daily.limit = config.sitting.daily_limit
         self._schedule_config_jobs()
@@ -131,6 +132,18 @@ class Runtime:
         """SIGHUP: reload; a refusal is logged by `reload` and changes nothing."""
         with contextlib.suppress(ErgodError):
             self.reload()
+
+    def show_card(self, ident: str) -> None:
+        """The tray's Exercises menu: one card as a notification."""
+        from ergod.exercises.library import UnknownExerciseError, render_card
+        from ergod.notify.base import Message
+
+        p = self.parts
+        try:
+            title, body = render_card(p.settings.library.get(ident))
+        except UnknownExerciseError:
+            return
+        p.sink.notice(Message(title=title, body=body, timeout=p.settings.config.notify.timeout))
 
     def weekly_notice(self) -> None:
         """The week's headline numbers, at `[summary] notify`."""
@@ -166,13 +179,33 @@ class Runtime:
     # ---- after every job -------------------------------------------------
 
     def sync(self) -> None:
-        """Health, the return watch, the daily limit, and the next one-shot."""
+        """Health, the return watch, the daily limit, the panels, and the next one-shot."""
         p = self.parts
         t = self._clock()
         p.sessions.check(t)
         self.apply(p.link.sync())
         if p.link.mode != "schedule-only":
             p.daily.check(t, p.link.engine.last_input)
+        minute = self._publish(t)
         checks = (p.link.wakeup_at(), p.quiet.next_check(t), p.link.retry_at, p.sessions.retry_at)
-        moments = [m for m in checks if m is not None]
+        moments = [m for m in (*checks, minute) if m is not None]
         p.wakeups.place(min(moments) if moments else None)
+
+    def _publish(self, t: float) -> float | None:
+        """The glance for panels; the next minute of sitting time while one watches."""
+        p = self.parts
+        paused = p.quiet.paused_until
+        until = None
+        if paused is not None and paused != float("inf"):
+            local = p.wakeups.local(paused)
+            same_day = local.date() == p.wakeups.local_now().date()
+            until = local.strftime("%H:%M" if same_day else "%a %H:%M")
+        engine = p.link.engine
+        return p.panels.publish(
+            engine.view(t),
+            engine.rules,
+            reasons=p.quiet.reasons(t),
+            paused_until=until,
+            mode=p.link.mode,
+            source=p.link.choice.name,
+        )

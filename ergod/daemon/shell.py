@@ -114,7 +114,11 @@ class Daemon:
             except TimeoutError:
                 raise ControlError("the daemon is busy; try again") from None
 
-        server = ControlServer(control_socket_path(self._env), handler, self._log)
+        parts.panels.start(handler, runtime.show_card)
+        parts.panels.configure(parts.settings.config, parts.settings.library)
+        server = ControlServer(
+            control_socket_path(self._env), handler, self._log, follow=parts.panels.follow
+        )
         stack.callback(server.stop)
         server.start()
         self._notify_systemd("READY=1")

@@ -55,6 +55,8 @@ class Message:
 
     `timeout` is seconds on screen before the prompt withdraws itself; 0 means it
     stays until dismissed. `actions` are offered only by notifiers that can.
+    `sound` is "" (none), a sound theme name, or an absolute file path; only
+    notifiers that can ask for a sound use it.
     """
 
     title: str
@@ -62,6 +64,7 @@ class Message:
     timeout: float
     actions: tuple[Action, ...] = ()
     urgency: Urgency = Urgency.NORMAL
+    sound: str = ""
 
 
 @dataclass(frozen=True)

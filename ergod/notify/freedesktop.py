@@ -8,6 +8,9 @@ dunst, mako, xfce4-notifyd ...) over one `ergod.dbus.BusLink`:
 * `Notify` with app name `ergod`, hints (urgency, category `x-ergod.reminder`,
   desktop entry `ergod`) and the message's timeout in ms. Each prompt passes the
   id of the one before as `replaces_id`, so a repeat replaces instead of stacking;
+* a message's sound as the spec's `sound-file` hint (an absolute path) or
+  `sound-name` (a name from the XDG sound theme, e.g. `message-new-instant`);
+  servers that play no sounds ignore it;
 * buttons ("Snooze 5 min", "Skip") only where the server lists `actions`; the
   link's thread turns `ActionInvoked` for an id this notifier showed, from the
   server that showed it, into `on_action(key)`. `NotificationClosed` forgets it;
@@ -76,6 +79,9 @@ def notify_args(
         "category": ("s", CATEGORY),
         "desktop-entry": ("s", DESKTOP_ENTRY),
     }
+    if message.sound:
+        hint = "sound-file" if message.sound.startswith("/") else "sound-name"
+        hints[hint] = ("s", message.sound)
     return (
         APP_NAME,
         replaces_id,

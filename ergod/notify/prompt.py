@@ -62,10 +62,12 @@ def prompt_for(
     actions: bool,
     *,
     first: bool = False,
+    sound: str = "",
 ) -> Message:
     """The prompt for a break of `kind` ("movement" or "stretch") showing `exercise`.
 
     `first`: the first prompt after install, which carries the safety pointer.
+    `sound` goes to the notifier as is (see `Message.sound`).
     `actions` is whether the notifier can show buttons; without them the prompt
     carries none (the user answers with `ergod snooze` / `skip` / `hurts`).
     ValueError for an unknown kind.
@@ -83,6 +85,7 @@ def prompt_for(
         timeout=timeout,
         actions=prompt_actions(snooze_minutes, hurts=exercise is not None) if actions else (),
         urgency=Urgency.NORMAL,
+        sound=sound,
     )
 
 
@@ -113,11 +116,13 @@ def prompt_message(
     snooze_minutes: float,
     timeout: float,
     actions: bool,
+    sound: str = "",
 ) -> Message:
     """The prompt from a card already rendered as text (`render_card`'s title and body).
 
     `render_card` leaves room for the sitting line, so the body stays within
     the limit; the buttons include "This hurts" when there is a card.
+    `sound` goes to the notifier as is (see `Message.sound`).
     """
     _check_kind(kind)
     lines: list[str] = []
@@ -130,4 +135,5 @@ def prompt_message(
         timeout=timeout,
         actions=prompt_actions(snooze_minutes, hurts=bool(title_name.strip())) if actions else (),
         urgency=Urgency.NORMAL,
+        sound=sound,
     )
