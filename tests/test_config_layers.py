@@ -612,7 +612,7 @@ def test_ensure_private_dir_creates_0700_and_refuses_a_shared_one(tmp_path: Path
     shared = tmp_path / "shared"
     shared.mkdir(mode=0o777)
     shared.chmod(0o777)
-    with pytest.raises(PermissionError, match="not a private directory"):
+    with pytest.raises(PermissionError, match="open to other users"):
         ensure_private_dir(shared)
 
 

@@ -135,6 +135,6 @@ def test_garbage_in_a_free_lock_file_is_overwritten(env: Environment) -> None:
 def test_a_runtime_dir_others_can_write_is_refused(env: Environment) -> None:
     env.daemon_dir.mkdir()
     env.daemon_dir.chmod(0o777)
-    with pytest.raises(ErgodError, match="not a private directory"):
+    with pytest.raises(ErgodError, match="open to other users"):
         acquire_instance_lock(env)
     assert not env.lock_file.exists()

@@ -78,9 +78,12 @@ def register(sub: Any) -> None:
 
 def _send(request: dict[str, object]) -> dict[str, Any]:
     from ergod.daemon.control import send_request
+    from ergod.daemon.instance import check_runtime_dir
     from ergod.environment import Environment
 
-    return send_request(Environment.from_os(), request)
+    env = Environment.from_os()
+    check_runtime_dir(env)
+    return send_request(env, request)
 
 
 def _confirm(command: str, result: Mapping[str, Any]) -> int:

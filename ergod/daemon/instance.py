@@ -9,7 +9,10 @@ file's existence.
 
 `acquire_instance_lock(env)` takes the lock or raises `AlreadyRunning` (exit 1)
 naming the PID that holds it; `running_pid(env)` answers who holds it without
-taking it. Linux and other POSIX systems only (`fcntl`).
+taking it. Both refuse a runtime directory another user owns or may write to
+(`ergod.environment.ensure_private_dir`), and so must every client before it
+trusts the control socket there: `check_runtime_dir(env)`. Linux and other
+POSIX systems only (`fcntl`).
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ import time
 from pathlib import Path
 from types import TracebackType
 
-from ergod.environment import Environment, ensure_private_dir
+from ergod.environment import Environment, check_private_dir, ensure_private_dir
 from ergod.errors import ErgodError
 
 # A `running_pid` probe holds a shared lock for microseconds; a start that
@@ -150,13 +153,32 @@ def acquire_instance_lock(env: Environment) -> InstanceLock:
     return InstanceLock(path, fd)
 
 
+def check_runtime_dir(env: Environment) -> None:
+    """Refuse (ErgodError) a runtime directory another user could have planted.
+
+    For clients, before they connect to the control socket or read the lock
+    file: with no private directory there, whatever answers is not our daemon.
+    A missing directory is fine (no daemon runs).
+    """
+    try:
+        check_private_dir(env.daemon_dir)
+    except OSError as exc:
+        raise ErgodError(f"not talking to a daemon in {env.daemon_dir}: {exc}") from None
+
+
 def running_pid(env: Environment) -> int | None:
     """The PID of the daemon holding the lock, or None when no one holds it.
 
     A lock file whose lock is free (its daemon died) answers None, whatever
-    PID it still contains. Tested with a non-blocking shared lock, which only
-    an exclusive holder refuses.
+    PID it still contains; so does one in a runtime directory that is not the
+    user's alone (no daemon of ours runs there). Tested with a non-blocking
+    shared lock, which only an exclusive holder refuses.
     """
+    try:
+        if not check_private_dir(env.daemon_dir):
+            return None
+    except OSError:
+        return None
     try:
         fd = os.open(env.lock_file, os.O_RDONLY | os.O_CLOEXEC)
     except OSError:
