@@ -16,8 +16,10 @@ import os
 import pwd
 import signal
 import sys
+import tempfile
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from types import TracebackType
 
 import pytest
@@ -37,6 +39,15 @@ OTHER_UID = _unused_uid(64_201)
 """The other user: the one who plants files, sockets and symlinks."""
 VICTIM_UID = _unused_uid(OTHER_UID + 1)
 """A user whose ergod is attacked, where root (who ignores permissions) will not do."""
+
+
+@pytest.fixture
+def public_tmp() -> Iterator[Path]:
+    """A temporary directory other users can enter (pytest's tmp_path is root's, 0700)."""
+    with tempfile.TemporaryDirectory(prefix="ergod-users-") as path:
+        os.chmod(path, 0o755)
+        yield Path(path)
+
 
 needs_root = pytest.mark.skipif(
     not hasattr(os, "geteuid") or os.geteuid() != 0,

@@ -1,11 +1,14 @@
 """`ergod data`: the user's own adherence history, to take away or to delete.
 
-    ergod data export [--format jsonl|csv] [--table TABLE] [--output FILE] [--config FILE]
+    ergod data export [--format jsonl|csv] [--table TABLE] [--output FILE [--force]]
+                      [--config FILE]
     ergod data forget (--before YYYY-MM-DD | --all) [--yes] [--config FILE]
 
 `export` writes every table as JSON lines (one object per row, with a `table`
 field) or one table as CSV (`--table`, default `breaks`, with a header line);
 times are ISO 8601 in the local time they were recorded in, with their offset.
+`--output FILE` creates FILE readable by the user alone (0600), never writes
+through a symlink, and refuses an existing FILE unless `--force`.
 `forget` deletes the records before local midnight of DATE, or all of them,
 then compacts the file so the deleted rows are gone from disk too. It asks on
 a terminal unless `--yes`; without a terminal it needs `--yes`. The database
@@ -46,7 +49,10 @@ def register(sub: Any) -> None:
         choices=("bouts", "breaks", "activity", "daemon_events"),
         help="only this table (CSV: the table to write, default breaks)",
     )
-    export.add_argument("--output", "-o", metavar="FILE", type=Path, help="write here, not stdout")
+    export.add_argument(
+        "--output", "-o", metavar="FILE", type=Path, help="write here (mode 0600), not stdout"
+    )
+    export.add_argument("--force", action="store_true", help="replace FILE if it exists")
     add_config_argument(export)
     export.set_defaults(func=run_export)
     forget = actions.add_parser(
@@ -82,9 +88,13 @@ def run_export(args: argparse.Namespace) -> int:
         if args.output is None:
             _export(reader, args, sys.stdout, TABLES)
             return 0
+        from ergod.files import atomic_output
+
         try:
-            with open(args.output, "w", encoding="utf-8", newline="") as out:
+            with atomic_output(args.output, replace=args.force, newline="") as out:
                 _export(reader, args, out, TABLES)
+        except FileExistsError:
+            raise UsageError(f"{args.output} exists: add --force to replace it") from None
         except OSError as exc:
             raise ErgodError(f"cannot write {args.output}: {exc.strerror or exc}") from exc
     return 0
