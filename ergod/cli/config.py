@@ -154,8 +154,8 @@ def _paths(args: argparse.Namespace) -> int:
 
 def _report_edit(result: EditResult, done: str, nothing: str) -> int:
     print(done if result.changed else nothing)
-    if result.reloaded_pid is not None:
-        print(f"reloaded running daemon (pid {result.reloaded_pid})")
+    if result.reloaded is not None:
+        print(f"running daemon: {result.reloaded}")
     return EXIT_OK
 
 

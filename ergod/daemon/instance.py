@@ -1,8 +1,8 @@
 """The single-instance lock: at most one ergod daemon per user.
 
 The daemon holds an exclusive `flock` on `<runtime_dir>/ergod/ergod.lock` for
-its whole life and keeps its PID in that file as text with a newline (the
-format `ergod.config.edit.signal_running_daemon` reads). The kernel drops the
+its whole life and keeps its PID in that file as text with a newline (what
+`running_pid` reads). The kernel drops the
 lock when the process dies however it dies, so a file left behind by a
 `kill -9` never blocks the next start: only a held lock counts, never the
 file's existence.

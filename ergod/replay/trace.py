@@ -4,7 +4,8 @@ One event per line, oldest first; `#` starts a comment and blank lines are
 skipped. Events are the engine's (`input`, `lock`, `unlock`, `sleep`, `wake`,
 `snooze`, `skip`, plus `quiet_start` / `quiet_end`). Every error names the
 file and line and says what was expected; parsing never raises anything but
-`UsageError`.
+`UsageError`. `read_trace` reads with the limits configuration files have
+(`ergod.files.read_bounded`): /dev/zero or a FIFO with no writer is refused.
 """
 
 from __future__ import annotations
@@ -68,9 +69,18 @@ def _shown(text: str, limit: int = 60) -> str:
     return f"{text[:limit]!r}... ({len(text)} characters)"
 
 
+MAX_TRACE_BYTES = 64 << 20
+"""A trace larger than this is refused, not read (a month of typing is ~15 MiB)."""
+
+
 def read_trace(path: Path) -> list[TraceEvent]:
+    """The events in the trace file at `path`: at most MAX_TRACE_BYTES, and a pipe
+    or device must deliver them within the same 2 s a configuration file gets."""
+    from ergod.config.document import PIPE_WAIT
+    from ergod.files import read_bounded
+
     try:
-        data = path.read_bytes()
+        data = read_bounded(path, limit=MAX_TRACE_BYTES, pipe_wait=PIPE_WAIT)
     except OSError as exc:
         raise UsageError(f"{path}: cannot read trace: {exc.strerror or exc}") from None
     try:
