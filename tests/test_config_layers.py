@@ -357,7 +357,7 @@ PROBLEM_CASES = [
     (
         "zero duration",
         "[breaks.stretch]\nevery = '0s'\n",
-        ['{f}:2:1: breaks.stretch.every: expected a duration of at least 1s, found "0s"'],
+        ['{f}:2:1: breaks.stretch.every: expected a duration of at least 0.1s, found "0s"'],
     ),
     (
         "choice",

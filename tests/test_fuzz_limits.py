@@ -131,13 +131,13 @@ def test_any_nesting_is_read_or_refused_with_its_line(nest: tuple[str, int, int]
 MINIMUMS = {
     "metrics.interval": ("9s", "10s"),
     "store.retention": ("23h", "1d"),
-    "breaks.stretch.every": ("0.5s", "1s"),
-    "breaks.movement.repeat": ("0.001s", "1s"),
-    "breaks.stretch.snooze": ("0.9s", "1s"),
-    "breaks.movement.duration": ("0.5s", "1s"),
-    "sitting.break_after": ("0.001s", "1s"),
-    "activity.presence": ("0s", "1s"),
-    "notify.timeout": ("0.1s", "1s"),
+    "breaks.stretch.every": ("0.05s", "0.1s"),
+    "breaks.movement.repeat": ("0.001s", "0.1s"),
+    "breaks.stretch.snooze": ("0.09s", "0.1s"),
+    "breaks.movement.duration": ("0.01s", "0.1s"),
+    "sitting.break_after": ("0.001s", "0.1s"),
+    "activity.presence": ("0s", "0.1s"),
+    "notify.timeout": ("0.01s", "0.1s"),
     "quiet.max_pause": ("30s", "1m"),
 }
 

@@ -9,10 +9,11 @@ sections; `Config.rules()` is what the engine runs by. `CROSS_RULES` are the
 rules that tie two keys together. Parsers raise ValueError whose message starts
 "expected ..."; a list of tables raises `FieldErrors` naming each bad field.
 
-Every duration that sets how often something happens has a minimum (1 s for
-the break clocks, 10 s for `metrics.interval`, a day for `store.retention`):
-a seconds-scale configuration such as `every = "6s"` stays valid because
-tests and demos need it, but "0.001s" no longer costs a core.
+Every duration that sets how often something happens has a minimum (0.1 s for
+the break and sitting clocks, 10 s for `metrics.interval`, a day for
+`store.retention`): a seconds-scale configuration such as `every = "6s"`
+stays valid because tests and demos need it, but "0.001s" no longer costs a
+core.
 """
 
 from __future__ import annotations
@@ -138,7 +139,7 @@ def duration(minimum: float = 0.0, *, zero: str = "") -> ValueType:
     return ValueType(parse, format_duration, _same, numeric=True)
 
 
-SECOND = 1.0
+TENTH = 0.1  # the break and sitting clocks: seconds-scale demos and tests work
 DAY = 86400.0
 
 
@@ -274,21 +275,21 @@ CUSTOM_EXERCISES = ValueType(_parse_custom, _write_custom, _write_custom)
 def _kind_keys(kind: str) -> dict[str, ValueType]:
     return {
         f"breaks.{kind}.enabled": BOOLEAN,
-        f"breaks.{kind}.every": duration(SECOND),
-        f"breaks.{kind}.duration": duration(SECOND),
+        f"breaks.{kind}.every": duration(TENTH),
+        f"breaks.{kind}.duration": duration(TENTH),
         f"breaks.{kind}.grace": duration(),
-        f"breaks.{kind}.repeat": duration(SECOND),
+        f"breaks.{kind}.repeat": duration(TENTH),
         f"breaks.{kind}.max_prompts": count(1),
-        f"breaks.{kind}.snooze": duration(SECOND),
+        f"breaks.{kind}.snooze": duration(TENTH),
         f"breaks.{kind}.max_snoozes": count(0),
     }
 
 
 # In the order of default.toml.
 KEYS: dict[str, ValueType] = {
-    "sitting.break_after": duration(SECOND),
+    "sitting.break_after": duration(TENTH),
     "sitting.daily_limit": duration(),
-    "activity.presence": duration(SECOND),
+    "activity.presence": duration(TENTH),
     "activity.source": choice(SourceChoice),
     "breaks.coalesce": duration(),
     **_kind_keys("stretch"),
@@ -301,7 +302,7 @@ KEYS: dict[str, ValueType] = {
     "quiet.dnd": BOOLEAN,
     "quiet.max_pause": duration(60.0, zero="no limit"),
     "notify.backend": choice(NotifyBackend),
-    "notify.timeout": duration(SECOND),
+    "notify.timeout": duration(TENTH),
     "notify.actions": BOOLEAN,
     "exercises.disabled": STRINGS,
     "exercises.custom": CUSTOM_EXERCISES,
