@@ -109,9 +109,10 @@ def open_backend(
 ) -> Notifier:
     """One backend, opened; `NotifierUnavailable` with the reason if it cannot work."""
     if backend == CONSOLE:
-        from ergod.notify.console import ConsoleNotifier
+        from ergod.notify.console import ConsoleNotifier, journal_stream
 
-        return ConsoleNotifier(stream)
+        journal = journal_stream(stream if stream is not None else sys.stderr, environ)
+        return ConsoleNotifier(stream, journal=journal)
     if backend == FREEDESKTOP:
         if sys_platform in ("darwin", "win32", "cygwin"):
             raise NotifierUnavailable("the Desktop Notifications spec is for Linux/BSD desktops")
