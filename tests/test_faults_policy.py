@@ -192,6 +192,15 @@ def test_the_daemons_reading_drops_each_kind_of_mistake(
     )
 
 
+def test_the_users_file_given_again_with_config_stays_strict_there(tmp_path: Path) -> None:
+    env = Environment.from_os(private_env(tmp_path))
+    env.user_config_file.parent.mkdir(parents=True)
+    env.user_config_file.write_text("[sitting]\nbreak_after = 'soon'\n")
+    # Terminates, and the --config copy's problem is still a problem.
+    forgiven = evaluate(env, [env.user_config_file], forgiving=True)
+    assert [p.key for p in forgiven.problems] == ["sitting.break_after"]
+
+
 # ---- ERGOD_SYSTEM_DIR -------------------------------------------------------------
 
 
@@ -214,6 +223,24 @@ def test_config_check_honours_it_whatever_policy_says(tmp_path: Path) -> None:
     )
     note = ignored.system_dir_note()
     assert note is not None and f"ERGOD_SYSTEM_DIR={staging} is ignored" in note
+
+
+def test_only_config_check_honours_it_where_policy_exists(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import ergod.environment
+    from ergod.cli import main
+
+    env = private_env(tmp_path)
+    staged = _system_file(env, "config.d/10-site.toml", "[sitting]\nbreak_after = 'soon'\n")
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    # As for a user while /etc/ergod/policy.d holds policy:
+    monkeypatch.setattr(ergod.environment, "system_dir_allowed", lambda *args: False)
+    assert main(["config", "check"]) == 2
+    assert f"{staged}:2:1: sitting.break_after" in capsys.readouterr().out
+    assert main(["config", "show"]) == 0  # /etc/ergod instead, and a warning says so
+    assert f"ERGOD_SYSTEM_DIR={env['ERGOD_SYSTEM_DIR']} is ignored" in capsys.readouterr().err
 
 
 def test_doctor_says_it_is_set(tmp_path: Path) -> None:

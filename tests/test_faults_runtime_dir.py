@@ -121,6 +121,10 @@ def test_a_client_does_not_believe_a_socket_in_a_planted_directory(
         # Who runs? Not the other user's process named in its lock file.
         service = ergod(victim_env, "service", "status", "--json")
         assert json.loads(service.stdout)["running_pid"] is None
+        report = json.loads(ergod(victim_env, "doctor", "--json").stdout)
+        daemon = next(c for c in report["checks"] if c["name"] == "daemon")
+        assert daemon["status"] == "problem"
+        assert f"belongs to uid {OTHER_UID}" in " ".join(daemon["details"])
 
 
 def test_a_fresh_fallback_is_made_private_and_used(

@@ -266,22 +266,21 @@ def evaluate(
     a warning, instead of reporting it (the daemon's reading; see above).
     """
     skip: frozenset[str] = frozenset()
-    dropped: list[Problem] = []
+    dropped: list[str] = []
     while True:
         result = _evaluate_once(env, extra_files, texts or {}, skip)
         own = [p for p in result.problems if forgiving and p.file == env.user_config_file]
-        if not own:
+        if not own or "" in skip:  # (the file also given with --config: strict there)
             break
         keys = {_key_of(p) for p in own}
-        # A whole-file problem, or nothing new to drop: drop the whole file.
-        skip = skip | {""} if "" in keys or keys <= skip else skip | keys
-        dropped += own
-    user = env.user_config_file
-    result.warnings[:0] = [
-        p.as_warning("the whole file is ignored" if p.key == "" else "ignored")
-        for p in dict.fromkeys(dropped)
-        if p.key == "" or "" not in skip or p.file != user
-    ]
+        if "" in keys or keys <= skip:
+            # Unreadable, or nothing new to drop: the whole file goes.
+            skip |= {""}
+            dropped += [p.as_warning("the whole file is ignored") for p in own]
+        else:
+            skip |= keys
+            dropped += [p.as_warning("ignored") for p in own]
+    result.warnings[:0] = list(dict.fromkeys(dropped))
     note = env.system_dir_note()
     if note is not None and env.requested_system_dir != env.system_dir:
         result.warnings.insert(0, note)

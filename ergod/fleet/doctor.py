@@ -209,9 +209,11 @@ def check_service(env: Environment, runner: Callable[..., Any] | None = None) ->
 
 def check_daemon(env: Environment) -> Check:
     from ergod.daemon.control import send_request
+    from ergod.daemon.instance import check_runtime_dir
     from ergod.errors import NoDaemonError
 
     try:
+        check_runtime_dir(env)  # a socket another user planted is not our daemon
         status = send_request(env, {"command": "status"}, timeout=3.0)
     except NoDaemonError:
         return Check(
