@@ -36,8 +36,8 @@ import psutil
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from conftest import stop_process
 from input_cost import Flood, Worker
+from servers import stop_process
 from startup import daemon_on_display, record
 
 WORKRAVE_SETTLE = 5.0  # seconds for Workrave to map its windows and start its timers
@@ -91,14 +91,19 @@ def measure_window(
 ) -> Window:
     time.sleep(1.0)  # let the feed reach its pace
     first_seen, first_sent = bare.count(), feed.sent
+    shares, wall = cpu_shares(procs, seconds)
+    seen, sent = bare.count() - first_seen, feed.sent - first_sent
+    return Window(name, shares, sent / wall, seen / wall)
+
+
+def cpu_shares(procs: dict[str, psutil.Process], seconds: float) -> tuple[dict[str, float], float]:
+    """Each process's CPU % of a core over a window of about `seconds`, and the window."""
     before = {k: cpu_seconds(p) for k, p in procs.items()}
     start = time.monotonic()
     time.sleep(seconds)
     wall = time.monotonic() - start
     after = {k: cpu_seconds(p) for k, p in procs.items()}
-    seen, sent = bare.count() - first_seen, feed.sent - first_sent
-    shares = {k: 100.0 * (after[k] - before[k]) / wall for k in procs}
-    return Window(name, shares, sent / wall, seen / wall)
+    return {k: 100.0 * (after[k] - before[k]) / wall for k in procs}, wall
 
 
 def main() -> int:

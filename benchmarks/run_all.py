@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Every benchmark of issue 7 in one run, each section's table, then targets met or not.
 
-    benchmarks/run_all.py [--quick] [--only startup,input,idle,memory,engine]
+    benchmarks/run_all.py [--quick] [--only startup,input,wayland,idle,memory,engine]
 
 Sections, in this order, each its own process (so one cannot warm another's
 caches or memory), all in one run so their ratios compare like with like:
@@ -9,6 +9,9 @@ caches or memory), all in one run so their ratios compare like with like:
 * startup: `ergod --help`, `ergod status`, `ergod run` to READY=1 (startup.py);
 * input: the whole `ergod run` beside a bare pynput listener and Workrave under a
   1,000/s mouse flood and 15 keys/s typing (input_load.py);
+* wayland: `ergod run` on headless sway (as uid nobody) beside a bare pynput
+  listener on Xvfb, a 1,000/s pointer flood and 15 keys/s typing into both
+  (wayland_load.py);
 * idle: `ergod run` with no input and while typing (idle_cost.py);
 * memory: RSS/USS of the daemon, a simulated week, a 24 h soak (memory_soak.py);
 * engine: events/s through the engine (simulate_day.py) and `ergod summary`
@@ -36,7 +39,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SECTIONS = ("startup", "input", "idle", "memory", "engine")
+SECTIONS = ("startup", "input", "wayland", "idle", "memory", "engine")
 
 
 def section_commands(name: str, quick: bool) -> list[list[str]]:
@@ -45,6 +48,8 @@ def section_commands(name: str, quick: bool) -> list[list[str]]:
         return [["startup.py", "--repeat", "5" if quick else "10"]]
     if name == "input":
         return [["input_load.py", "--seconds", "10" if quick else "30"]]
+    if name == "wayland":
+        return [["wayland_load.py", "--seconds", "10" if quick else "30"]]
     if name == "idle":
         return [["idle_cost.py", "--seconds", "30" if quick else "300"]]
     if name == "memory":

@@ -34,7 +34,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from conftest import running_dbus_session, running_dunst, running_xvfb, stop_process
+from servers import running_dbus_session, running_dunst, running_xvfb, stop_process
 
 ERGOD = Path(sys.executable).with_name("ergod")
 READY_TIMEOUT = 30.0

@@ -10,6 +10,10 @@ weekdays are numbered as `datetime.weekday()` (Monday 0).
 Inside ergod every duration is a float of seconds, every clock time minutes
 after midnight. Parsers raise ValueError whose message starts "expected ...",
 which the config layer turns into its error text.
+
+Durations for people (a prompt, `ergod status`, the weekly summary, exercise
+cards) all come from `human_duration`: "45 s", "1 min 30 s", "34 min",
+"1 h 5 min", "2 h".
 """
 
 from __future__ import annotations
@@ -26,7 +30,18 @@ _UNIT_SECONDS = (604800, 86400, 3600, 60)
 MAX_DURATION = 36500 * 86400.0
 _MAX_EXPECTED = "expected a duration of at most 36500d (100 years)"
 
-DAY_NAMES: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+WEEKDAYS: tuple[str, ...] = (
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+)
+"""The weekdays for people, Monday 0 as `datetime.weekday()` counts."""
+DAY_NAMES: tuple[str, ...] = tuple(name[:3].lower() for name in WEEKDAYS)
+"""The written short names ("mon"), as config files and APScheduler's cron take them."""
 
 
 def parse_duration(value: object) -> float:
@@ -82,6 +97,38 @@ def format_duration(seconds: float) -> str:
     return "".join(parts)
 
 
+_SECONDS_SHOWN_BELOW = 120
+"""Seconds are part of a duration for people only below this (2 min): an
+exercise of 90 s is "1 min 30 s", a break due in 361 s is "6 min"."""
+
+
+def human_duration(seconds: float) -> str:
+    """How ergod writes a duration for people: "45 s", "1 min 30 s", "34 min", "1 h 5 min",
+    in the active language (`ergod.i18n`).
+
+    Below 2 minutes to the second, from there to the minute (half up);
+    zero parts are left out ("2 h", "3 min"), nothing is padded. A negative
+    duration (a clock stepped back) reads as "0 s".
+    """
+    from ergod.i18n import _
+
+    seconds = max(0.0, seconds)
+    whole = int(seconds + 0.5)
+    if whole < _SECONDS_SHOWN_BELOW:
+        minutes, secs = divmod(whole, 60)
+        if not minutes:
+            return _("{seconds} s").format(seconds=secs)
+        if secs:
+            return _("{minutes} min {seconds} s").format(minutes=minutes, seconds=secs)
+        return _("{minutes} min").format(minutes=minutes)
+    hours, minutes = divmod(int(seconds / 60 + 0.5), 60)
+    if not hours:
+        return _("{minutes} min").format(minutes=minutes)
+    if minutes:
+        return _("{hours} h {minutes} min").format(hours=hours, minutes=minutes)
+    return _("{hours} h").format(hours=hours)
+
+
 def format_clock(seconds: float) -> str:
     """`h:mm:ss` for a time in seconds from a trace's zero: 3725 -> "1:02:05"."""
     total = round(seconds)
@@ -112,21 +159,10 @@ def format_time_of_day(minutes: int) -> str:
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
-_FULL_DAY_NAMES: tuple[str, ...] = (
-    "monday",
-    "tuesday",
-    "wednesday",
-    "thursday",
-    "friday",
-    "saturday",
-    "sunday",
-)
-
-
 def _day(name: str) -> int:
     text = name.strip().lower()
-    for index, (short, full) in enumerate(zip(DAY_NAMES, _FULL_DAY_NAMES, strict=True)):
-        if text in (short, full):
+    for index, (short, full) in enumerate(zip(DAY_NAMES, WEEKDAYS, strict=True)):
+        if text in (short, full.lower()):
             return index
     raise ValueError(_DAYS_EXPECTED)
 

@@ -12,6 +12,7 @@ test; the example counts stay as each test sets them.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
@@ -24,6 +25,10 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 settings.load_profile("ergod")
+
+# The suite's expected texts are English whatever the machine's locale; the
+# translation tests (tests/test_i18n*.py) set the language they test.
+os.environ["LANGUAGE"] = "en"
 
 _FIXTURE_MARKS = {
     "xvfb": "x11",

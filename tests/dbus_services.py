@@ -101,7 +101,7 @@ class FakeMutter(Service):
     INTERFACE = "org.gnome.Mutter.IdleMonitor"
 
     def __init__(self, address: str, *, user_active_watch: bool = True) -> None:
-        super().__init__(address, "org.gnome.Mutter.IdleMonitor")
+        super().__init__(address, self.INTERFACE)
         self.idle_ms = 0
         self.hung = False
         self.watches: dict[int, str] = {}
@@ -134,6 +134,13 @@ class FakeMutter(Service):
             fired, self.watches = self.watches, {}
         for watch_id, owner in fired.items():
             self.emit(self.PATH, self.INTERFACE, "WatchFired", "u", (watch_id,), owner)
+
+
+class FakeMuffin(FakeMutter):
+    """Cinnamon's org.cinnamon.Muffin.IdleMonitor: Mutter's interface under Muffin's names."""
+
+    PATH = "/org/cinnamon/Muffin/IdleMonitor/Core"
+    INTERFACE = "org.cinnamon.Muffin.IdleMonitor"
 
 
 class FakeScreenSaver(Service):

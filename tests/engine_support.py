@@ -101,6 +101,7 @@ def rules(draw: st.DrawFn) -> Rules:
         break_after=float(draw(st.integers(5, 400))),
         presence=float(draw(st.integers(1, 120))),
         coalesce=float(draw(st.integers(0, 300))),
+        catch_up=float(draw(st.integers(0, 300))),
         stretch=draw(kind_rules((30, 1500))),
         movement=draw(kind_rules((60, 2400))),
     )
@@ -115,17 +116,58 @@ _OTHER = [
     EventKind.WAKE,
     EventKind.QUIET_START,
     EventKind.QUIET_END,
+    EventKind.ATTEND_START,
+    EventKind.ATTEND_END,
 ]
+_QUIET = (EventKind.QUIET_START, EventKind.QUIET_END)
+_ATTEND = (EventKind.ATTEND_START, EventKind.ATTEND_END)
 
 
 @st.composite
-def traces(draw: st.DrawFn, max_segments: int = 25, quiet: bool = True) -> list[Pair]:
+def calls(
+    draw: st.DrawFn, t: int, quiet: bool = True, attended: bool = True
+) -> tuple[list[Pair], int]:
+    """From `t`: a call (attended and quiet), a video (attended) or do-not-disturb
+    (quiet) of up to 2.5 h, with now and then an input inside; returns the
+    events and the time after them."""
+    modes = [(True, True), (True, False), (False, True)]
+    modes = [(a, q) for a, q in modes if (attended or not a) and (quiet or not q)]
+    attend, hush = draw(st.sampled_from(modes))
+    starts = [
+        k for k, on in ((EventKind.ATTEND_START, attend), (EventKind.QUIET_START, hush)) if on
+    ]
+    ends = [k for k, on in ((EventKind.ATTEND_END, attend), (EventKind.QUIET_END, hush)) if on]
+    pairs: list[Pair] = []
+    for kind in draw(st.permutations(starts)):
+        pairs.append((float(t), kind))
+        t += 1
+    end = t + draw(st.integers(0, 9000))
+    for _ in range(draw(st.integers(0, 3))):
+        t = draw(st.integers(t, max(t, end)))
+        pairs.append((float(t), EventKind.INPUT))
+        t += 1
+    t = max(t, end)
+    for kind in draw(st.permutations(ends)):
+        pairs.append((float(t), kind))
+        t += draw(st.integers(1, 200))
+    return pairs, t
+
+
+@st.composite
+def traces(
+    draw: st.DrawFn, max_segments: int = 25, quiet: bool = True, attended: bool = True
+) -> list[Pair]:
     """Runs of input at various rates separated by pauses, with user and session
-    events sprinkled in. Integer times, distinct events at distinct times."""
+    events sprinkled in, and now and then a call, a video or do-not-disturb
+    (`calls`). Integer times, distinct events at distinct times."""
     pairs: list[Pair] = []
     t = draw(st.integers(0, 50))
-    others = [k for k in _OTHER if quiet or k not in (EventKind.QUIET_START, EventKind.QUIET_END)]
+    left_out = (() if quiet else _QUIET) + (() if attended else _ATTEND)
+    others = [k for k in _OTHER if k not in left_out]
     for _ in range(draw(st.integers(1, max_segments))):
+        if (quiet or attended) and draw(st.integers(0, 5)) == 0:
+            call, t = draw(calls(t, quiet, attended))
+            pairs += call
         step = draw(st.integers(1, 100))
         count = draw(st.integers(1, 40))
         for _ in range(count):

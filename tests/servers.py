@@ -80,7 +80,7 @@ _DBUS_CONFIG = """\
   <listen>unix:dir={socket_dir}</listen>
   <auth>EXTERNAL</auth>
   <policy context="default">
-    <allow send_destination="*" eavesdrop="true"/>
+    {users}<allow send_destination="*" eavesdrop="true"/>
     <allow eavesdrop="true"/>
     <allow own="*"/>
   </policy>
@@ -179,13 +179,21 @@ def running_xvfb(*extra_args: str) -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def running_dbus_session() -> Iterator[str]:
-    """Run a private session bus; yield its address."""
+def running_dbus_session(any_user: bool = False) -> Iterator[str]:
+    """Run a private session bus; yield its address.
+
+    `any_user`: clients of every uid may connect (a daemon under an
+    unprivileged uid, beside dunst run by the test); by default only the
+    bus's own uid may, as on a desktop.
+    """
     exe = require_tool("dbus-daemon")
     with tempfile.TemporaryDirectory(prefix="ergod-dbus-") as tmp:
         # A short path: unix socket paths are limited to about 100 bytes.
         config = Path(tmp) / "session.conf"
-        config.write_text(_DBUS_CONFIG.format(socket_dir=tmp))
+        users = '<allow user="*"/>\n    ' if any_user else ""
+        config.write_text(_DBUS_CONFIG.format(socket_dir=tmp, users=users))
+        if any_user:
+            Path(tmp).chmod(0o755)
         proc = subprocess.Popen(
             [exe, f"--config-file={config}", "--nofork", "--print-address"],
             stdin=subprocess.DEVNULL,

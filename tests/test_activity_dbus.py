@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Iterator
 
 import pytest
-from dbus_services import FakeLogind, FakeMutter, FakeScreenSaver
+from dbus_services import FakeLogind, FakeMuffin, FakeMutter, FakeScreenSaver
 from jeepney.bus_messages import message_bus
 from servers import require_tool, running_dbus_session
 
@@ -115,6 +115,31 @@ def gnome_source(mutter: FakeMutter, dbus_session: str) -> Iterator[gnome.GnomeI
 
 
 # GNOME / Mutter IdleMonitor ------------------------------------------------
+
+
+def test_auto_picks_cinnamon_from_muffins_idle_monitor(dbus_session: str) -> None:
+    muffin = FakeMuffin(dbus_session)
+    try:
+        choice = select_source("auto", now, os.environ, platform="linux")
+        assert choice.name == "cinnamon"
+        assert choice.protocol == "org.cinnamon.Muffin.IdleMonitor"
+        assert [name for name, _ in choice.tried] == ["gnome"]
+        source = choice.source
+        assert source is not None
+        source.start()
+        try:
+            muffin.idle_ms = 2500
+            assert source.idle_seconds() == 2.5
+            returned = Recorder()
+            source.watch_return(returned)
+            before = now()
+            muffin.user_active()
+            ((t,),) = returned.wait_for(1)
+            assert before <= t <= now()
+        finally:
+            source.stop()
+    finally:
+        muffin.close()
 
 
 def test_gnome_reads_mutter_idle_time_in_seconds(
@@ -452,7 +477,11 @@ def test_auto_selection_takes_screensaver_on_x11_and_says_why_not_gnome(
     finally:
         service.close()
     assert isinstance(choice.source, screensaver.ScreenSaverIdleSource)
-    assert choice.tried == (("gnome", "org.gnome.Mutter.IdleMonitor not on the session bus"),)
+    assert choice.tried[:2] == (
+        ("gnome", "org.gnome.Mutter.IdleMonitor not on the session bus"),
+        ("cinnamon", "org.cinnamon.Muffin.IdleMonitor not on the session bus"),
+    )
+    assert [name for name, _ in choice.tried[2:]] == ["wayland"]
 
 
 # Suspend from the clocks -----------------------------------------------------

@@ -166,6 +166,7 @@ def test_set_refusals_exit_2_and_leave_the_file(world: World) -> None:
     assert world.snapshot() == before
 
 
+@pytest.mark.e2e
 def test_set_makes_a_running_daemon_reload(world: World) -> None:
     ergod(world, "config", "set", "activity.source", "none")
     ergod(world, "config", "set", "notify.backend", "console")

@@ -7,10 +7,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ergod.durations import (
+    DAY_NAMES,
+    WEEKDAYS,
     format_days,
     format_duration,
     format_time_of_day,
     format_weekly_time,
+    human_duration,
     parse_clock_time,
     parse_days,
     parse_duration,
@@ -69,6 +72,64 @@ def test_bad_durations_say_what_was_expected(text: object) -> None:
 def test_durations_format_shortest_and_round_trip(seconds: float, text: str) -> None:
     assert format_duration(seconds) == text
     assert parse_duration(text) == seconds
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [
+        (0, "0 s"),
+        (-3, "0 s"),
+        (0.4, "0 s"),
+        (44.5, "45 s"),
+        (60, "1 min"),
+        (90, "1 min 30 s"),
+        (119.4, "1 min 59 s"),
+        (119.6, "2 min"),
+        (149.9, "2 min"),
+        (150, "3 min"),
+        (361, "6 min"),
+        (2040, "34 min"),
+        (3570, "1 h"),
+        (3600, "1 h"),
+        (3900, "1 h 5 min"),
+        (7500, "2 h 5 min"),
+        (100 * 3600 + 60, "100 h 1 min"),
+    ],
+)
+def test_durations_for_people(seconds: float, text: str) -> None:
+    assert human_duration(seconds) == text
+
+
+@given(st.floats(min_value=0, max_value=10**7))
+def test_durations_for_people_are_close_and_have_no_zero_parts(seconds: float) -> None:
+    text = human_duration(seconds)
+    words = text.split()
+    units = {"h": 3600, "min": 60, "s": 1}
+    parts = list(zip(map(int, words[::2]), words[1::2], strict=True))
+    shown = sum(n * units[unit] for n, unit in parts)
+    precision = 1 if parts[-1][1] == "s" else 60
+    assert abs(shown - seconds) <= precision / 2
+    assert text == "0 s" or all(n > 0 for n, _ in parts)
+
+
+def test_weekday_names_follow_the_calendar() -> None:
+    from datetime import date, datetime, timedelta, timezone
+
+    from apscheduler.triggers.cron import CronTrigger
+
+    monday = date(2026, 11, 23)
+    for offset in range(7):
+        day = monday + timedelta(days=offset)
+        assert WEEKDAYS[day.weekday()] == day.strftime("%A")
+        assert DAY_NAMES[day.weekday()] == day.strftime("%a").lower()
+        assert parse_weekly_time(f"{WEEKDAYS[day.weekday()]} 10:00") == (day.weekday(), 600)
+        # The weekly summary's cron job is given these names (ergod.daemon.wakeups).
+        trigger = CronTrigger(
+            day_of_week=DAY_NAMES[day.weekday()], hour=10, minute=0, timezone=timezone.utc
+        )
+        start = datetime(2026, 11, 23, tzinfo=timezone.utc)
+        fire = trigger.get_next_fire_time(None, start)
+        assert fire is not None and fire.date() == day
 
 
 @pytest.mark.parametrize(

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from config_support import World
 
+from ergod.activity import SOURCE_NAMES
 from ergod.config import ConfigError, Layer, Problem, check_files, load_config
 from ergod.config.layers import builtin_text, evaluate
 from ergod.config.schema import KEYS, Config
@@ -38,7 +39,11 @@ def test_builtin_defaults_are_the_specs() -> None:
     assert cfg.store.retention == 400 * 86400
     assert cfg.summary.notify == (4, 16 * 60)
     assert cfg.sitting.daily_limit == 4 * 3600
-    assert "zoom" in cfg.quiet.processes
+    assert "obs" in cfg.quiet.processes
+    # A call app merely running holds nothing back: calls are detected by microphone and camera.
+    assert not {"zoom", "teams", "ms-teams", "discord", "slack"} & set(cfg.quiet.processes)
+    assert cfg.quiet.calls is True
+    assert cfg.activity.inhibitors.value == "presence"
 
 
 def test_shipped_file_defines_exactly_the_known_keys_each_with_a_comment() -> None:
@@ -200,6 +205,7 @@ def test_seconds_scale_config_is_valid(world: World) -> None:
         presence = "1s"
         [breaks]
         coalesce = "0s"
+        catch_up = "0"
         [breaks.stretch]
         every = "6s"
         duration = "2s"
@@ -215,6 +221,7 @@ def test_seconds_scale_config_is_valid(world: World) -> None:
     )
     rules = load_config(world.env).config.rules()
     assert (rules.stretch.every, rules.movement.grace, rules.coalesce) == (6.0, 0.0, 0.0)
+    assert rules.catch_up == 0.0
 
 
 def test_custom_exercises_add_up_across_layers(world: World) -> None:
@@ -301,6 +308,7 @@ def test_a_locked_value_outside_its_own_bounds_is_a_problem(world: World) -> Non
 # --- every kind of problem, with its exact message ------------------------------------
 
 DURATION = 'a duration like "20m", "90s", "1h30m", "400d" or seconds'
+SOURCES = ", ".join(SOURCE_NAMES)  # tests/test_config_registries.py checks the list itself
 
 # (id, user file text, expected messages with {f} for the file)
 PROBLEM_CASES = [
@@ -361,11 +369,8 @@ PROBLEM_CASES = [
     ),
     (
         "choice",
-        "[activity]\nsource = 'wayland'\n",
-        [
-            "{f}:2:1: activity.source: expected one of auto, x11, gnome, screensaver, pynput, "
-            'windows, macos, none, found "wayland"'
-        ],
+        "[activity]\nsource = 'evdev'\n",
+        [f'{{f}}:2:1: activity.source: expected one of {SOURCES}, found "evdev"'],
     ),
     (
         "clock time",
@@ -451,8 +456,26 @@ PROBLEM_CASES = [
             '{f}:9:1: exercises.custom[1]: expected a field "focus", found none',
             '{f}:9:1: exercises.custom[1]: expected a field "seconds", found none',
             '{f}:9:1: exercises.custom[1]: expected a field "steps", found none',
-            '{f}:11:1: exercises.custom[1].kinds: expected a list of "stretch" or "movement", '
-            'found ["sit"]',
+            "{f}:11:1: exercises.custom[1].kinds: expected a non-empty list of "
+            '"movement" or "stretch", found ["sit"]',
+        ],
+    ),
+    (
+        "custom exercise content, checked by the library's validator with lines",
+        """\
+        [[exercises.custom]]
+        id = "Desk-Pushup"
+        name = ""
+        focus = "chest"
+        seconds = 30
+        steps = ["Lower", " "]
+        """,
+        [
+            '{f}:2:1: exercises.custom[0].id: expected lowercase letters, digits and "_" '
+            'only, like "neck_roll", found "Desk-Pushup"',
+            '{f}:3:1: exercises.custom[0].name: expected non-empty text, found ""',
+            "{f}:6:1: exercises.custom[0].steps: expected a non-empty list of non-empty "
+            'strings, found ["Lower", " "]',
         ],
     ),
     (
@@ -463,7 +486,7 @@ PROBLEM_CASES = [
         """,
         [
             "{f}:2:1: exercises.disabled: expected exercise ids or focus areas, found 'nekc' is "
-            "neither an exercise id nor a focus area (did you mean 'neck'?)"
+            'neither an exercise id nor a focus area (did you mean "neck"?)'
         ],
     ),
     (
@@ -473,8 +496,7 @@ PROBLEM_CASES = [
             f"{{f}}:2:1: sitting.break_after: expected {DURATION}, found []",
             "{f}:4:1: activity.presense: expected a known key, found an unknown key; "
             'did you mean "activity.presence"?',
-            "{f}:5:1: activity.source: expected one of auto, x11, gnome, screensaver, pynput, "
-            "windows, macos, none, found 1",
+            f"{{f}}:5:1: activity.source: expected one of {SOURCES}, found 1",
         ],
     ),
 ]

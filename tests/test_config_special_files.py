@@ -33,6 +33,7 @@ def test_a_pipe_that_delivers_is_read(tmp_path: Path) -> None:
     found = read_document(fifo)
     thread.join(timeout=5)
     assert not isinstance(found, Problem), found
+    assert found.data == {"sitting": {"break_after": "4m"}}
 
 
 def test_an_endless_device_is_refused_not_read_forever() -> None:

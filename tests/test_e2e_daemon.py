@@ -8,22 +8,27 @@ through the real CLI. Finally SIGTERM stops the daemon cleanly.
 
 from __future__ import annotations
 
-import json
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
+from daemon_support import (
+    ERGOD,
+    Daemon,
+    Person,
+    ergod,
+    outcomes,
+    private_env,
+    status,
+    stored,
+    wait_for,
+)
 from servers import NotificationServer, require_tool, stop_process
-
-ERGOD = Path(sys.executable).with_name("ergod")
 
 CONFIG = """\
 [activity]
@@ -51,37 +56,9 @@ timeout = "60s"
 pytestmark = pytest.mark.e2e
 
 
-def wait_for(check: Callable[[], Any], timeout: float, what: str) -> Any:
-    deadline = time.monotonic() + timeout
-    last: Any = None
-    while time.monotonic() < deadline:
-        last = check()
-        if last:
-            return last
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}; last answer: {last!r}")
-
-
-class Mouse:
-    """A user wiggling the mouse through xdotool while `moving` is set."""
-
-    def __init__(self) -> None:
-        self.moving = threading.Event()
-        self._done = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        x = 0
-        while not self._done.is_set():
-            if self.moving.is_set():
-                x = (x + 7) % 500
-                subprocess.run(["xdotool", "mousemove", str(100 + x), "200"], check=False)
-            time.sleep(0.25)
-
-    def close(self) -> None:
-        self._done.set()
-        self._thread.join(timeout=5)
+def mouse_move(x: list[int]) -> None:
+    x[0] = (x[0] + 7) % 500
+    subprocess.run(["xdotool", "mousemove", str(100 + x[0]), "200"], check=False)
 
 
 @pytest.fixture
@@ -97,54 +74,6 @@ def ergod_env(tmp_path: Path, notification_server: NotificationServer) -> Iterat
     yield env
 
 
-def ergod(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(ERGOD), *args], env=env, capture_output=True, text=True, timeout=20)
-
-
-def status(env: dict[str, str]) -> dict[str, Any] | None:
-    done = ergod(env, "status", "--json")
-    if done.returncode != 0:
-        return None
-    data: dict[str, Any] = json.loads(done.stdout)
-    return data
-
-
-def outcomes(env: dict[str, str]) -> dict[str, int]:
-    data = status(env) or {}
-    return {f"{d['kind']}:{d['outcome']}": d["count"] for d in data.get("today", [])}
-
-
-class Daemon:
-    """`ergod run ARGS` in the background; `stop()` sends SIGTERM and keeps its output."""
-
-    def __init__(self, env: dict[str, str], *args: str) -> None:
-        self.proc = subprocess.Popen(
-            [str(ERGOD), "run", *args],
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        self.output = ""
-
-    def stop(self) -> int:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.output, _ = self.proc.communicate(timeout=10)
-        except subprocess.TimeoutExpired:
-            stop_process(self.proc)
-            self.output, _ = self.proc.communicate()
-        return self.proc.returncode
-
-    def __enter__(self) -> Daemon:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-        assert "Traceback" not in self.output, self.output
-
-
 def test_a_user_session(
     tmp_path: Path, ergod_env: dict[str, str], notification_server: NotificationServer
 ) -> None:
@@ -158,7 +87,8 @@ def test_a_user_session(
         stdout=log,
         stderr=subprocess.STDOUT,
     )
-    mouse = Mouse()
+    x = [0]
+    mouse = Person(lambda: mouse_move(x))
     try:
         first = wait_for(lambda: status(ergod_env), 15, "the control socket")
         assert first["source"]["name"] == "x11"
@@ -171,7 +101,7 @@ def test_a_user_session(
         assert f"pid {daemon.pid}" in second.stderr
 
         # Sit and work: after 6 s of input the stretch prompt reaches dunst.
-        mouse.moving.set()
+        mouse.present.set()
         shown = notification_server.wait_for(
             lambda items: [n for n in items if n["appname"] == "ergod"], timeout=20
         )
@@ -180,12 +110,12 @@ def test_a_user_session(
         assert len(prompt["body"]) > 20  # the exercise's name and steps
 
         # Step away for 5 s: the break is taken.
-        mouse.moving.clear()
+        mouse.present.clear()
         wait_for(lambda: outcomes(ergod_env).get("stretch:taken"), 20, "a taken break")
 
         # Back to work: the next prompt, snoozed, then skipped from the CLI.
         notification_server.forget_so_far()
-        mouse.moving.set()
+        mouse.present.set()
         wait_for(lambda: (status(ergod_env) or {}).get("open_break"), 20, "the next prompt")
         snoozed = ergod(ergod_env, "snooze")
         assert snoozed.returncode == 0, snoozed.stderr
@@ -195,7 +125,7 @@ def test_a_user_session(
         assert skipped.returncode == 0, skipped.stderr
         assert outcomes(ergod_env).get("stretch:skipped") == 1
         assert (status(ergod_env) or {})["open_break"] is None
-        mouse.moving.clear()
+        mouse.present.clear()
 
         # SIGTERM stops it cleanly and removes its socket.
         daemon.send_signal(signal.SIGTERM)
@@ -204,18 +134,11 @@ def test_a_user_session(
         assert ergod(ergod_env, "status").returncode == 3
 
         # What the user sees is what the store keeps.
-        db = Path(ergod_env["XDG_STATE_HOME"]) / "ergod" / "ergod.db"
-        with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
-            assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
-            breaks = conn.execute(
-                "SELECT kind, outcome, exercise FROM breaks ORDER BY due_utc"
-            ).fetchall()
-            events = [e for (e,) in conn.execute("SELECT event FROM daemon_events")]
-            spans = conn.execute("SELECT count(*) FROM activity").fetchone()[0]
-        assert [b[:2] for b in breaks][:2] == [("stretch", "taken"), ("stretch", "skipped")]
-        assert all(b[2] for b in breaks[:2])  # the exercise shown
-        assert events == ["start", "stop"]
-        assert spans >= 2  # active before the walk, and after it
+        kept = stored(ergod_env)
+        assert [b[:2] for b in kept["breaks"]][:2] == [("stretch", "taken"), ("stretch", "skipped")]
+        assert all(b[2] for b in kept["breaks"][:2])  # the exercise shown
+        assert kept["events"] == ["start", "stop"]
+        assert kept["spans"] >= 2  # active before the walk, and after it
     finally:
         mouse.close()
         stop_process(daemon)
@@ -283,22 +206,6 @@ def test_x_server_dying_falls_back_and_recovers(tmp_path: Path, dbus_session: st
     assert "activity source x11 works again" in daemon.output
 
 
-def private_env(tmp_path: Path, **extra: str) -> dict[str, str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in ("DISPLAY", "DBUS_SESSION_BUS_ADDRESS", "WAYLAND_DISPLAY", "NOTIFY_SOCKET")
-    }
-    for name in ("XDG_RUNTIME_DIR", "XDG_CONFIG_HOME", "XDG_STATE_HOME"):
-        directory = tmp_path / name.lower()
-        directory.mkdir(mode=0o700, exist_ok=True)
-        env[name] = str(directory)
-    env["ERGOD_SYSTEM_DIR"] = str(tmp_path / "etc")
-    env["DBUS_SYSTEM_BUS_ADDRESS"] = f"unix:path={tmp_path}/no-system-bus"
-    env.update(extra)
-    return env
-
-
 def test_a_forced_source_that_cannot_work_exits_1(tmp_path: Path) -> None:
     env = private_env(tmp_path)
     config = tmp_path / "x11.toml"
@@ -335,10 +242,12 @@ def test_reload_refuses_a_broken_config_and_keeps_the_last_good_one(tmp_path: Pa
 
 def test_pause_suppresses_and_resume_restarts(tmp_path: Path) -> None:
     """Schedule-only mode (no display): a break due while paused is recorded
-    `suppressed` once; after `ergod resume` its clock restarts and prompts again."""
+    `suppressed` once; after `ergod resume` it catches up (`[breaks] catch_up`
+    after the end of quiet time, spec section 6) and prompts again."""
     env = private_env(tmp_path)
     config = tmp_path / "fast.toml"
     config.write_text(
+        '[breaks]\ncatch_up = "1s"\n'
         '[breaks.stretch]\nevery = "4s"\nduration = "2s"\ngrace = "2s"\nrepeat = "2s"\n'
         "[breaks.movement]\nenabled = false\n"
         '[notify]\nbackend = "console"\n'

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import bisect
 import itertools
+import math
 from collections import Counter
 
+import pytest
 from engine_support import Pair, full_run, rules, run_idle_first, traces
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -22,11 +24,22 @@ from ergod.core import (
 PROPERTY_SETTINGS = settings(max_examples=500, deadline=None)
 
 
-def accepted_inputs(pairs: list[Pair]) -> list[float]:
-    """Inputs the engine counts: those outside lock and sleep."""
+def accepted_inputs(pairs: list[Pair]) -> tuple[list[float], list[tuple[float, float]]]:
+    """Inputs the engine counts (those outside lock and sleep; attended time's
+    start and end count as inputs, section 6), and the attended spans."""
     locked = asleep = False
-    out = []
+    attended: float | None = None
+    out: list[float] = []
+    spans: list[tuple[float, float]] = []
     for t, kind in pairs:
+        if attended is not None and kind in (
+            EventKind.ATTEND_END,
+            EventKind.LOCK,
+            EventKind.SLEEP,
+        ):
+            spans.append((attended, t))
+            attended = None
+            out.append(t)
         if kind is EventKind.LOCK:
             locked = True
         elif kind is EventKind.UNLOCK:
@@ -35,9 +48,13 @@ def accepted_inputs(pairs: list[Pair]) -> list[float]:
             asleep = True
         elif kind is EventKind.WAKE:
             asleep = False
-        elif kind is EventKind.INPUT and not (locked or asleep):
+        elif kind in (EventKind.INPUT, EventKind.ATTEND_START) and not (locked or asleep):
             out.append(t)
-    return out
+            if kind is EventKind.ATTEND_START and attended is None:
+                attended = t
+    if attended is not None:
+        spans.append((attended, math.inf))
+    return out, spans
 
 
 @PROPERTY_SETTINGS
@@ -54,9 +71,11 @@ def test_bouts_never_overlap(r: Rules, pairs: list[Pair]) -> None:
 @PROPERTY_SETTINGS
 @given(rules(), traces())
 def test_no_prompt_while_away(r: Rules, pairs: list[Pair]) -> None:
-    inputs = accepted_inputs(pairs)
+    inputs, attended = accepted_inputs(pairs)
     for effect in full_run(pairs, r).effects:
         if isinstance(effect, ShowPrompt):
+            if any(a <= effect.at <= b for a, b in attended):
+                continue  # idle is 0 while attended
             i = bisect.bisect_right(inputs, effect.at) - 1
             assert i >= 0, "prompt before any input"
             idle = effect.at - inputs[i]
@@ -91,6 +110,7 @@ def test_breaks_resolve_once_and_one_at_a_time(r: Rules, pairs: list[Pair]) -> N
 @PROPERTY_SETTINGS
 @given(rules(), traces())
 def test_outcomes_follow_first_prompt(r: Rules, pairs: list[Pair]) -> None:
+    inputs, attended = accepted_inputs(pairs)
     for rec in full_run(pairs, r).reminders:
         assert rec.outcome_at is None or rec.outcome_at >= rec.due
         if rec.first_prompt is not None:
@@ -100,7 +120,15 @@ def test_outcomes_follow_first_prompt(r: Rules, pairs: list[Pair]) -> None:
             assert rec.prompts == 0
             assert rec.outcome in (Outcome.MERGED, Outcome.SUPPRESSED)
         if rec.outcome is Outcome.TAKEN:
-            assert rec.latency is not None and rec.latency >= 0
+            # Taken means away for the kind's duration, ending at outcome_at (no
+            # counted input, no attended time), and the latency runs from the
+            # first prompt to the start of that absence.
+            assert rec.latency is not None and rec.outcome_at is not None
+            assert rec.first_prompt is not None
+            away = (rec.outcome_at - r.kind(rec.kind).duration + 1e-9, rec.outcome_at - 1e-9)
+            assert rec.latency == pytest.approx(max(0.0, away[0] - rec.first_prompt), abs=1e-6)
+            assert not [t for t in inputs if away[0] < t < away[1]]
+            assert not [(a, b) for a, b in attended if a < away[1] and b > away[0]]
         else:
             assert rec.latency is None
         assert rec.snoozes <= r.kind(rec.kind).max_snoozes

@@ -1,4 +1,4 @@
-"""Scenarios beyond the spec's vectors: quiet time, live reload, trace errors.
+"""Scenarios beyond the spec's vectors: quiet and attended time, live reload, trace errors.
 
 Each row is a small trace (as `ergod simulate` reads it) and the break records
 it must produce, as (kind, due, first_prompt, outcome, outcome_at).
@@ -23,21 +23,79 @@ def typing(start: int, end: int, step: int = 5) -> list[str]:
 
 Row = tuple[str, list[str], Rules, list[tuple[str, float, float | None, str, float | None]]]
 
+STRETCH_ONLY = replace(Rules(), movement=replace(Rules().movement, enabled=False))
+MOVEMENT_ONLY = replace(Rules(), stretch=replace(Rules().stretch, enabled=False))
+
 SCENARIOS: list[Row] = [
     (
-        "quiet time suppresses a due stretch once; its clock restarts when quiet ends",
+        "quiet time suppresses a due stretch once; it catches up 2m after quiet ends",
         ["0,input", "1000,quiet_start", *typing(5, 2000)[1:], "1500,quiet_end"],
-        replace(Rules(), movement=replace(Rules().movement, enabled=False)),
+        STRETCH_ONLY,
         [
             ("stretch", 1200.0, None, "suppressed", 1200.0),
-            # restarted at 1500 (quiet end): due 2700, after the trace
+            ("stretch", 1620.0, 1620.0, "pending", None),
         ],
+    ),
+    (
+        "catch_up 0: the suppressed kind falls due as quiet time ends",
+        ["0,input", "1000,quiet_start", *typing(5, 2000)[1:], "1500,quiet_end"],
+        replace(STRETCH_ONLY, catch_up=0.0),
+        [
+            ("stretch", 1200.0, None, "suppressed", 1200.0),
+            ("stretch", 1500.0, 1500.0, "pending", None),
+        ],
+    ),
+    (
+        "a kind not suppressed in quiet time restarts nothing when it ends",
+        ["0,input", "100,quiet_start", *typing(5, 1300)[1:], "1000,quiet_end"],
+        STRETCH_ONLY,
+        [("stretch", 1200.0, 1200.0, "pending", None)],
     ),
     (
         "a later prompt in quiet time resolves the open break as suppressed",
         [*typing(0, 1300), "1300,quiet_start", *typing(1305, 2500)],
-        replace(Rules(), movement=replace(Rules().movement, enabled=False)),
+        STRETCH_ONLY,
         [("stretch", 1200.0, 1200.0, "suppressed", 1800.0)],
+    ),
+    (
+        "...and the kind catches up after quiet time like one suppressed when due",
+        [*typing(0, 1300), "1300,quiet_start", *typing(1305, 2500), "2000,quiet_end"],
+        STRETCH_ONLY,
+        [
+            ("stretch", 1200.0, 1200.0, "suppressed", 1800.0),
+            ("stretch", 2120.0, 2120.0, "pending", None),
+        ],
+    ),
+    (
+        "a waiting first prompt whose user returns in quiet time: suppressed at the return",
+        [*typing(0, 1735), "1810,quiet_start", *typing(1840, 1900)],
+        MOVEMENT_ONLY,
+        [("movement", 1800.0, None, "suppressed", 1840.0)],
+    ),
+    (
+        "a catch-up moment in quiet time again is suppressed again",
+        [*typing(0, 1700), "1000,quiet_start", "1500,quiet_end", "1600,quiet_start"],
+        STRETCH_ONLY,
+        [
+            ("stretch", 1200.0, None, "suppressed", 1200.0),
+            ("stretch", 1620.0, None, "suppressed", 1620.0),
+        ],
+    ),
+    (
+        "a deadline in attended time: ignored at the deadline, no absence to wait for",
+        [*typing(0, 1200), "1205,attend_start", "3000,attend_end", *typing(3000, 3200)],
+        STRETCH_ONLY,
+        [
+            # prompts at 1200 and 1800 (attended: present), deadline 1920
+            ("stretch", 1200.0, 1200.0, "ignored", 1920.0),
+            ("stretch", 3120.0, 3120.0, "pending", None),
+        ],
+    ),
+    (
+        "an open break is not taken in attended time; the absence after it takes it",
+        [*typing(0, 1200), "1205,attend_start", "1500,attend_end", "1700,input"],
+        STRETCH_ONLY,
+        [("stretch", 1200.0, 1200.0, "taken", 1520.0)],
     ),
     (
         "a snooze with no open break changes nothing",
@@ -79,6 +137,58 @@ def test_scenario(
     assert got == want
 
 
+@pytest.mark.parametrize(
+    "title,lines,bouts",
+    [
+        (
+            "a call without input is one bout",
+            [*typing(0, 300), "300,attend_start", "7500,attend_end", *typing(7505, 7600)],
+            [(0.0, 7600.0)],
+        ),
+        (
+            "attended time that starts after a natural break starts a bout",
+            [*typing(0, 300), "700,attend_start", "900,attend_end"],
+            [(0.0, 300.0), (700.0, 900.0)],
+        ),
+        (
+            "the absence after attended time starts at its end",
+            [*typing(0, 300), "300,attend_start", "900,attend_end", "1000,input"],
+            [(0.0, 1000.0)],
+        ),
+        (
+            "a lock ends attended time: the absence starts at the lock",
+            [*typing(0, 300), "300,attend_start", "1000,lock", "1400,unlock", "1400,input"],
+            [(0.0, 1000.0), (1400.0, 1400.0)],
+        ),
+        (
+            "a sleep ends attended time too",
+            [*typing(0, 300), "300,attend_start", "1000,sleep", "1100,wake", "1100,input"],
+            [(0.0, 1100.0)],
+        ),
+        (
+            "attend_start while locked is dropped, as an input would be",
+            [*typing(0, 300), "301,lock", "400,attend_start", "500,unlock", "900,input"],
+            [(0.0, 300.0), (900.0, 900.0)],
+        ),
+        (
+            "attend_end outside attended time changes nothing",
+            [*typing(0, 300), "600,attend_end", "700,input"],
+            [(0.0, 300.0), (700.0, 700.0)],
+        ),
+        (
+            "a trace that ends in attended time ends its bout at the last event",
+            [*typing(0, 300), "300,attend_start", "2000,snooze"],
+            [(0.0, 2000.0)],
+        ),
+    ],
+)
+def test_attended_time_bouts(
+    title: str, lines: list[str], bouts: list[tuple[float, float]]
+) -> None:
+    result = simulate(parse_trace(lines), Rules())
+    assert [(b.start, b.end) for b in result.bouts] == bouts
+
+
 def test_sleep_splits_the_bout() -> None:
     lines = [*typing(0, 600), "601,sleep", "900,input", "1200,wake", *typing(1205, 1500)]
     result = simulate(parse_trace(lines), Rules())
@@ -115,7 +225,7 @@ def test_outcome_values_are_the_spec_strings() -> None:
     "text,message",
     [
         ("0,input\nabc,input\n", "t.csv:2: expected a time in seconds, found 'abc'"),
-        ("0,input\n5,inptu\n", "t.csv:2: unknown event 'inptu' (did you mean 'input'?)"),
+        ("0,input\n5,inptu\n", "t.csv:2: unknown event 'inptu' (did you mean \"input\"?)"),
         ("10,input\n# note\n5,input\n", "t.csv:3: time goes backwards (5 after 10)"),
         ("0;input\n", "t.csv:1: expected SECONDS,EVENT, found '0;input'"),
         ("nan,input\n", "t.csv:1: expected a finite time in seconds, found 'nan'"),

@@ -37,8 +37,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from daemon_support import ERGOD, private_env
 from servers import require_tool
-from test_e2e_daemon import ERGOD, private_env
 from test_faults_store import fast_config
 
 pytestmark = pytest.mark.e2e

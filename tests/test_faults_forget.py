@@ -16,7 +16,7 @@ import sqlite3
 from datetime import datetime
 from pathlib import Path
 
-from test_e2e_daemon import Daemon, ergod, private_env, status, wait_for
+from daemon_support import Daemon, ergod, private_env, status, wait_for
 from test_store_cli import MARKER, _fill
 
 # A stretch break falls due 3 s after start and stays open (one prompt, a long

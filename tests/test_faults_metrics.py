@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from test_e2e_daemon import private_env
+from daemon_support import private_env
 from test_metrics import samples
 from users import OTHER_UID, VICTIM_UID, as_user, needs_root, public_tmp
 

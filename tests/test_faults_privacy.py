@@ -20,7 +20,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-from test_e2e_daemon import ERGOD, Daemon, ergod, private_env, status, wait_for
+from daemon_support import ERGOD, Daemon, ergod, private_env, status, wait_for
 
 from ergod.daemon.recorder import Recorder
 from ergod.store import open_reader

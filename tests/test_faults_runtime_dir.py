@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from test_e2e_daemon import ERGOD, Daemon, ergod, private_env, status, wait_for
+from daemon_support import ERGOD, Daemon, ergod, private_env, status, wait_for
 from users import OTHER_UID, Background, as_user, needs_root
 
 pytestmark = [needs_root]
@@ -112,7 +112,7 @@ def test_a_client_does_not_believe_a_socket_in_a_planted_directory(
     victim_env: dict[str, str], shared_tmp: Path
 ) -> None:
     planted = _fallback(shared_tmp)
-    with Background(OTHER_UID, _fake_daemon(planted)):
+    with Background(OTHER_UID, _fake_daemon(planted)) as fake:
         for argv in (("pause", "30m"), ("status",), ("reload",)):
             done = ergod(victim_env, *argv)
             assert "someone else" not in done.stdout, argv
@@ -121,6 +121,13 @@ def test_a_client_does_not_believe_a_socket_in_a_planted_directory(
         # Who runs? Not the other user's process named in its lock file.
         service = ergod(victim_env, "service", "status", "--json")
         assert json.loads(service.stdout)["running_pid"] is None
+        # config set writes the file, asks no planted socket, signals no planted PID.
+        done = ergod(victim_env, "config", "set", "sitting.break_after", "4m")
+        assert done.returncode == 1, done.stderr
+        assert "the running daemon did not reload: not talking to a daemon" in done.stderr
+        user = Path(victim_env["XDG_CONFIG_HOME"]) / "ergod" / "config.toml"
+        assert 'break_after = "4m"' in user.read_text()
+        assert fake.alive()  # before: SIGHUP to the PID in its lock file ended it
         report = json.loads(ergod(victim_env, "doctor", "--json").stdout)
         daemon = next(c for c in report["checks"] if c["name"] == "daemon")
         assert daemon["status"] == "problem"

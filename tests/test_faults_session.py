@@ -24,8 +24,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from daemon_support import Daemon, outcomes, private_env, status, wait_for
 from servers import _DBUS_CONFIG, require_tool, running_dunst, stop_process
-from test_e2e_daemon import Daemon, outcomes, private_env, status, wait_for
 from test_faults_store import fast_config
 
 pytestmark = pytest.mark.e2e

@@ -32,8 +32,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from daemon_support import ERGOD, Daemon, outcomes, private_env, status, wait_for
 from servers import in_ci
-from test_e2e_daemon import ERGOD, Daemon, outcomes, private_env, status, wait_for
 
 pytestmark = pytest.mark.e2e
 

@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from test_e2e_daemon import Daemon, private_env, status, wait_for
+from daemon_support import Daemon, private_env, status, wait_for
 from users import OTHER_UID, VICTIM_UID, as_user, needs_root, public_tmp
 
 from ergod.store import StoreError, open_store

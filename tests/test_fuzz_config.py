@@ -34,9 +34,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from daemon_support import Daemon, ergod, private_env, status, wait_for
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_e2e_daemon import Daemon, ergod, private_env, status, wait_for
 
 from ergod.cli import main
 from ergod.config.schema import KEYS
@@ -263,6 +263,7 @@ def test_config_check_answers_every_document_clearly(private_layers: Path, doc: 
     assert_clear_answer(doc, path, code, out, err)
 
 
+@pytest.mark.e2e
 @settings(max_examples=12, deadline=None)
 @given(doc=documents)
 def test_the_installed_ergod_answers_them_too(private_layers: Path, doc: Doc) -> None:
@@ -343,6 +344,7 @@ def _good_still_in_force(running: Running) -> None:
     assert 0 <= now["next"]["in_seconds"] <= GOOD_EVERY, now["next"]
 
 
+@pytest.mark.e2e
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
 @given(doc=documents)
 def test_a_live_reload_refuses_each_broken_config(running_daemon: Running, doc: Doc) -> None:
@@ -371,6 +373,7 @@ def _refused_and_good_still_in_force(running_daemon: Running) -> None:
     _good_still_in_force(running_daemon)
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("seed", range(3))
 def test_a_burst_of_junk_on_the_control_socket(running_daemon: Running, seed: int) -> None:
     """Random bytes, oversized lines, JSON of the wrong shape and half-sent requests

@@ -19,9 +19,9 @@ import threading
 from pathlib import Path
 
 import pytest
+from daemon_support import Daemon, ergod, private_env, status, wait_for
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_e2e_daemon import Daemon, ergod, private_env, status, wait_for
 
 from ergod.config.document import MAX_DEPTH, MAX_KEY_PARTS, parse_text
 from ergod.config.errors import Problem

@@ -159,6 +159,7 @@ def test_a_valid_trace_simulates(private_layers: Path, trace: Trace) -> None:
     assert out.startswith("{")
 
 
+@pytest.mark.e2e
 @settings(max_examples=10, deadline=None)
 @given(trace=malformed_traces())
 def test_the_installed_ergod_names_it_too(private_layers: Path, trace: Trace) -> None:

@@ -12,6 +12,8 @@ import subprocess
 import pytest
 from servers import NotificationServer, require_tool
 
+pytestmark = [pytest.mark.x11, pytest.mark.dbus]
+
 
 def _notify(summary: str, body: str, app: str = "ergod-test") -> None:
     exe = require_tool("notify-send")

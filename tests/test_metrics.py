@@ -105,6 +105,19 @@ def test_write_reports_the_store_in_prometheus_format(env: dict[str, str], tmp_p
     assert found[("ergod_sitting_bouts_total", ())] == 3
     assert found[("ergod_longest_bout_seconds", ())] == 2700.0  # the 7200 s bout is older
     assert found[("ergod_adherence_ratio", ())] == pytest.approx(2 / 3)
+    shown = {
+        dict(labels)["kind"] + ":" + dict(labels)["outcome"]: value
+        for (name, labels), value in found.items()
+        if name == "ergod_breaks_shown_total" and value
+    }
+    # Every shown break ever (the 10-day-old one too); merged and suppressed were not shown.
+    assert shown == {
+        "movement:ignored": 1,
+        "movement:taken": 1,
+        "movement:skipped": 1,
+        "stretch:taken": 1,
+    }
+    assert found[("ergod_schedule_only", ())] == 0
 
     assert stat.S_IMODE(target.stat().st_mode) == 0o644
     assert [p.name for p in target.parent.iterdir()] == ["ergod.prom"]  # no temp file left
@@ -144,7 +157,16 @@ def test_collect_merges_users_and_leaves_out_what_ergod_did_not_write(tmp_path: 
     shared = tmp_path / "shared"
     shared.mkdir()
     base = {(k, o): 0 for k in ("stretch", "movement") for o in ("taken", "ignored")}
-    alice = Snapshot(1, {"0.1.0": 1}, {**base, ("stretch", "taken"): 3}, 10, 1800.0, 0.5)
+    alice = Snapshot(
+        1,
+        {"0.1.0": 1},
+        {**base, ("stretch", "taken"): 3},
+        10,
+        1800.0,
+        0.5,
+        shown={("stretch", "taken"): 2},
+        schedule_only=1,
+    )
     bob = Snapshot(0, {"0.2.0": 1}, {**base, ("stretch", "taken"): 4}, 5, 3600.0, 1.0)
     carol = Snapshot(1, {"0.1.0": 1}, base, 2, 60.0, None)
     for name, snap in (("1001", alice), ("1002", bob), ("1003", carol)):
@@ -169,6 +191,9 @@ def test_collect_merges_users_and_leaves_out_what_ergod_did_not_write(tmp_path: 
     assert found[("ergod_sitting_bouts_total", ())] == 17
     assert found[("ergod_longest_bout_seconds", ())] == 3600.0
     assert found[("ergod_adherence_ratio", ())] == pytest.approx(0.75)
+    assert found[("ergod_schedule_only", ())] == 1  # alice's
+    shown = ("ergod_breaks_shown_total", (("kind", "stretch"), ("outcome", "taken")))
+    assert found[shown] == 2
 
 
 def test_a_stale_user_file_counts_as_not_up(tmp_path: Path) -> None:
@@ -185,7 +210,20 @@ def test_a_stale_user_file_counts_as_not_up(tmp_path: Path) -> None:
 
 
 def test_parse_reads_back_what_render_writes_and_refuses_the_rest() -> None:
-    snap = merge([Snapshot(1, {"0.1.0": 1}, {("movement", "taken"): 2}, 3, 12.5, 0.25)])
+    snap = merge(
+        [
+            Snapshot(
+                1,
+                {"0.1.0": 1},
+                {("movement", "taken"): 2},
+                3,
+                12.5,
+                0.25,
+                shown={("movement", "taken"): 2},
+                schedule_only=1,
+            )
+        ]
+    )
     assert parse(render(snap)) == snap
     with pytest.raises(ValueError):
         parse(render(snap).replace('version="0.1.0"', 'version="0.1.0",host="x"'))
@@ -235,3 +273,69 @@ def test_the_daemons_refresher_logs_a_failure_once_and_the_recovery(tmp_path: Pa
     assert refresher.refresh(config, up=False) == target
     assert "again" in records[-1].getMessage()
     assert samples(target.read_text())[("ergod_up", ())] == 0
+
+
+# The whole label set ergod may put in front of a fleet: metric name -> label names.
+# Nothing here may name a user, a host or a moment; `version` is ergod's own.
+LABELS = {
+    "ergod_up": set(),
+    "ergod_schedule_only": set(),
+    "ergod_build_info": {"version"},
+    "ergod_prompts_total": {"kind", "outcome"},
+    "ergod_breaks_shown_total": {"kind", "outcome"},
+    "ergod_sitting_bouts_total": set(),
+    "ergod_longest_bout_seconds": set(),
+    "ergod_adherence_ratio": set(),
+}
+
+
+def test_the_label_set_is_fixed(env: dict[str, str]) -> None:
+    """Every metric and label in a real file; label values from ergod's own vocabulary."""
+    from ergod.core.model import Outcome
+    from ergod.core.rules import Kind
+
+    done = ergod(env, "metrics", "write", "--output", "-")
+    assert done.returncode == 0, done.stderr
+    found: dict[str, set[str]] = {}
+    for family in text_string_to_metric_families(done.stdout):
+        for sample in family.samples:
+            found.setdefault(sample.name, set()).update(sample.labels)
+            values = dict(sample.labels)
+            assert values.get("kind", "stretch") in {k.value for k in Kind}
+            assert values.get("outcome", "taken") in {o.value for o in Outcome}
+            assert values.get("version", __version__) == __version__
+    assert found == LABELS
+
+
+def test_a_daemon_in_schedule_only_mode_says_so(tmp_path: Path) -> None:
+    """No display here: the daemon runs in schedule-only mode; its own file and
+    `ergod metrics write` both count it, and its last file (stopped) does not."""
+    import subprocess
+    import time
+
+    from servers import stop_process
+    from test_service_support import ERGOD, wait_for_daemon
+
+    env = private_env(tmp_path)
+    target = tmp_path / "ergod.prom"
+    config = Path(env["XDG_CONFIG_HOME"]) / "ergod" / "config.toml"
+    config.parent.mkdir()
+    config.write_text(f'[metrics]\ntextfile = "{target}"\n')
+    proc = subprocess.Popen(
+        [str(ERGOD), "run"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        wait_for_daemon(env, proc)
+        deadline = time.monotonic() + 30
+        while not target.exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        own = samples(target.read_text())
+        done = ergod(env, "metrics", "write", "--output", "-")
+    finally:
+        stop_process(proc)
+    assert (own[("ergod_up", ())], own[("ergod_schedule_only", ())]) == (1, 1)
+    assert done.returncode == 0, done.stderr
+    found = samples(done.stdout)
+    assert (found[("ergod_up", ())], found[("ergod_schedule_only", ())]) == (1, 1)
+    last = samples(target.read_text())
+    assert (last[("ergod_up", ())], last[("ergod_schedule_only", ())]) == (0, 0)

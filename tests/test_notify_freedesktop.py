@@ -21,7 +21,7 @@ from servers import (
 )
 
 from ergod.notify import select_notifier
-from ergod.notify.base import SKIP, SNOOZE, Message, NotifierUnavailable
+from ergod.notify.base import HURTS, SKIP, SNOOZE, Message, NotifierUnavailable
 from ergod.notify.freedesktop import FreedesktopNotifier
 from ergod.notify.prompt import prompt_message
 
@@ -159,7 +159,9 @@ def _open_when_ready() -> FreedesktopNotifier:
             time.sleep(0.05)
 
 
-@pytest.mark.parametrize(("label", "key"), [("Snooze 5 min", SNOOZE), ("Skip", SKIP)])
+@pytest.mark.parametrize(
+    ("label", "key"), [("Snooze 5 min", SNOOZE), ("Skip", SKIP), ("This hurts", HURTS)]
+)
 def test_pressing_a_button_in_dunst_reaches_on_action(
     menu_dunst: tuple[Path, dict[str, str]], label: str, key: str
 ) -> None:

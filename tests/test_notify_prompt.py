@@ -5,11 +5,10 @@ from __future__ import annotations
 import io
 import logging
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from import_support import loaded_after
 
 from ergod.errors import EXIT_USAGE, ErgodError
 from ergod.notify import FallbackNotifier, select_notifier
@@ -19,7 +18,7 @@ from ergod.notify.prompt import prompt_message, sitting_text
 
 
 def test_movement_prompt_says_how_long_the_user_has_sat() -> None:
-    message = prompt_message("movement", "Walk (3 min)", "1. Stand up.", 2070.0, 5, 30.0, True)
+    message = prompt_message("movement", "Walk (3 min)", "1. Stand up.", 2040.0, 5, 30.0, True)
 
     assert message.title == "Time to stand up and move"
     assert message.body.splitlines() == ["Sitting for 34 min", "Walk (3 min)", "1. Stand up."]
@@ -27,6 +26,7 @@ def test_movement_prompt_says_how_long_the_user_has_sat() -> None:
     assert [(a.key, a.label) for a in message.actions] == [
         ("snooze", "Snooze 5 min"),
         ("skip", "Skip"),
+        ("hurts", "This hurts"),
     ]
 
 
@@ -40,14 +40,19 @@ def test_stretch_prompt_has_no_sitting_line_and_no_buttons_when_unsupported() ->
 
 def test_no_snooze_button_when_snoozing_is_off() -> None:
     message = prompt_message("stretch", "Neck tilt", "", None, 0, 30.0, True)
-    assert [a.key for a in message.actions] == ["skip"]
+    assert [a.key for a in message.actions] == ["skip", "hurts"]
+
+
+def test_no_this_hurts_button_without_an_exercise() -> None:
+    message = prompt_message("stretch", "", "", None, 5, 30.0, True)
+    assert [a.key for a in message.actions] == ["snooze", "skip"]
 
 
 @pytest.mark.parametrize(
     ("seconds", "text"),
     [
-        (0, "Sitting for 0 min"),
-        (2099, "Sitting for 34 min"),
+        (1799.6, "Sitting for 30 min"),
+        (2099, "Sitting for 35 min"),
         (3600, "Sitting for 1 h"),
         (3900, "Sitting for 1 h 5 min"),
     ],
@@ -134,15 +139,54 @@ def test_auto_on_windows_skips_freedesktop_with_a_reason() -> None:
 
 
 def test_importing_the_package_loads_no_backend_library() -> None:
-    code = (
-        "import sys, ergod.notify, ergod.notify.prompt, ergod.notify.console;"
-        "print(sorted(m for m in ('jeepney', 'plyer', 'ergod.dbus') if m in sys.modules))"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    ).stdout
-    assert out.strip() == "[]"
+    code = "import ergod.notify, ergod.notify.prompt, ergod.notify.console"
+    assert loaded_after(code, ["jeepney", "plyer", "ergod.dbus"]) == []
 
 
 def test_format_line_without_body() -> None:
     assert format_line(Message("Stretch break", "", 30.0)) == "ergod: Stretch break"
+
+
+def test_the_weekly_notice_ends_with_more_and_the_safety_pointer() -> None:
+    from ergod.exercises.safety import POINTER
+    from ergod.notify.prompt import weekly_message
+
+    message = weekly_message("Your week", "Moved for 18 of 20 movement breaks.", 30.0)
+    assert message.body.split("\n") == [
+        "Moved for 18 of 20 movement breaks.",
+        "More: ergod summary",
+        POINTER,
+    ]
+    long = weekly_message("T" * 100, "x" * 400, 30.0)
+    assert len(long.body) <= 250 and len(long.title) <= 64
+    assert long.body.endswith(f"…\nMore: ergod summary\n{POINTER}")
+
+
+def test_the_first_prompt_carries_the_safety_pointer_and_this_hurts() -> None:
+    from ergod.exercises.library import load_library
+    from ergod.exercises.safety import POINTER, SAFETY
+    from ergod.notify.prompt import prompt_for
+
+    card = load_library().get("scap_squeeze")
+    first = prompt_for("stretch", card, None, 5, 30.0, True, first=True)
+    assert first.body.split("\n")[-2:] == [SAFETY, POINTER]
+    later = prompt_for("stretch", card, None, 5, 30.0, True)
+    assert POINTER not in later.body
+    assert [a.label for a in later.actions] == ["Snooze 5 min", "Skip", "This hurts"]
+    assert prompt_for("stretch", None, None, 5, 30.0, True).actions[-1].key == "skip"
+
+
+def test_after_this_hurts_the_notice_names_it_and_both_tiers() -> None:
+    from ergod.config.exercise_off import SwitchOff
+    from ergod.notify.prompt import hurt_message
+
+    names = ("Heel raises and march", "Wall push-up", "Posture reset", "Wall slide")
+    message = hurt_message(*SwitchOff("march_heels+wall_pushup", names, ("march_heels",)).notice())
+    assert message.body.startswith("those 4 exercises: no longer offered.")
+    one = hurt_message(*SwitchOff("wall_slide", ("Wall slide",), ("wall_slide",)).notice())
+    assert one.body.startswith("Wall slide: no longer offered.\nUrgent care now")
+    assert "Urgent care now: chest pain" in message.body
+    assert "see a clinician" in message.body and "ergod exercises --safety" in message.body
+    assert len(message.body) <= 250 and message.timeout == 0.0 and message.actions == ()
+    problem = SwitchOff(None, (), (), problem="policy locks it").notice()
+    assert problem[1].startswith("that exercise: ")

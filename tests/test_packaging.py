@@ -21,7 +21,10 @@ from pathlib import Path
 
 import pytest
 from servers import in_ci
+from test_doctor import CHECKS
 from test_service_support import REPO, private_env
+
+pytestmark = pytest.mark.e2e
 
 
 def repository_copy(target: Path) -> Path:
@@ -65,6 +68,8 @@ def test_wheel_installs_into_a_fresh_venv_and_the_doctor_runs(tmp_path: Path) ->
     names = set(zipfile.ZipFile(wheel).namelist())
     for data in ("default.toml", "exercises.toml", "ergod.desktop"):
         assert f"ergod/data/{data}" in names
+    for language in ("de", "fr", "es"):  # the compiled catalogs
+        assert f"ergod/locale/{language}/LC_MESSAGES/ergod.mo" in names
 
     target = tmp_path / "venv"
     venv.create(target, with_pip=True)
@@ -85,15 +90,7 @@ def test_wheel_installs_into_a_fresh_venv_and_the_doctor_runs(tmp_path: Path) ->
     assert "Traceback" not in done.stderr
     report = json.loads(done.stdout)
     names_found = [check["name"] for check in report["checks"]]
-    assert names_found == [
-        "config",
-        "activity",
-        "notifications",
-        "store",
-        "service",
-        "daemon",
-        "metrics",
-    ]
+    assert names_found == CHECKS
     config = report["checks"][0]
     assert config["status"] == "ok"
     assert any(str(target) in line for line in config["details"])  # the wheel's defaults
@@ -103,3 +100,12 @@ def test_wheel_installs_into_a_fresh_venv_and_the_doctor_runs(tmp_path: Path) ->
     )
     assert unit.returncode == 0, unit.stderr
     assert f"ExecStart={ergod} run" in unit.stdout
+
+    german = subprocess.run(
+        [str(ergod), "exercises", "show", "chest_doorway"],
+        env={**env, "LANGUAGE": "de"},
+        capture_output=True,
+        text=True,
+    )
+    assert german.returncode == 0, german.stderr
+    assert "Türrahmen-Dehnung" in german.stdout  # the wheel's catalog

@@ -68,3 +68,27 @@ def test_schedule_only_mode_counts_the_user_present() -> None:
         t = wake
         shown += [e for e in presence.tick(t, idle=0.0) if type(e).__name__ == "ShowPrompt"]
     assert [(e.kind.value, e.at) for e in shown][:2] == [("stretch", 1200.0), ("movement", 1800.0)]
+
+
+def test_attended_time_asks_no_idle_question() -> None:
+    """A two-hour call: no watch and no presence check, only the engine's own
+    moments; the absence after the call is checked and watched as usual."""
+    presence = Presence(Engine(Rules()))
+    presence.returned(0.0)
+    presence.event(10.0, EventKind.ATTEND_START, idle=0.0)
+    ticks = 0
+    while True:
+        assert not presence.wants_watch
+        wake = presence.wakeup_at()
+        assert wake == presence.engine.next_wakeup()
+        if wake is None or wake >= 7210.0:
+            break
+        presence.tick(wake, idle=wake)  # the platform saw no input since 0
+        ticks += 1
+    assert ticks < 40  # a check every 20 s would be 360
+    presence.event(7210.0, EventKind.ATTEND_END, idle=7210.0)
+    assert presence.engine.last_input == 7210.0
+    check = presence.wakeup_at()
+    assert check is not None and 7229.0 < check < 7230.0
+    presence.tick(check, idle=check)
+    assert presence.wants_watch

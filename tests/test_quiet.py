@@ -1,4 +1,4 @@
-"""ergod.quiet.probes: the probes against real processes, a real X server, a real dunst
+"""ergod.quiet: the probes against real processes, a real X server, a real dunst
 and real D-Bus services on a private bus; QuietState's transitions as a table.
 
 The portal and KDE-style `Inhibited` services are small real services on the bus
@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 from dbus_services import Refused, Reply, Service
-from servers import require_tool, running_dbus_session, running_xvfb_process, stop_process
+from servers import running_dbus_session, running_xvfb_process, stop_process
 
 from ergod.config.schema import QuietConfig
 from ergod.core.model import EventKind
@@ -211,13 +211,13 @@ def test_a_lost_x_server_gives_none_and_one_warning(caplog: pytest.LogCaptureFix
 
 def test_fullscreen_needs_a_display() -> None:
     assert fullscreen_unavailable({}) == "no X display (DISPLAY is not set)"
-    assert build_probes(QuietConfig((), True, False), {}, LOG) == []
+    assert build_probes(QuietConfig(False, (), True, False), {}, LOG) == []
     why = fullscreen_unavailable({"DISPLAY": ":65000"})
     assert why is not None and why.startswith("cannot open X display :65000")
 
 
 def test_fullscreen_probe_built_for_a_display(xvfb: str) -> None:
-    [probe] = build_probes(QuietConfig((), True, False), {"DISPLAY": xvfb}, LOG)
+    [probe] = build_probes(QuietConfig(False, (), True, False), {"DISPLAY": xvfb}, LOG)
     assert isinstance(probe, FullscreenProbe)
     assert probe.check() is None
     probe.close()
@@ -317,7 +317,7 @@ def test_notification_server_inhibited_is_do_not_disturb(dbus_session: str) -> N
 
 # ---- which probes ------------------------------------------------------------
 
-ALL_ON = QuietConfig(processes=("zoom",), fullscreen=True, dnd=True)
+ALL_ON = QuietConfig(calls=False, processes=("zoom",), fullscreen=True, dnd=True)
 
 
 def test_build_probes_in_a_full_session(xvfb: str, dbus_session: str) -> None:
@@ -342,7 +342,7 @@ def test_build_probes_says_what_it_cannot_watch(caplog: pytest.LogCaptureFixture
 
 def test_build_probes_honours_the_switches(xvfb: str, dbus_session: str) -> None:
     environ = {"DISPLAY": xvfb, "DBUS_SESSION_BUS_ADDRESS": dbus_session}
-    off = QuietConfig(processes=(), fullscreen=False, dnd=False)
+    off = QuietConfig(calls=False, processes=(), fullscreen=False, dnd=False)
     assert build_probes(off, environ, LOG) == []
 
 
@@ -410,10 +410,25 @@ def test_quiet_state_reasons_and_next_check() -> None:
     assert state.reasons(2.0) == (OUTSIDE_SCHEDULE,)
 
 
-def test_tools_for_these_tests_exist() -> None:
-    """The X and D-Bus tests above fail under CI=true without these; say so early."""
-    for tool in ("Xvfb", "dbus-daemon", "dunst", "dunstctl"):
-        require_tool(tool)
+def test_every_probe_reports_under_its_own_name(
+    program_dir: Path, windows: Windows, notification_server: Any, dbus_session: str, xvfb: str
+) -> None:
+    """All three reasons at once, each from the probe built for it in this session."""
+    proc = start_copy(program_dir, "zoom")
+    windows.window(states=("_NET_WM_STATE_FULLSCREEN",))
+    notification_server.dunstctl("set-paused", "true")
+    environ = {"DISPLAY": xvfb, "DBUS_SESSION_BUS_ADDRESS": dbus_session}
+    probes = build_probes(ALL_ON, environ, LOG)
+    try:
+        assert ask(probes) == {
+            "processes": "zoom is running",
+            "fullscreen": FULLSCREEN_ON,
+            "dnd": DND_ON,
+        }
+    finally:
+        for probe in probes:
+            probe.close()
+        stop_process(proc)
 
 
 def test_a_name_longer_than_linux_keeps_is_matched_whole(program_dir: Path) -> None:
@@ -424,3 +439,29 @@ def test_a_name_longer_than_linux_keeps_is_matched_whole(program_dir: Path) -> N
         assert ProcessProbe(["simplescreenrec"]).check() is None
     finally:
         stop_process(proc)
+
+
+def test_with_the_defaults_a_call_app_merely_running_holds_nothing_back(
+    program_dir: Path,
+) -> None:
+    """Teams or Zoom open all day used to silence every prompt; only a screen recorder does."""
+    from ergod.config import load_config
+    from ergod.environment import Environment
+
+    env = Environment.from_os({"HOME": "/nonexistent", "ERGOD_SYSTEM_DIR": "/nonexistent"})
+    quiet = load_config(env).config.quiet
+    probes = build_probes(quiet, {}, LOG)  # no sound server, no display, no bus
+    assert [p.name for p in probes] == ["calls", "processes"]
+    apps = [start_copy(program_dir, name) for name in ("teams", "zoom", "slack", "discord")]
+    try:
+        assert all(answer is None for answer in ask(probes).values())
+        recorder = start_copy(program_dir, "obs")
+        try:
+            assert ask(probes)["processes"] == "obs is running"
+        finally:
+            stop_process(recorder)
+    finally:
+        for app in apps:
+            stop_process(app)
+        for probe in probes:
+            probe.close()

@@ -1,8 +1,8 @@
 """ergod.core.schedule: inside/outside `[schedule]` and its boundaries, as real moments.
 
-Tables of local times (Europe/Berlin through zoneinfo, so DST is real), and the
-agreement with APScheduler's own CronTrigger over weeks that span both DST
-changes of 2026 (29 March, 25 October) and the turn of the year.
+Tables of local times (Europe/Berlin through zoneinfo, so DST is real), a
+property over zones with odd DST rules, and the APScheduler miss that makes the
+daemon wake at `next_boundary()` instead of using cron jobs.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ergod.config.schema import ScheduleConfig
-from ergod.core.schedule import cron_fields, inside, next_boundary
+from ergod.core.schedule import inside, next_boundary
 
 BERLIN = ZoneInfo("Europe/Berlin")
 UTC = timezone.utc
@@ -118,105 +118,26 @@ def test_naive_datetime_is_refused() -> None:
         next_boundary(WEEKDAYS, datetime(2026, 11, 23, 9, 0))
 
 
-@pytest.mark.parametrize(
-    ("schedule", "expected"),
-    [
-        (EVERY_HOUR, []),
-        (
-            WEEKDAYS,
-            [
-                {"day_of_week": "mon,tue,wed,thu,fri", "hour": "9", "minute": "0"},
-                {"day_of_week": "mon,tue,wed,thu,fri", "hour": "17", "minute": "0"},
-            ],
-        ),
-        (
-            WEEKEND_LATE,
-            [
-                {"day_of_week": "mon,sun", "hour": "0", "minute": "0"},
-                {"day_of_week": "sat,sun", "hour": "20", "minute": "0"},
-            ],
-        ),
-        (
-            ScheduleConfig(days=(0, 1, 2, 3, 4), start=0, end=1440),
-            [{"day_of_week": "mon,sat", "hour": "0", "minute": "0"}],
-        ),
-    ],
-)
-def test_cron_fields(schedule: ScheduleConfig, expected: list[dict[str, str]]) -> None:
-    found = cron_fields(schedule)
-    assert sorted(found, key=str) == sorted(expected, key=str)
-
-
-def _cron_fires(schedule: ScheduleConfig, start: datetime, end: datetime) -> list[datetime]:
-    from apscheduler.triggers.cron import CronTrigger
-
-    fires: set[datetime] = set()
-    for fields in cron_fields(schedule):
-        trigger = CronTrigger(timezone=BERLIN, **fields)
-        previous: datetime | None = None
-        # Strictly after `start`, as next_boundary() is.
-        now = (start.astimezone(UTC) + timedelta(seconds=1)).astimezone(BERLIN)
-        for _ in range(1000):  # APScheduler 3.11 can return the same fold=1 time forever
-            fire = trigger.get_next_fire_time(previous, now)
-            if fire is None or fire.astimezone(UTC) >= end.astimezone(UTC):
-                break
-            fires.add(fire.astimezone(UTC))
-            previous = fire
-            # Step past it in UTC: adding to a fold=1 local time would step back an hour.
-            now = (fire.astimezone(UTC) + timedelta(seconds=1)).astimezone(BERLIN)
-    return sorted(fires)
-
-
-def _boundaries(schedule: ScheduleConfig, start: datetime, end: datetime) -> list[datetime]:
-    found: list[datetime] = []
-    at: datetime | None = start
-    while at is not None:
-        at = next_boundary(schedule, at)
-        if at is None or at.astimezone(UTC) >= end.astimezone(UTC):
-            break
-        found.append(at.astimezone(UTC))
-    return found
-
-
-@pytest.mark.parametrize(
-    ("start", "end"),
-    [
-        (berlin(2026, 3, 16, 0, 0), berlin(2026, 4, 13, 0, 0)),  # spring forward
-        (berlin(2026, 10, 12, 0, 0), berlin(2026, 11, 9, 0, 0)),  # fall back
-        (berlin(2026, 12, 21, 0, 0), berlin(2027, 1, 11, 0, 0)),  # year wrap
-    ],
-)
-@pytest.mark.parametrize("schedule", [WEEKDAYS, WEEKEND_LATE, NIGHT, SMALL_HOURS, MONDAY_ALL_DAY])
-def test_cron_trigger_fires_at_every_boundary(
-    schedule: ScheduleConfig, start: datetime, end: datetime
-) -> None:
-    """Every flip has a cron fire at that very moment; any extra fire flips nothing.
-
-    Except APScheduler 3.x's own miss, pinned by the next test.
-    """
-    boundaries = _boundaries(schedule, start, end)
-    fires = _cron_fires(schedule, start, end)
-    assert boundaries, "the window should hold some boundaries"
-    assert set(boundaries) - set(fires) <= {APSCHEDULER_MISSES}
-    for extra in sorted(set(fires) - set(boundaries)):
-        before = (extra - timedelta(seconds=1)).astimezone(BERLIN)
-        assert inside(schedule, before) == inside(schedule, extra.astimezone(BERLIN))
-
-
 # APScheduler 3.11's CronTrigger, asked before the jump on 29 March, adds 24 h
 # for "the next day" and lands on 31 March (agronholm/apscheduler#529, #606).
 APSCHEDULER_MISSES = berlin(2026, 3, 30, 0, 0).astimezone(UTC)
 
 
 def test_apscheduler_skips_the_midnight_after_spring_forward() -> None:
-    """Why the daemon should place a date job at next_boundary() rather than cron jobs.
+    """Why the daemon places a date job at next_boundary() rather than cron jobs.
 
-    If this starts failing, APScheduler has fixed it and cron_fields() is safe.
+    WEEKEND_LATE's Sunday window ends at Monday 30 March 00:00, the night after
+    the jump, and next_boundary finds it. A CronTrigger for Mondays 00:00 asked
+    before the jump finds 6 April. If that half starts failing, APScheduler
+    has fixed it.
     """
+    from apscheduler.triggers.cron import CronTrigger
+
     found = next_boundary(WEEKEND_LATE, berlin(2026, 3, 29, 21, 0))
     assert found is not None and found.astimezone(UTC) == APSCHEDULER_MISSES
-    fires = _cron_fires(WEEKEND_LATE, berlin(2026, 3, 29, 0, 30), berlin(2026, 4, 1, 0, 0))
-    assert APSCHEDULER_MISSES not in fires
+    trigger = CronTrigger(day_of_week="mon", hour=0, minute=0, timezone=BERLIN)
+    fire = trigger.get_next_fire_time(None, berlin(2026, 3, 29, 0, 30))
+    assert fire is not None and fire.astimezone(UTC) > APSCHEDULER_MISSES
 
 
 ZONES = ("Europe/Berlin", "America/Santiago", "Australia/Lord_Howe", "America/New_York", "UTC")

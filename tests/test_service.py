@@ -151,6 +151,31 @@ def test_global_install_enables_for_every_user_under_a_root(tmp_path: Path) -> N
     assert not unit.exists() and not wants.is_symlink()
 
 
+def test_status_finds_the_unit_a_package_ships(tmp_path: Path) -> None:
+    """The .deb puts the unit in /usr/lib/systemd/user/; /etc/systemd/user/ overrides it."""
+    env = Environment.from_os(private_env(tmp_path))
+    root = tmp_path / "root"
+    packaged = root / "usr" / "lib" / "systemd" / "user" / "ergod.service"
+    packaged.parent.mkdir(parents=True)
+    packaged.write_text(render_unit(ERGOD))
+    (found,) = [
+        item
+        for item in service.installed(env, ERGOD, root)
+        if item.target.scope is service.Scope.GLOBAL and item.target.route is service.Route.SYSTEMD
+    ]
+    assert (found.path, found.present, found.current) == (packaged, True, True)
+
+    override = root / "etc" / "systemd" / "user" / "ergod.service"
+    override.parent.mkdir(parents=True)
+    override.write_text("[Service]\nExecStart=/elsewhere/ergod run\n")
+    (found,) = [
+        item
+        for item in service.installed(env, ERGOD, root)
+        if item.target.scope is service.Scope.GLOBAL and item.target.route is service.Route.SYSTEMD
+    ]
+    assert (found.path, found.present, found.current) == (override, True, False)
+
+
 def test_root_without_global_is_a_usage_error(tmp_path: Path) -> None:
     done = ergod(private_env(tmp_path), "service", "install", "--root", str(tmp_path))
     assert done.returncode == 2

@@ -36,7 +36,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from test_e2e_daemon import private_env
+from daemon_support import private_env
 
 from ergod.config.compose import engine_rules, load
 from ergod.core import BoutEnded, BreakResolved, Effect, Engine, EventKind, Outcome, Rules
@@ -46,6 +46,8 @@ from ergod.replay.trace import format_trace
 from ergod.replay.workday import DAY, days, workday
 from ergod.summary.model import KINDS, IsoWeek
 from ergod.summary.replay import local_moment, record
+
+pytestmark = pytest.mark.e2e
 
 ERGOD = Path(sys.executable).with_name("ergod")
 ZONE = "Europe/Berlin"  # leaves summer time on Sunday 25 October 2026, inside the soak

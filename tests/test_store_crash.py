@@ -21,10 +21,14 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
+import pytest
+
 from ergod.store import DaemonEvent, StoreWriter
 from ergod.store.schema import TABLES
 
 ROUNDS = 60
+
+pytestmark = pytest.mark.e2e
 
 # The child: everything the daemon records, as fast as it can, committed every 10 ms.
 CHILD = r"""

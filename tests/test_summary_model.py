@@ -167,14 +167,18 @@ def test_week_arithmetic_crosses_years() -> None:
     assert IsoWeek.containing(date(2027, 1, 3)) == IsoWeek(2026, 53)
 
 
-def test_headline_says_hours_adherence_and_the_longest_stretch() -> None:
+def test_headline_says_the_longest_time_without_a_break_not_stretch() -> None:
     bouts = [bout(at(1, 9), 6720), bout(at(0, 9), 3600), bout(at(-7, 9), 600)]
     breaks = [brk(at(0, 9), Outcome.TAKEN), brk(at(0, 10), Outcome.IGNORED)]
     title, body = headline(summarize(W47, bouts, breaks))
     assert "2026-W47" in title
-    assert body.startswith("You sat 2 h 52 min this week; 50% of prompts followed; ")
-    assert "longest stretch 1 h 52 min on Tuesday." in body
-    assert "2 h 42 min more sitting than the week before" in body
+    assert "Longest time without a break: 1 h 52 min on Tuesday." in body
+    assert "longest stretch" not in body.lower()
+    # 1 h 26 min a day over two days against 10 min on one: per day, not in total.
+    assert "You sat 1 h 26 min a day on 2 days, 1 h 16 min more a day than the week before" in (
+        body
+    )
+    assert body.endswith("Stretch breaks: 1 of 2 followed (50%).")
 
 
 def test_headline_of_an_empty_week() -> None:

@@ -7,7 +7,9 @@ The expected figures are computed here by plain code from the same simulation, n
 by ergod.summary. The trace starts at 15:00 local on Monday 2026-10-19 in
 Europe/Berlin, so desk days run past local midnight and the clocks go back
 (Sunday 2026-10-25) between the two weeks: a bout belongs to the local day of its
-start only if the offsets are right.
+start only if the offsets are right. A night session from 01:30 that Sunday sits
+through the change, so `by_hour` must give the repeated 02:00 hour both of its hours:
+the test splits each bout second by second on the zone's wall clock.
 """
 
 from __future__ import annotations
@@ -27,16 +29,20 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from summary_support import by_hour, movement_figures
 
 from ergod.core.model import EventKind, Outcome
 from ergod.core.rules import Rules
 from ergod.replay import workday
 from ergod.replay.simulation import SimulationResult, simulate_pairs
 
+pytestmark = pytest.mark.e2e
+
 ERGOD = Path(sys.executable).with_name("ergod")
 ZONE = ZoneInfo("Europe/Berlin")
 START = datetime(2026, 10, 19, 15, 0, tzinfo=ZONE)
 SEED = 11
+NIGHT = datetime(2026, 10, 25, 1, 30, tzinfo=ZONE)  # 3 h at the desk across the change
 
 
 @dataclass(frozen=True)
@@ -55,7 +61,7 @@ def run_ergod(env: dict[str, str], *argv: str) -> subprocess.CompletedProcess[st
 @pytest.fixture(scope="module")
 def recorded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Recorded]:
     home = tmp_path_factory.mktemp("home")
-    pairs = workday.days(14, SEED)
+    pairs = sorted(workday.days(14, SEED) + night_session(), key=lambda pair: pair[0])
     trace = home / "two-weeks.csv"
     trace.write_text("".join(f"{t},{kind.value}\n" for t, kind in pairs))
     env = {
@@ -74,8 +80,18 @@ def recorded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Recorded]:
     yield Recorded(home, env, simulate_pairs(pairs, Rules()))
 
 
+def night_session() -> list[tuple[float, EventKind]]:
+    """An input every 20 s for three hours from NIGHT (the weekend is otherwise empty)."""
+    first = NIGHT.timestamp() - START.timestamp()
+    return [(first + i * 20.0, EventKind.INPUT) for i in range(3 * 180 + 1)]
+
+
 def local(t: float) -> datetime:
-    return datetime.fromtimestamp(START.timestamp() + t, ZONE)
+    return datetime.fromtimestamp(epoch(t), ZONE)
+
+
+def epoch(t: float) -> float:
+    return START.timestamp() + t
 
 
 def expected_week(result: SimulationResult, monday: date) -> dict[str, Any]:
@@ -133,6 +149,7 @@ def expected_week(result: SimulationResult, monday: date) -> dict[str, Any]:
             "longest_bout_s": max(lengths, default=0.0),
             "bouts_over_30m": sum(x > 30 * 60 for x in lengths),
             "bouts_over_60m": sum(x > 60 * 60 for x in lengths),
+            **movement_figures([(epoch(b.start), b.length) for b in bouts], ZONE),
         },
         "breaks": kinds,
         "days": per_day,
@@ -170,8 +187,11 @@ def test_json_summary_equals_the_figures_counted_from_the_trace(
     previous = expected_week(recorded.result, monday - timedelta(days=7))
     assert got["previous"]["sitting"] == approx(previous["sitting"])
     assert got["previous"]["breaks"] == approx(previous["breaks"])
+    assert got["previous"]["sitting"] == approx(previous["sitting"])
     # Something was measured at all, or the equalities above prove little.
     assert got["sitting"]["bouts"] > 10
+    assert 0 < got["sitting"]["long_share"] < 1 and got["sitting"]["days_active"] >= 5
+
     assert got["breaks"]["movement"]["shown"] > 5
 
 
@@ -188,6 +208,14 @@ def test_the_trace_crosses_local_midnight_and_the_dst_change(recorded: Recorded)
     assert any(local(b.start).date() != local(b.end).date() for b in recorded.result.bouts)
     offsets = {local(b.start).utcoffset() for b in recorded.result.bouts}
     assert offsets == {timedelta(hours=1), timedelta(hours=2)}
+    across = [
+        b for b in recorded.result.bouts if local(b.start).utcoffset() != local(b.end).utcoffset()
+    ]
+    assert len(across) == 1 and across[0].length > 2.5 * 3600
+    assert local(across[0].start).date() == date(2026, 10, 25)
+    # It lived 02:00 to 03:00 twice: that clock hour holds two hours of it.
+    night = by_hour([(epoch(across[0].start), across[0].length)], ZONE)
+    assert night[1] == pytest.approx(1800) and night[2] == pytest.approx(7200)
 
 
 @pytest.mark.e2e
@@ -217,7 +245,7 @@ def test_text_summary_fits_80_columns_without_colour_on_a_pipe(recorded: Recorde
     assert "\033[" not in done.stdout
     assert "█" in done.stdout  # the per-day bars
     assert DISCLAIMER.split(";")[0] in done.stdout.replace("\n", " ")
-    assert any(line.startswith("Mon 26 Oct") for line in lines)
+    assert any(line.startswith("Mon, Oct 26") for line in lines)  # the locale's date form
 
 
 @pytest.mark.e2e
@@ -229,7 +257,7 @@ def test_html_goes_to_the_output_file(recorded: Recorded) -> None:
     assert done.returncode == 0, done.stderr
     assert done.stdout == ""
     html = out.read_text()
-    assert html.startswith("<!DOCTYPE html>") and html.count("<svg") == 3
+    assert html.startswith("<!DOCTYPE html>") and html.count("<svg") == 4
 
 
 def test_headline_for_reads_the_week_of_today(recorded: Recorded, tmp_path: Path) -> None:
@@ -239,10 +267,16 @@ def test_headline_for_reads_the_week_of_today(recorded: Recorded, tmp_path: Path
     got = headline_for(store, date(2026, 10, 30))
     assert got is not None
     title, body = got
-    sitting = expected_week(recorded.result, date(2026, 10, 26))["sitting"]
-    hours, minutes = divmod(round(sitting["total_s"] / 60), 60)
+    week = expected_week(recorded.result, date(2026, 10, 26))
+    movement = week["breaks"]["movement"]
     assert title == "Your week 2026-W44"
-    assert body.startswith(f"You sat {hours} h {minutes:02d} min this week")
+    assert body.startswith(f"You got up for {movement['taken']} of {movement['shown']} movement")
+    movement_line, stretch_line, suggestion = body.split("\n")
+    assert "Longest time without a break: " in movement_line
+    assert stretch_line.startswith("Stretch breaks: ")
+    # The notification ends with the week's suggestion, as `ergod summary` gives it.
+    shown = run_ergod(recorded.env, "summary", "--week", "2026-W44", "--format", "json")
+    assert suggestion == json.loads(shown.stdout)["suggestion"]["text"]
     assert headline_for(tmp_path / "none.db", date(2026, 10, 30)) is None
 
 

@@ -124,6 +124,12 @@ class Background:
                 raise AssertionError(f"the uid {self._uid} child did not get ready")
         return self
 
+    def alive(self) -> bool:
+        """Whether the child still runs (a signal has not ended it)."""
+        if self._pid and os.waitpid(self._pid, os.WNOHANG) != (0, 0):
+            self._pid = 0  # reaped
+        return bool(self._pid)
+
     def __exit__(
         self,
         exc_type: type[BaseException] | None,

@@ -3,19 +3,24 @@
 `select_source(preference, clock, environ)` turns `[activity] source` into a
 `SourceChoice`:
 
-* `"auto"` probes the candidates for this platform, best first (Linux: gnome,
-  screensaver, x11, pynput; Windows: windows; macOS: macos), takes the first
-  that works and logs why each earlier one was rejected. If none works, the
-  choice is schedule-only mode (`source is None`: prompts follow the clock as
-  if the user were always present), with what was tried and what would help.
+* `"auto"` probes the candidates for this platform, best first (`SOURCES`
+  order: on Linux gnome, cinnamon, wayland, screensaver, x11, pynput), takes
+  the first that works and logs why each earlier one was rejected. If none
+  works, the choice is schedule-only mode (`source is None`: prompts follow
+  the clock as if the user were always present), with what was tried, what
+  would help, and for a Wayland session `why` in one sentence.
 * `"none"` chooses schedule-only mode on purpose.
 * Any other known name forces that source; if it cannot work, SourceUnavailable
   (the CLI's exit 1). An unknown name is a UsageError.
 
-Each candidate is a module `ergod.activity.<module>` exposing
-`probe(clock, environ) -> ActivitySource`, which returns an unstarted source
-or raises SourceUnavailable with the reason. Modules are imported only when
-probed, so importing this package stays cheap (stdlib only).
+`SOURCES` is the registry, one row per source. Each row's module
+`ergod.activity.<module>` exposes `probe(clock, environ) -> ActivitySource`
+(`probe(clock, environ, settings)` for a row with `takes_settings`), which
+returns an unstarted source or raises SourceUnavailable with the reason.
+Modules are imported only when probed, so importing this package stays cheap
+(stdlib only). `configure(source, settings)` hands a running source new
+`SourceSettings` after a reload; `on_failure(source, callback)` asks a source
+that notices its own failure (Wayland) to say so at once.
 """
 
 from __future__ import annotations
@@ -23,53 +28,95 @@ from __future__ import annotations
 import importlib
 import logging
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from ergod.activity.base import ActivitySource, Clock, SourceUnavailable
+from ergod.activity.base import ActivitySource, Clock, SourceSettings, SourceUnavailable
 from ergod.errors import UsageError
 
-# Source name -> module under ergod.activity.
-_MODULES: tuple[tuple[str, str], ...] = (
-    ("gnome", "gnome"),
-    ("screensaver", "screensaver"),
-    ("x11", "x11"),
-    ("pynput", "listener"),
-    ("windows", "windows"),
-    ("macos", "macos"),
-)
+UNIX = "unix"
+"""Linux and the BSDs: every `sys.platform` that is not win32 or darwin."""
 
-SOURCE_NAMES: tuple[str, ...] = ("auto", *(name for name, _ in _MODULES), "none")
-"""Every value `[activity] source` accepts."""
 
-_ADVICE: tuple[tuple[str, str], ...] = (
-    (
+@dataclass(frozen=True)
+class Source:
+    """One activity source ergod knows, as a row of `SOURCES`.
+
+    `name` is its `[activity] source` value; `module` is the module under
+    ergod.activity that has its `probe`; `platform` is where `"auto"` tries it
+    (`UNIX`, "win32" or "darwin"); `advice` says what would make it work.
+    `takes_settings`: a source told of absences (not asked), which must know
+    the threshold before it starts.
+    """
+
+    name: str
+    module: str
+    platform: str
+    advice: str
+    takes_settings: bool = False
+
+
+# The one registry: selection, `auto`'s order (best first within a platform),
+# config validation (`[activity] source`), `ergod doctor` and the docs' list of
+# values (tests/test_config_registries.py) all come from it.
+SOURCES: tuple[Source, ...] = (
+    Source(
         "gnome",
+        "gnome",
+        UNIX,
         "on GNOME, start ergod inside the desktop session so it reaches the session bus "
         "(`systemctl --user import-environment DBUS_SESSION_BUS_ADDRESS`)",
     ),
-    (
+    Source(
+        "cinnamon",
+        "cinnamon",
+        UNIX,
+        "on Cinnamon, the same session bus, where Muffin serves org.cinnamon.Muffin.IdleMonitor",
+    ),
+    Source(
+        "wayland",
+        "wayland",
+        UNIX,
+        "on sway, KDE Plasma, Hyprland, labwc and other Wayland desktops, give ergod the "
+        "compositor's socket (`systemctl --user import-environment WAYLAND_DISPLAY`); the "
+        "compositor needs ext-idle-notify-v1 or org_kde_kwin_idle",
+        takes_settings=True,
+    ),
+    Source(
         "screensaver",
+        "screensaver",
+        UNIX,
         "on KDE and other desktops, the same session bus, where "
         "org.freedesktop.ScreenSaver answers GetSessionIdleTime",
     ),
-    (
+    Source(
         "x11",
+        "x11",
+        UNIX,
         "on X11, give ergod the display (`systemctl --user import-environment DISPLAY "
         "XAUTHORITY`); the X server needs the MIT-SCREEN-SAVER and RECORD extensions",
     ),
-    (
+    Source(
         "pynput",
+        "listener",
+        UNIX,
         "the pynput fallback needs an X display (DISPLAY) with the RECORD extension, "
         "and the pynput and python-xlib packages",
     ),
-    ("windows", "on Windows, run ergod in the user's desktop session"),
-    (
+    Source("windows", "windows", "win32", "on Windows, run ergod in the user's desktop session"),
+    Source(
         "macos",
+        "macos",
+        "darwin",
         "on macOS, allow ergod in System Settings > Privacy & Security > Accessibility "
         "and Input Monitoring",
     ),
 )
+
+SOURCE_NAMES: tuple[str, ...] = ("auto", *(source.name for source in SOURCES), "none")
+"""Every value `[activity] source` accepts."""
+
+IMPORT_ENVIRONMENT = "systemctl --user import-environment WAYLAND_DISPLAY"
 
 _log = logging.getLogger(__name__)
 
@@ -80,23 +127,33 @@ class SourceChoice:
 
     `source` is None in schedule-only mode. `tried` lists each rejected
     candidate with its reason, in probe order; `advice` says what to install
-    or set, and is empty unless ergod fell back to schedule-only mode.
+    or set, and is empty unless ergod fell back to schedule-only mode. `why`
+    is one plain sentence for a Wayland session that fell back (which
+    protocol was missing, or why the socket was not reachable), else empty.
     """
 
     source: ActivitySource | None
     name: str
     tried: tuple[tuple[str, str], ...] = ()
     advice: str = ""
+    why: str = ""
 
     @property
     def schedule_only(self) -> bool:
         return self.source is None
+
+    @property
+    def protocol(self) -> str:
+        """The mechanism the source speaks ("org_kde_kwin_idle v1"), where it says."""
+        return str(getattr(self.source, "protocol", ""))
 
     def describe(self) -> str:
         """Plain lines for startup, `ergod status` and `ergod doctor`."""
         rejected = "; ".join(f"{name}: {reason}" for name, reason in self.tried)
         if self.source is not None:
             line = f"activity source: {self.name}"
+            if self.protocol:
+                line += f" ({self.protocol})"
             return f"{line} (not usable here: {rejected})" if rejected else line
         if not self.tried:
             return (
@@ -108,6 +165,8 @@ class SourceChoice:
             "follow the clock as if you were always at the desk.",
             f"  tried: {rejected}",
         ]
+        if self.why:
+            lines.append(f"  why: {self.why}")
         if self.advice:
             lines.append(f"  to measure real sitting time: {self.advice}")
         return "\n".join(lines)
@@ -115,22 +174,29 @@ class SourceChoice:
 
 def candidates(platform: str) -> tuple[str, ...]:
     """The names `"auto"` probes on `platform` (a `sys.platform` value), best first."""
-    if platform == "win32":
-        return ("windows",)
-    if platform == "darwin":
-        return ("macos",)
-    return ("gnome", "screensaver", "x11", "pynput")
+    family = platform if platform in ("win32", "darwin") else UNIX
+    return tuple(source.name for source in SOURCES if source.platform == family)
 
 
 def advice_for(names: tuple[str, ...]) -> str:
     """What would make one of `names` work, one clause each."""
-    advice = dict(_ADVICE)
+    advice = {source.name: source.advice for source in SOURCES}
     return "; ".join(advice[name] for name in names if name in advice)
 
 
-def probe(name: str, clock: Clock, environ: Mapping[str, str]) -> ActivitySource:
+def _row(name: str) -> Source:
+    return next(source for source in SOURCES if source.name == name)
+
+
+def probe(
+    name: str,
+    clock: Clock,
+    environ: Mapping[str, str],
+    settings: SourceSettings | None = None,
+) -> ActivitySource:
     """An unstarted source `name`, or SourceUnavailable with a reason (no name prefix)."""
-    module_name = dict(_MODULES)[name]
+    row = _row(name)
+    module_name = row.module
     try:
         module = importlib.import_module(f"ergod.activity.{module_name}")
     except ModuleNotFoundError as exc:
@@ -138,7 +204,10 @@ def probe(name: str, clock: Clock, environ: Mapping[str, str]) -> ActivitySource
             raise SourceUnavailable("not part of this ergod installation") from exc
         raise SourceUnavailable(f"needs the Python package {exc.name}") from exc
     try:
-        source: ActivitySource = module.probe(clock, environ)
+        if row.takes_settings:
+            source: ActivitySource = module.probe(clock, environ, settings or SourceSettings())
+        else:
+            source = module.probe(clock, environ)
     except SourceUnavailable as exc:
         raise SourceUnavailable(_without_prefix(name, str(exc))) from exc
     except Exception as exc:  # a probe bug must not stop the daemon from starting
@@ -152,8 +221,13 @@ def select_source(
     clock: Clock,
     environ: Mapping[str, str],
     platform: str | None = None,
+    settings: SourceSettings | None = None,
 ) -> SourceChoice:
-    """The source for `preference` (a SOURCE_NAMES value) on `platform` (default: this one)."""
+    """The source for `preference` (a SOURCE_NAMES value) on `platform` (default: this one).
+
+    `settings` reach the sources that need them before they start (default:
+    the default rules' threshold, inhibitors honoured).
+    """
     if preference not in SOURCE_NAMES:
         raise UsageError(
             f"unknown activity source {preference!r} (choose from {', '.join(SOURCE_NAMES)})"
@@ -163,7 +237,7 @@ def select_source(
         return SourceChoice(None, "none")
     if preference != "auto":
         try:
-            source = probe(preference, clock, environ)
+            source = probe(preference, clock, environ, settings)
         except SourceUnavailable as exc:
             advice = advice_for((preference,))
             raise SourceUnavailable(
@@ -176,7 +250,7 @@ def select_source(
     tried: list[tuple[str, str]] = []
     for name in names:
         try:
-            source = probe(name, clock, environ)
+            source = probe(name, clock, environ, settings)
         except SourceUnavailable as exc:
             # Debug only: the caller shows `SourceChoice.describe()`, and the
             # daemon re-probes now and then while it has no source.
@@ -186,7 +260,39 @@ def select_source(
         _log.debug("activity source: %s", name)
         return SourceChoice(source, name, tuple(tried))
     _log.debug("no activity source works here: schedule-only mode")
-    return SourceChoice(None, "none", tuple(tried), advice_for(names))
+    return SourceChoice(
+        None, "none", tuple(tried), advice_for(names), wayland_why(dict(tried), environ)
+    )
+
+
+def wayland_why(reasons: Mapping[str, str], environ: Mapping[str, str]) -> str:
+    """Why a Wayland session got no source, in one sentence; "" for other sessions."""
+    reason = reasons.get("wayland")
+    if reason is None:
+        return ""
+    looks_wayland = environ.get("XDG_SESSION_TYPE") == "wayland" or environ.get("WAYLAND_DISPLAY")
+    no_socket = reason.startswith("no Wayland socket")
+    if not looks_wayland and no_socket:
+        return ""
+    why = f"this is a Wayland session, but {reason}"
+    if no_socket:
+        why += f"; run `{IMPORT_ENVIRONMENT}` in the session, then restart ergod"
+    return why
+
+
+def on_failure(source: ActivitySource, callback: Callable[[], None]) -> None:
+    """Have `source` call `callback()` from its thread when its mechanism goes
+    away (the compositor exits); sources that only find out when asked ignore it."""
+    register = getattr(source, "on_failure", None)
+    if register is not None:
+        register(callback)
+
+
+def configure(source: ActivitySource | None, settings: SourceSettings) -> None:
+    """Give a running source new settings (after a reload); sources that need none ignore it."""
+    apply = getattr(source, "configure", None)
+    if apply is not None:
+        apply(settings)
 
 
 def _without_prefix(name: str, reason: str) -> str:

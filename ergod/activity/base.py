@@ -19,6 +19,7 @@ running during suspend), read through the `Clock` callable the source is given.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from enum import Enum
 from typing import Protocol
 
@@ -28,6 +29,20 @@ Clock = Callable[[], float]
 
 class SourceUnavailable(Exception):
     """This source cannot work here; the message says why and what would help."""
+
+
+@dataclass(frozen=True)
+class SourceSettings:
+    """What the configuration tells a source that must know it before it starts.
+
+    Only sources that are told of absences rather than asked (Wayland's idle
+    notifications) use these; the others ignore them. `threshold` is the
+    engine's `Rules.watch_threshold` (the default rules' value by default);
+    `ignore_inhibitors` is `[activity] inhibitors = "ignore"`.
+    """
+
+    threshold: float = 20.0
+    ignore_inhibitors: bool = False
 
 
 class ActivitySource(Protocol):
@@ -45,6 +60,9 @@ class ActivitySource(Protocol):
       itself (and any listener started for it stops). `cancel_watch()`
       disarms without calling. Arming twice replaces the callback.
     * Per-input work is O(1): store a time, never build a queue.
+    * Optional `on_failure(callback)`: a source whose own thread sees the
+      mechanism go away (a compositor closing its socket) calls `callback()`
+      from that thread, once, so the daemon need not wait for its next question.
     """
 
     name: str

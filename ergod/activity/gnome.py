@@ -1,7 +1,9 @@
-"""GNOME idle time and return watch, from Mutter's IdleMonitor over D-Bus.
+"""GNOME and Cinnamon idle time and return watch, from the compositor's IdleMonitor over D-Bus.
 
 Works on GNOME under X11 and Wayland, where the compositor is the only party
-that sees input. `GnomeIdleSource` implements `ActivitySource`:
+that sees input, and on Cinnamon, whose Muffin (a Mutter fork) serves the
+same interface under its own names (`CINNAMON`). `GnomeIdleSource`
+implements `ActivitySource`:
 
 * `idle_seconds()` is one `GetIdletime` round trip (milliseconds, uint64) on
   the session bus, bounded by `timeout`. One connection is kept for the
@@ -26,6 +28,7 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ergod.activity.base import Clock, SourceUnavailable
@@ -34,18 +37,36 @@ from ergod.dbus import SESSION, BusError, LinkOwner, bus_address, signal_header
 if TYPE_CHECKING:
     from jeepney import Message
 
-BUS_NAME = "org.gnome.Mutter.IdleMonitor"
-OBJECT_PATH = "/org/gnome/Mutter/IdleMonitor/Core"
-INTERFACE = "org.gnome.Mutter.IdleMonitor"
+
+@dataclass(frozen=True)
+class IdleMonitor:
+    """Where a compositor serves the IdleMonitor interface: bus name, path, interface."""
+
+    source: str
+    bus_name: str
+    path: str
+
+    @property
+    def interface(self) -> str:
+        return self.bus_name
+
+
+GNOME = IdleMonitor("gnome", "org.gnome.Mutter.IdleMonitor", "/org/gnome/Mutter/IdleMonitor/Core")
+CINNAMON = IdleMonitor(
+    "cinnamon", "org.cinnamon.Muffin.IdleMonitor", "/org/cinnamon/Muffin/IdleMonitor/Core"
+)
+BUS_NAME, OBJECT_PATH, INTERFACE = GNOME.bus_name, GNOME.path, GNOME.interface
 
 
 class GnomeIdleSource(LinkOwner):
-    """`ActivitySource` over org.gnome.Mutter.IdleMonitor (see the module doc)."""
+    """`ActivitySource` over a Mutter-shaped IdleMonitor (see the module doc)."""
 
-    name = "gnome"
-
-    def __init__(self, clock: Clock, address: str, *, timeout: float = 1.0) -> None:
-        super().__init__(address, timeout=timeout)
+    def __init__(
+        self, clock: Clock, address: str, *, timeout: float = 1.0, monitor: IdleMonitor = GNOME
+    ) -> None:
+        super().__init__(address, timeout=timeout, name=monitor.source)
+        self.protocol = monitor.interface
+        self._monitor = monitor
         self._clock = clock
         self._lock = threading.Lock()
         self._callback: Callable[[float], None] | None = None
@@ -57,11 +78,13 @@ class GnomeIdleSource(LinkOwner):
         from jeepney import MatchRule
 
         try:
-            link = self.connect(BUS_NAME, "session", self._on_message)
-            link.add_match(MatchRule(type="signal", interface=INTERFACE, member="WatchFired"))
+            link = self.connect(self._monitor.bus_name, "session", self._on_message)
+            link.add_match(
+                MatchRule(type="signal", interface=self._monitor.interface, member="WatchFired")
+            )
         except BusError as exc:
             self.stop()
-            raise SourceUnavailable(f"gnome: {exc}") from exc
+            raise SourceUnavailable(f"{self.name}: {exc}") from exc
 
     def stop(self) -> None:
         with self._lock:
@@ -131,9 +154,10 @@ class GnomeIdleSource(LinkOwner):
         from jeepney import DBusAddress, new_method_call
 
         link = self._link
+        monitor = self._monitor
         if link is None:
-            raise SourceUnavailable("gnome: source is not started")
-        target = DBusAddress(OBJECT_PATH, bus_name=BUS_NAME, interface=INTERFACE)
+            raise SourceUnavailable(f"{self.name}: source is not started")
+        target = DBusAddress(monitor.path, bus_name=monitor.bus_name, interface=monitor.interface)
         try:
             return link.call(
                 new_method_call(target, method, signature, body),
@@ -141,11 +165,13 @@ class GnomeIdleSource(LinkOwner):
                 on_reply=on_reply,
             )
         except BusError as exc:
-            raise SourceUnavailable(f"gnome: {INTERFACE}.{method} failed: {exc}") from exc
+            raise SourceUnavailable(
+                f"{self.name}: {monitor.interface}.{method} failed: {exc}"
+            ) from exc
 
     def _on_message(self, msg: Message) -> None:
         _, interface, member = signal_header(msg)
-        if interface != INTERFACE or member != "WatchFired" or not msg.body:
+        if interface != self._monitor.interface or member != "WatchFired" or not msg.body:
             return
         with self._lock:
             if self._watch_id is None or int(msg.body[0]) != self._watch_id:
@@ -155,9 +181,11 @@ class GnomeIdleSource(LinkOwner):
             callback(self._clock())
 
 
-def probe(clock: Clock, environ: Mapping[str, str]) -> GnomeIdleSource:
-    """A GNOME source that answered one idle query; returned stopped (call `start()`)."""
-    source = GnomeIdleSource(clock, bus_address(environ, SESSION))
+def probe(
+    clock: Clock, environ: Mapping[str, str], monitor: IdleMonitor = GNOME
+) -> GnomeIdleSource:
+    """A source that answered one idle query; returned stopped (call `start()`)."""
+    source = GnomeIdleSource(clock, bus_address(environ, SESSION), monitor=monitor)
     source.start()
     try:
         source.idle_seconds()

@@ -33,6 +33,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from ergod.activity.base import Clock, SourceUnavailable
+from ergod.activity.xserver import require_extensions, session_display
 
 READY_TIMEOUT = 5.0
 """Seconds a listener may take to become ready before the source gives up."""
@@ -66,13 +67,18 @@ def require_pynput() -> tuple[Any, Any]:
     return keyboard, mouse
 
 
-def reject_wayland(environ: Mapping[str, str]) -> None:
-    """Refuse X11 input paths in a Wayland session, whose XWayland sees only X apps."""
-    if environ.get("WAYLAND_DISPLAY") or environ.get("XDG_SESSION_TYPE") == "wayland":
-        raise SourceUnavailable(
-            "Wayland session (XWayland sees only input to X applications, "
-            "so the user would look idle while typing in native ones)"
-        )
+def require_return_watch(environ: Mapping[str, str]) -> None:
+    """SourceUnavailable unless pynput listeners can see this session's input.
+
+    Off Windows and macOS that takes an X session (`xserver.session_display`)
+    whose server has RECORD, which pynput's xorg backend reads.
+    """
+    if sys.platform in ("win32", "darwin"):
+        require_pynput()
+        return
+    display = session_display(environ)
+    require_pynput()
+    require_extensions(display, ("RECORD",))
 
 
 def _is_xorg(listener: Any) -> bool:
@@ -123,13 +129,25 @@ def _wait_listening(listener: Any, listening: threading.Event, deadline: float) 
             return False
 
 
+def _stops_itself(listener: Any) -> bool:
+    """Whether a callback of `listener` returning False is how it should stop.
+
+    Not on xorg: there pynput's own stop runs, and pynput 1.7 (Debian 12's)
+    syncs the recording connection from the thread that reads it, so the
+    thread blocks for good; `_halt` stops an xorg listener from its own
+    thread as from any other."""
+    return not _is_xorg(listener)
+
+
 def _halt(listener: Any) -> None:
     """Stop one listener without blocking; safe to call twice, from any thread.
 
-    A listener stops itself by returning False from its callback, so the
-    listener whose thread this is is left alone.
+    A non-xorg listener stops itself by returning False from its callback, so
+    that listener, when this is its thread, is left alone.
     """
-    if threading.current_thread() is listener or not listener.is_alive():
+    if not listener.is_alive():
+        return
+    if threading.current_thread() is listener and _stops_itself(listener):
         return
     if not getattr(listener, "_ready", False):
         # stop() would call wait(), which never returns for a listener that
@@ -257,7 +275,9 @@ class ReturnWatch:
 
     def _on_input(self, *_: object) -> bool:
         self.fire(self._clock())
-        return False  # pynput stops the listener whose callback returns False
+        # False: pynput stops the listener whose callback returns it (not on
+        # xorg, where fire() has halted this listener as all the others).
+        return not _stops_itself(threading.current_thread())
 
     def _halt_all(self) -> None:
         with self._lock:
@@ -385,14 +405,5 @@ class ListenerSource:
 
 def probe(clock: Clock, environ: Mapping[str, str]) -> ListenerSource:
     """The fallback source if pynput can see this session's input here."""
-    if sys.platform.startswith("linux"):
-        if not environ.get("DISPLAY"):
-            raise SourceUnavailable("no display (DISPLAY is not set)")
-        reject_wayland(environ)
-        require_pynput()
-        from ergod.activity.x11 import require_extensions
-
-        require_extensions(environ["DISPLAY"], ("RECORD",))
-    else:
-        require_pynput()
+    require_return_watch(environ)
     return ListenerSource(clock)

@@ -15,27 +15,24 @@
 * The system bus is `DBUS_SYSTEM_BUS_ADDRESS` when set (how the tests point
   it at a private bus), else the well-known socket.
 
-`BusSessionSource` is the shell shared with the ScreenSaver session source:
-one `BusLink`, whose receiver thread calls `callback(event, clock())`;
-`stop()` joins it within a bounded time; `healthy()` is False once the bus
-connection is gone, and no exception ever escapes the thread.
+The shell it shares with the ScreenSaver session source (one bus link, the
+callback, deduplication by state) is `ergod.activity.bus_session`.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from ergod.activity.base import Clock, SessionEvent, SourceUnavailable
+from ergod.activity.base import Clock
+from ergod.activity.bus_session import BusSessionSource
 from ergod.dbus import (
     SYSTEM,
     BusError,
     BusLink,
     DBusCallError,
-    LinkOwner,
     bus_address,
     signal_header,
 )
@@ -49,56 +46,6 @@ MANAGER_INTERFACE = "org.freedesktop.login1.Manager"
 SESSION_INTERFACE = "org.freedesktop.login1.Session"
 USER_INTERFACE = "org.freedesktop.login1.User"
 PROPERTIES_INTERFACE = "org.freedesktop.DBus.Properties"
-
-_ON_OFF = {
-    "lock": (SessionEvent.LOCK, SessionEvent.UNLOCK),
-    "sleep": (SessionEvent.SLEEP, SessionEvent.WAKE),
-}
-
-
-class BusSessionSource(LinkOwner):
-    """Shared shell of the D-Bus session sources; subclasses subscribe and parse."""
-
-    name = "bus"
-    service = ""
-    bus = SYSTEM
-
-    def __init__(self, clock: Clock, address: str, *, timeout: float = 2.0) -> None:
-        super().__init__(address, timeout=timeout)
-        self._clock = clock
-        self._callback: Callable[[SessionEvent, float], None] | None = None
-        self._lock = threading.Lock()
-        self._state: dict[str, bool] = {}
-
-    def start(self, callback: Callable[[SessionEvent, float], None]) -> None:
-        self._callback = callback
-        try:
-            self._subscribe(self.connect(self.service, self.bus, self._on_message))
-        except BusError as exc:
-            self.stop()
-            raise SourceUnavailable(f"{self.name}: {exc}") from exc
-
-    def _subscribe(self, link: BusLink) -> None:
-        raise NotImplementedError
-
-    def _on_message(self, msg: Message) -> None:
-        raise NotImplementedError
-
-    def _set(self, topic: str, on: bool) -> None:
-        """Report `topic` (lock, sleep) turning on or off, once per change."""
-        with self._lock:
-            if self._state.get(topic) == on:
-                return
-            self._state[topic] = on
-        callback = self._callback
-        if callback is not None:
-            on_event, off_event = _ON_OFF[topic]
-            callback(on_event if on else off_event, self._clock())
-
-    def _seed(self, topic: str, on: bool) -> None:
-        """Record the state found at start without reporting it."""
-        with self._lock:
-            self._state[topic] = on
 
 
 class LogindSessionSource(BusSessionSource):

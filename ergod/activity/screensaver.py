@@ -27,8 +27,8 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from ergod.activity.base import Clock, SourceUnavailable
-from ergod.activity.listener import READY_TIMEOUT, QuerySource, reject_wayland, require_pynput
-from ergod.activity.logind import BusSessionSource
+from ergod.activity.bus_session import BusSessionSource
+from ergod.activity.listener import READY_TIMEOUT, QuerySource, require_return_watch
 from ergod.dbus import (
     SESSION,
     BusError,
@@ -145,18 +145,6 @@ def probe(clock: Clock, environ: Mapping[str, str]) -> ScreenSaverIdleSource:
             f"screensaver: idle time answers, but the user's return cannot be seen ({exc})"
         ) from exc
     return source
-
-
-def require_return_watch(environ: Mapping[str, str]) -> None:
-    """SourceUnavailable unless a pynput return watch can run in this session."""
-    display = environ.get("DISPLAY", "")
-    if not display:
-        raise SourceUnavailable("no X display for an input listener (DISPLAY is not set)")
-    reject_wayland(environ)
-    require_pynput()
-    from ergod.activity.x11 import require_extensions
-
-    require_extensions(display, ("RECORD",))
 
 
 def probe_session(clock: Clock, environ: Mapping[str, str]) -> ScreenSaverSessionSource:

@@ -20,45 +20,21 @@ The return watch is not affected: it sees only real keyboard and mouse events.
 
 from __future__ import annotations
 
-import contextlib
 import threading
 from collections.abc import Mapping
 from typing import Any
 
 from ergod.activity.base import Clock, SourceUnavailable
-from ergod.activity.listener import QuerySource, reject_wayland, require_pynput
+from ergod.activity.listener import QuerySource, require_pynput
+from ergod.activity.xserver import (
+    close_quietly,
+    open_display,
+    require_extensions,
+    session_display,
+)
 
 REQUIRED_EXTENSIONS = ("MIT-SCREEN-SAVER", "RECORD")
 """MIT-SCREEN-SAVER answers the idle time; RECORD feeds pynput's return watch."""
-
-
-def _open_display(name: str) -> Any:
-    try:
-        import Xlib.display
-    except ImportError as exc:
-        raise SourceUnavailable("python-xlib is not installed (pip install python-xlib)") from exc
-    try:
-        return Xlib.display.Display(name)
-    except Exception as exc:  # DisplayNameError, DisplayConnectionError, OSError
-        raise SourceUnavailable(f"cannot open X display {name} ({exc})") from exc
-
-
-def require_extensions(display_name: str, extensions: tuple[str, ...]) -> None:
-    """Raise SourceUnavailable unless the X server has all `extensions`."""
-    display = _open_display(display_name)
-    try:
-        missing = [ext for ext in extensions if not display.has_extension(ext)]
-    finally:
-        display.close()
-    if missing:
-        raise SourceUnavailable(
-            f"the X server on {display_name} lacks the {', '.join(missing)} extension"
-        )
-
-
-def _close_quietly(display: Any) -> None:
-    with contextlib.suppress(Exception):  # the server may have dropped the connection
-        display.close()
 
 
 class X11Source(QuerySource):
@@ -71,7 +47,7 @@ class X11Source(QuerySource):
         self._display: Any = None
 
     def start(self) -> None:
-        display = _open_display(self._display_name)
+        display = open_display(self._display_name)
         with self._lock:
             self._display = display
 
@@ -80,7 +56,7 @@ class X11Source(QuerySource):
         with self._lock:
             display, self._display = self._display, None
         if display is not None:
-            _close_quietly(display)
+            close_quietly(display)
 
     def _query_idle(self) -> float:
         with self._lock:
@@ -90,7 +66,7 @@ class X11Source(QuerySource):
                 info = self._display.screen().root.screensaver_query_info()
             except Exception as exc:  # ConnectionClosedError, XError, OSError
                 lost, self._display = self._display, None
-                _close_quietly(lost)
+                close_quietly(lost)
                 raise SourceUnavailable(
                     f"x11: lost the X server on {self._display_name} ({type(exc).__name__})"
                 ) from exc
@@ -99,10 +75,7 @@ class X11Source(QuerySource):
 
 def probe(clock: Clock, environ: Mapping[str, str]) -> X11Source:
     """An unstarted X11Source if this session's X server can serve one."""
-    display_name = environ.get("DISPLAY", "")
-    if not display_name:
-        raise SourceUnavailable("no display (DISPLAY is not set)")
-    reject_wayland(environ)
+    display_name = session_display(environ)
     require_extensions(display_name, REQUIRED_EXTENSIONS)
     require_pynput()
     return X11Source(clock, display_name)

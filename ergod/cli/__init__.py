@@ -25,6 +25,7 @@ COMMANDS: tuple[str, ...] = (
     "control",
     "exercises",
     "summary",
+    "demo",
     "data",
     "service",
     "doctor",
@@ -55,8 +56,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from ergod.i18n import activate
+
     parser = build_parser()
     args = parser.parse_args(argv)
+    # The environment's language; a command that reads the configuration
+    # switches to `[notify] language` when that is set (load_for_command).
+    activate("", os.environ)
     func = getattr(args, "func", None)
     if func is None:
         parser.print_help()

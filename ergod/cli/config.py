@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ergod.errors import EXIT_OK, EXIT_USAGE
+from ergod.errors import EXIT_OK, EXIT_RUNTIME, EXIT_USAGE
 
 if TYPE_CHECKING:
     from ergod.config.edit import EditResult
@@ -159,6 +159,9 @@ def _report_edit(result: EditResult, done: str, nothing: str) -> int:
     print(done if result.changed else nothing)
     if result.reloaded is not None:
         print(f"running daemon: {result.reloaded}")
+    if result.reload_failed is not None:
+        sys.stderr.write(f"ergod: the running daemon did not reload: {result.reload_failed}\n")
+        return EXIT_RUNTIME
     return EXIT_OK
 
 

@@ -30,6 +30,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from ergod.core.quiet import PauseGrant
 
+from ergod.durations import human_duration
+
 _DEFAULT_CONFIRMATIONS = {
     "pause": "paused",
     "resume": "resumed",
@@ -147,9 +149,7 @@ def _pause(args: argparse.Namespace) -> int:
     return code
 
 
-_SHORTENED = (
-    "(shortened: quiet.max_pause is the longest pause allowed here; see `ergod config show`)\n"
-)
+_SHORTENED = "shortened to the longest pause allowed here ([quiet] max_pause)\n"
 
 
 def _bounded(seconds: float | None) -> PauseGrant:
@@ -183,18 +183,6 @@ def _status(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write("".join(f"{line}\n" for line in render_status(result, datetime.now())))
     return 0
-
-
-def _human(seconds: float) -> str:
-    """34 min, 5 s, 2 h 05 min: status is read at a glance, not to the second."""
-    whole = max(0, round(seconds))
-    if whole < 60:
-        return f"{whole} s"
-    minutes = round(whole / 60)
-    if minutes < 60:
-        return f"{minutes} min"
-    hours, rest = divmod(minutes, 60)
-    return f"{hours} h {rest:02d} min"
 
 
 def _plural(count: object, noun: str) -> str:
@@ -231,7 +219,7 @@ def _headline(result: Mapping[str, Any]) -> str:
     parts = []
     source = result.get("source")
     if isinstance(source, Mapping) and source.get("name"):
-        mode = source.get("mode")
+        mode = ", ".join(str(source[k]) for k in ("protocol", "mode") if source.get(k))
         parts.append(f"activity: {source['name']}" + (f" ({mode})" if mode else ""))
     if result.get("notifier"):
         parts.append(f"notifications: {result['notifier']}")
@@ -245,8 +233,8 @@ def _sitting_line(result: Mapping[str, Any]) -> str | None:
     if sitting is None:
         return "sitting: not measured"
     idle = _number(result.get("idle_seconds"))
-    return f"sitting for {_human(sitting)}" + (
-        f" (idle {_human(idle)})" if idle is not None else ""
+    return f"sitting for {human_duration(sitting)}" + (
+        f" (idle {human_duration(idle)})" if idle is not None else ""
     )
 
 
@@ -259,7 +247,7 @@ def _open_line(result: Mapping[str, Any]) -> str | None:
     text = f"open: {block.get('kind', '?')} break"
     since = _number(block.get("since_seconds"))
     if since is not None:
-        text += f" for {_human(since)}"
+        text += f" for {human_duration(since)}"
     if "prompts" in block:
         text += f", {_plural(block['prompts'], 'prompt')}"
     if "snoozes" in block:
@@ -274,7 +262,9 @@ def _next_line(result: Mapping[str, Any]) -> str | None:
     if not isinstance(block, Mapping):
         return "next: nothing due"
     delay = _number(block.get("in_seconds"))
-    return f"next: {block.get('kind', '?')}" + (f" in {_human(delay)}" if delay is not None else "")
+    return f"next: {block.get('kind', '?')}" + (
+        f" in {human_duration(delay)}" if delay is not None else ""
+    )
 
 
 def _quiet_line(result: Mapping[str, Any], now: datetime) -> str | None:
@@ -293,7 +283,7 @@ def _resources_line(result: Mapping[str, Any]) -> str | None:
     parts = []
     uptime = _number(result.get("uptime_seconds"))
     if uptime is not None:
-        parts.append(f"up {_human(uptime)}")
+        parts.append(f"up {human_duration(uptime)}")
     rss = _number(result.get("rss_bytes"))
     if rss is not None:
         parts.append(f"memory {rss / 1048576:.1f} MiB")
@@ -307,6 +297,8 @@ def render_status(result: Mapping[str, Any], now: datetime) -> list[str]:
     """The human summary of a status result; keys that are missing are left out."""
     lines = [_headline(result)]
     source = result.get("source")
+    if isinstance(source, Mapping) and source.get("why"):
+        lines.append(f"why: {source['why']}")
     if isinstance(source, Mapping) and source.get("advice"):
         lines.append(f"advice: {source['advice']}")
     for line in (

@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ergod.config import add_config_argument
+
+if TYPE_CHECKING:
+    from ergod.environment import Environment
 
 
 def register(sub: Any) -> None:
@@ -59,16 +62,18 @@ def _write(args: argparse.Namespace) -> int:
     env = Environment.from_os()
     config = load(env, args.config).config
     up = running_pid(env) is not None
+    schedule_only = up and _daemon_mode(env) == "schedule-only"
     if args.output:
         now = datetime.now(timezone.utc)
-        text = metrics.render(metrics.snapshot(env, config, up=up, now=now))
+        snap = metrics.snapshot(env, config, up=up, now=now, schedule_only=schedule_only)
+        text = metrics.render(snap)
         if args.output == "-":
             sys.stdout.write(text)
             return 0
         path = Path(args.output)
         metrics.write_file(path, text)
     else:
-        written = metrics.write_textfile(env, config, up=up)
+        written = metrics.write_textfile(env, config, up=up, schedule_only=schedule_only)
         if written is None:
             raise UsageError(
                 "metrics are off: set [metrics] textfile "
@@ -77,6 +82,19 @@ def _write(args: argparse.Namespace) -> int:
         path = written
     print(f"wrote {path}")
     return 0
+
+
+def _daemon_mode(env: Environment) -> str | None:
+    """The running daemon's mode (`idle-first`, `schedule-only`...); None if it cannot say."""
+    from ergod.daemon.control import send_request
+    from ergod.errors import ErgodError
+
+    try:
+        status = send_request(env, {"command": "status"}, timeout=3.0)
+    except ErgodError:
+        return None
+    mode = (status.get("source") or {}).get("mode")
+    return mode if isinstance(mode, str) else None
 
 
 def _collect(args: argparse.Namespace) -> int:

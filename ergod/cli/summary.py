@@ -69,10 +69,12 @@ def run(args: argparse.Namespace) -> int:
     from ergod.config.compose import load_for_command
     from ergod.store import open_reader
     from ergod.summary.query import load_week
+    from ergod.summary.replay import local_zone
 
     env, loaded = load_for_command(args.config)
+    zone = local_zone()
     with open_reader(loaded.config.store.db_path(env)) as reader:
-        summaries = [load_week(reader, week) for week in weeks]
+        summaries = [load_week(reader, week, zone) for week in weeks]
 
     to_file = args.output is not None
     text = _render(args.format, summaries, many=args.last is not None, tty=_tty(to_file))
@@ -122,6 +124,6 @@ def _render(fmt: str, summaries: list[WeekSummary], many: bool, tty: bool) -> st
         from ergod.summary.render_html import render_html
 
         return render_html(summaries)
-    from ergod.summary.render_text import render_text
+    from ergod.summary.render_text import render_weeks
 
-    return "\n".join(render_text(s, color=tty) for s in summaries)
+    return render_weeks(summaries, color=tty)

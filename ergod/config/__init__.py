@@ -33,8 +33,6 @@ if TYPE_CHECKING:
     from ergod.config.schema import (
         KEYS,
         Config,
-        NotifyBackend,
-        SourceChoice,
     )
 
 # Loaded on first use, so a command that only adds `--config` to its parser
@@ -50,8 +48,6 @@ _LAZY = {
     "load_config": "layers",
     "KEYS": "schema",
     "Config": "schema",
-    "NotifyBackend": "schema",
-    "SourceChoice": "schema",
 }
 
 
@@ -67,10 +63,8 @@ __all__ = [
     "ConfigError",
     "Layer",
     "LoadedConfig",
-    "NotifyBackend",
     "Origin",
     "Problem",
-    "SourceChoice",
     "add_config_argument",
     "check_files",
     "layer_files",

@@ -13,7 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ergod.core.rules import Rules
+from ergod.core.rules import Kind, Rules
 from ergod.environment import Environment
 
 if TYPE_CHECKING:
@@ -37,13 +37,17 @@ def load(
 def load_for_command(extra_files: Sequence[Path] = ()) -> tuple[Environment, LoadedConfig]:
     """This process's environment and configuration, for a one-shot command:
     every problem raises ConfigError (exit 2), the user's file read strictly;
-    warnings (a locked key set) go to stderr."""
+    warnings (a locked key set) go to stderr. The command speaks the configured
+    language (`[notify] language`) from here on."""
     import sys
+
+    from ergod.i18n import activate
 
     env = Environment.from_os()
     loaded = load(env, extra_files, forgiving=False)
     for warning in loaded.warnings:
         sys.stderr.write(f"ergod: warning: {warning}\n")
+    activate(loaded.config.notify.language, env.environ)
     return env, loaded
 
 
@@ -52,4 +56,10 @@ def engine_rules(config: Config) -> Rules:
     from ergod.exercises.library import load_library, rotations
 
     library = load_library(config.exercises.custom, config.exercises.disabled)
-    return replace(config.rules(), exercises=rotations(library))
+    return replace(config.rules(), exercises=rotations(library, durations(config)))
+
+
+def durations(config: Config) -> dict[Kind, float]:
+    """Each kind's `[breaks.<kind>] duration`: how long its cards must last."""
+    rules = config.rules()
+    return {kind: rules.kind(kind).duration for kind in Kind}

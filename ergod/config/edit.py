@@ -7,7 +7,10 @@ the file is left untouched. The file is written atomically (a temporary file
 in the same directory, then a rename), created with its directory if missing,
 and edited with tomlkit so comments and layout stay as the user wrote them.
 After a change, a running daemon is asked to reload over its control socket
-(`reload_running_daemon`), never by a signal to a PID read from a file.
+(`reload_running_daemon`), never by a signal to a PID read from a file; a
+daemon that refuses or cannot be reached is `EditResult.reload_failed`, the
+file being written by then. The daemon, editing for itself ("This hurts"),
+passes `reload=False` and reloads on its own thread.
 """
 
 from __future__ import annotations
@@ -18,10 +21,10 @@ from typing import Any
 
 from ergod.config.document import toml_value, too_deep
 from ergod.config.errors import ConfigError, Problem
-from ergod.config.layers import CUSTOM_EXERCISES, did_you_mean, evaluate
+from ergod.config.layers import CUSTOM_EXERCISES, evaluate
 from ergod.config.schema import KEYS, SECTIONS, FieldErrors, expected_text, show_value
 from ergod.environment import Environment
-from ergod.errors import ErgodError
+from ergod.errors import ErgodError, did_you_mean
 
 
 @dataclass(frozen=True)
@@ -30,7 +33,8 @@ class EditResult:
 
     path: Path
     changed: bool
-    reloaded: str | None = None  # the daemon's answer, None when none runs
+    reloaded: str | None = None  # the daemon's answer, None when none runs (or not asked)
+    reload_failed: str | None = None  # why a running daemon did not reload
 
 
 def _refuse(path: Path, key: str, expected: str, found: str, hint: str = "") -> ConfigError:
@@ -173,7 +177,7 @@ def reload_running_daemon(env: Environment) -> str | None:
     return message if isinstance(message, str) and message else "configuration reloaded"
 
 
-def _edit(env: Environment, key: str, value: object | None) -> EditResult:
+def _edit(env: Environment, key: str, value: object | None, reload: bool) -> EditResult:
     path = env.user_config_file
     text = _read_user_file(path)
     new_text, changed = _edited_text(text, key, value)
@@ -184,20 +188,25 @@ def _edit(env: Environment, key: str, value: object | None) -> EditResult:
         _write(path, new_text)
     except OSError as exc:
         raise ErgodError(f"cannot write {path}: {exc.strerror or exc}") from None
+    if not reload:
+        return EditResult(path, changed=True)
     try:
-        reloaded = reload_running_daemon(env)
+        return EditResult(path, changed=True, reloaded=reload_running_daemon(env))
     except ErgodError as exc:
-        raise ErgodError(f"{path} changed, but the running daemon did not reload: {exc}") from None
-    return EditResult(path, changed=True, reloaded=reloaded)
+        return EditResult(path, changed=True, reload_failed=exc.message)
 
 
-def set_value(env: Environment, key: str, text: str) -> EditResult:
-    """Set `key` in the user's file to the value written `text` on a command line."""
+def set_value(env: Environment, key: str, text: str, *, reload: bool = True) -> EditResult:
+    """Set `key` in the user's file to the value written `text` on a command line.
+
+    `reload`: ask a running daemon to reload afterwards. The daemon itself
+    passes False (it would be asking itself, and wait for itself) and reloads.
+    """
     _check_key(env, key)
-    return _edit(env, key, command_line_value(key, text))
+    return _edit(env, key, command_line_value(key, text), reload)
 
 
-def unset_value(env: Environment, key: str) -> EditResult:
+def unset_value(env: Environment, key: str, *, reload: bool = True) -> EditResult:
     """Remove `key` from the user's file, so lower layers decide it again."""
     _check_key(env, key)
-    return _edit(env, key, None)
+    return _edit(env, key, None, reload)

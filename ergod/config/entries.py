@@ -10,8 +10,7 @@ the user's file drops them).
 
 from __future__ import annotations
 
-import difflib
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,13 +18,9 @@ from typing import Any
 from ergod.config.document import Document
 from ergod.config.errors import Problem
 from ergod.config.schema import KEYS, SECTIONS, FieldErrors, expected_text, show_value
+from ergod.errors import did_you_mean
 
 BOUNDS_TABLE = "bounds"
-
-
-def did_you_mean(name: str, candidates: Sequence[str]) -> str:
-    close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.6)
-    return f'did you mean "{close[0]}"?' if close else ""
 
 
 def unknown_key(path: Path | None, doc: Document, key: str, *, policy: bool) -> Problem:

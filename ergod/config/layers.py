@@ -36,18 +36,23 @@ from dataclasses import dataclass, field
 from enum import Enum
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ergod.config.document import NO_SUCH_FILE, Document, parse_text, read_document
-from ergod.config.entries import BOUNDS_TABLE, Entry, did_you_mean, entries
+from ergod.config.entries import BOUNDS_TABLE, Entry, entries
 from ergod.config.errors import ConfigError, Problem
 from ergod.config.policy import Bound, out_of_bounds, read_policy
 from ergod.config.schema import CROSS_RULES, KEYS, Config, show_value
 from ergod.environment import Environment
+from ergod.exercises.fields import CUSTOM, DISABLED
 
-__all__ = ["BOUNDS_TABLE", "Bound", "did_you_mean"]  # and the names defined here
+if TYPE_CHECKING:
+    from ergod.exercises.model import Library
 
-CUSTOM_EXERCISES = "exercises.custom"
+__all__ = ["BOUNDS_TABLE", "Bound"]  # and the names defined here
+
+CUSTOM_EXERCISES = CUSTOM
+DISABLED_EXERCISES = DISABLED
 
 
 class Layer(str, Enum):
@@ -357,28 +362,47 @@ def _check_cross_rules(result: Evaluation) -> None:
 def _check_exercises(result: Evaluation) -> None:
     """Let the exercise library judge the custom cards and `disabled` as a whole.
 
-    Field types were checked per file; this catches what needs the library:
-    an id used twice or taken by a built-in, a `disabled` entry naming nothing.
+    Each table's fields were checked per file (with the library's own
+    validator); this catches what needs every table at once: an id used twice
+    or taken by a built-in, a `disabled` entry naming nothing.
     """
-    keys = (CUSTOM_EXERCISES, "exercises.disabled")
+    keys = (CUSTOM_EXERCISES, DISABLED_EXERCISES)
     if any(p.key.startswith(keys) for p in result.problems) or any(
         k not in result.values for k in keys
     ):
         return
     from ergod.exercises.library import ExerciseConfigError, load_library
 
+    expected = {
+        CUSTOM_EXERCISES: "a usable exercise",
+        DISABLED_EXERCISES: "exercise ids or focus areas",
+    }
     try:
-        load_library(result.values[CUSTOM_EXERCISES], result.values["exercises.disabled"])
+        library = load_library(result.values[CUSTOM_EXERCISES], result.values[DISABLED_EXERCISES])
     except ExerciseConfigError as exc:
-        for text in exc.problems:
-            key, expected = CUSTOM_EXERCISES, "a usable exercise"
-            if text.startswith("exercises.disabled: "):
-                key, expected = "exercises.disabled", "exercise ids or focus areas"
-                text = text[len("exercises.disabled: ") :]
+        for problem in exc.problems:
+            key = problem.key if problem.key in expected else CUSTOM_EXERCISES
             origin = result.origins[key]
             result.problems.append(
-                Problem(origin.file, key, origin.line, origin.column, expected, text)
+                Problem(origin.file, key, origin.line, origin.column, expected[key], problem.text)
             )
+        return
+    _warn_short_cards(result, library)
+
+
+def _warn_short_cards(result: Evaluation, library: Library) -> None:
+    """A card shorter than its break would be counted `ignored` though done: say so."""
+    from ergod.core.rules import Kind
+    from ergod.exercises.library import duration_warnings
+
+    keys = {kind: f"breaks.{kind.value}.duration" for kind in Kind}
+    if any(key not in result.values for key in keys.values()):
+        return
+    durations = {kind: float(result.values[key]) for kind, key in keys.items()}
+    for key, text in duration_warnings(library, durations):
+        origin = result.origins[key]
+        where = Problem(origin.file, key, origin.line, origin.column, "", "").where
+        result.warnings.append(f"{where}: {key}: warning: {text}")
 
 
 def load_config(

@@ -14,9 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from ergod.config.document import Document
-from ergod.config.entries import BOUNDS_TABLE, Entry, did_you_mean, entries
+from ergod.config.entries import BOUNDS_TABLE, Entry, entries
 from ergod.config.errors import Problem
 from ergod.config.schema import KEYS, expected_text, show_value
+from ergod.errors import did_you_mean
 
 
 @dataclass(frozen=True)

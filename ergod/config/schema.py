@@ -19,6 +19,7 @@ core.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import Enum
@@ -26,7 +27,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from ergod.core.rules import Kind, KindRules, Rules
+from ergod.activity import SOURCE_NAMES
+from ergod.core.rules import KindRules, Rules
 from ergod.durations import (
     format_days,
     format_duration,
@@ -38,28 +40,15 @@ from ergod.durations import (
     parse_weekly_time,
 )
 from ergod.environment import Environment
+from ergod.exercises.fields import check_table
+from ergod.notify import BACKEND_NAMES
 
 
-class SourceChoice(str, Enum):
-    """Which activity source the daemon uses; `auto` picks the best that works."""
+class Inhibitors(str, Enum):
+    """Whether an idle inhibitor (a playing video) makes the user look present."""
 
-    AUTO = "auto"
-    X11 = "x11"
-    GNOME = "gnome"
-    SCREENSAVER = "screensaver"
-    PYNPUT = "pynput"
-    WINDOWS = "windows"
-    MACOS = "macos"
-    NONE = "none"
-
-
-class NotifyBackend(str, Enum):
-    """How prompts reach the user; `auto` picks the best that works."""
-
-    AUTO = "auto"
-    FREEDESKTOP = "freedesktop"
-    PLYER = "plyer"
-    CONSOLE = "console"
+    PRESENCE = "presence"
+    IGNORE = "ignore"
 
 
 class FieldErrors(ValueError):
@@ -161,13 +150,23 @@ def _parse_bool(value: object) -> bool:
 BOOLEAN = ValueType(_parse_bool, _same, _same)
 
 
+def one_of(names: tuple[str, ...]) -> ValueType:
+    """One of `names`, as a plain string (any case on input)."""
+
+    def parse(value: object) -> str:
+        if isinstance(value, str) and value.strip().lower() in names:
+            return value.strip().lower()
+        raise ValueError("expected one of " + ", ".join(names))
+
+    return ValueType(parse, _same, _same, text=True)
+
+
 def choice(enum: type[Enum]) -> ValueType:
-    names = [str(member.value) for member in enum]
+    """One of an enum's values, as the enum member."""
+    names = one_of(tuple(str(member.value) for member in enum))
 
     def parse(value: object) -> Enum:
-        if isinstance(value, str) and value.strip().lower() in names:
-            return enum(value.strip().lower())
-        raise ValueError("expected one of " + ", ".join(names))
+        return enum(names.parse(value))
 
     return ValueType(parse, lambda v: v.value, lambda v: v.value, text=True)
 
@@ -200,6 +199,18 @@ def _parse_path(value: object) -> str:
 PATH = ValueType(_parse_path, _same, _same, text=True)
 
 
+_LANGUAGE = re.compile(r"^[a-z]{2,3}(?:[_-][A-Za-z0-9]{2,8})?$")
+
+
+def _parse_language(value: object) -> str:
+    if not isinstance(value, str) or not (value == "" or _LANGUAGE.match(value)):
+        raise ValueError('expected a language like "de", "fr_FR" or "es", or "" for the locale')
+    return value
+
+
+LANGUAGE = ValueType(_parse_language, _same, _same, text=True)
+
+
 def _parse_weekly(value: object) -> tuple[int, int] | None:
     if value == "":
         return None
@@ -216,50 +227,16 @@ def _write_weekly(value: tuple[int, int] | None) -> str:
 WEEKLY = ValueType(_parse_weekly, _write_weekly, _write_weekly, text=True)
 
 
-# Field types of an [[exercises.custom]] table. Checked here, with lines, so
-# `config check` points at the field; ergod.exercises.library checks the content again
-# (ids, built-in collisions, non-empty text) when it builds the cards.
-_EXERCISE_FIELDS: dict[str, str] = {
-    "id": "a string",
-    "name": "a string",
-    "focus": "a string",
-    "seconds": "a whole number of seconds above zero",
-    "steps": "a list of strings",
-    "caveat": "a string",
-    "kinds": 'a list of "stretch" or "movement"',
-}
-_EXERCISE_REQUIRED = ("id", "name", "focus", "seconds", "steps")
-
-
-def _field_ok(name: str, value: object) -> bool:
-    if name == "seconds":
-        return isinstance(value, int) and not isinstance(value, bool) and value > 0
-    if name == "steps":
-        return isinstance(value, list) and all(isinstance(v, str) for v in value)
-    if name == "kinds":
-        kinds = [k.value for k in Kind]
-        return isinstance(value, list) and bool(value) and all(v in kinds for v in value)
-    return isinstance(value, str)
-
-
 def _parse_custom(value: object) -> tuple[Mapping[str, Any], ...]:
+    """[[exercises.custom]] tables, each checked by the exercise library's own
+    validator, so `config check` points at the field with its line."""
     if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
         raise ValueError("expected [[exercises.custom]] tables")
-    errors: list[tuple[str, str, str]] = []
-    for index, table in enumerate(value):
-        for name, field_value in table.items():
-            if name not in _EXERCISE_FIELDS:
-                known = ", ".join(_EXERCISE_FIELDS)
-                errors.append(
-                    (f"[{index}].{name}", f"one of the fields {known}", "an unknown field")
-                )
-            elif not _field_ok(name, field_value):
-                errors.append(
-                    (f"[{index}].{name}", _EXERCISE_FIELDS[name], show_value(field_value))
-                )
-        for name in _EXERCISE_REQUIRED:
-            if name not in table:
-                errors.append((f"[{index}]", f'a field "{name}"', "none"))
+    errors = [
+        (f"[{index}]" + (f".{p.field}" if p.field is not None else ""), p.expected, p.found)
+        for index, table in enumerate(value)
+        for p in check_table(table, show_value)
+    ]
     if errors:
         raise FieldErrors(errors)
     return tuple(MappingProxyType(dict(table)) for table in value)
@@ -290,20 +267,24 @@ KEYS: dict[str, ValueType] = {
     "sitting.break_after": duration(TENTH),
     "sitting.daily_limit": duration(),
     "activity.presence": duration(TENTH),
-    "activity.source": choice(SourceChoice),
+    "activity.source": one_of(SOURCE_NAMES),
+    "activity.inhibitors": choice(Inhibitors),
     "breaks.coalesce": duration(),
+    "breaks.catch_up": duration(),
     **_kind_keys("stretch"),
     **_kind_keys("movement"),
     "schedule.days": DAYS,
     "schedule.start": clock(),
     "schedule.end": clock(end_of_day=True),
+    "quiet.calls": BOOLEAN,
     "quiet.processes": STRINGS,
     "quiet.fullscreen": BOOLEAN,
     "quiet.dnd": BOOLEAN,
     "quiet.max_pause": duration(60.0, zero="no limit"),
-    "notify.backend": choice(NotifyBackend),
+    "notify.backend": one_of(BACKEND_NAMES),
     "notify.timeout": duration(TENTH),
     "notify.actions": BOOLEAN,
+    "notify.language": LANGUAGE,
     "exercises.disabled": STRINGS,
     "exercises.custom": CUSTOM_EXERCISES,
     "store.path": PATH,
@@ -355,11 +336,6 @@ CROSS_RULES: tuple[CrossRule, ...] = (
 )
 
 
-def parse_value(key: str, value: object) -> Any:
-    """The typed value of `key`; ValueError (or FieldErrors) if it does not fit."""
-    return KEYS[key].parse(value)
-
-
 def expected_text(error: ValueError) -> str:
     """The "expected ..." part of a parser's error, without the word."""
     text = str(error)
@@ -375,12 +351,14 @@ class SittingConfig:
 @dataclass(frozen=True)
 class ActivityConfig:
     presence: float
-    source: SourceChoice
+    source: str  # one of ergod.activity.SOURCE_NAMES
+    inhibitors: Inhibitors
 
 
 @dataclass(frozen=True)
 class BreaksConfig:
     coalesce: float
+    catch_up: float  # after quiet time, a kind suppressed in it falls due this much later
     stretch: KindRules
     movement: KindRules
 
@@ -391,13 +369,10 @@ class ScheduleConfig:
     start: int  # minutes after midnight
     end: int  # minutes after midnight, up to 1440
 
-    def allows(self, weekday: int, minute: float) -> bool:
-        """Whether prompts may be shown at this minute of this weekday."""
-        return weekday in self.days and self.start <= minute < self.end
-
 
 @dataclass(frozen=True)
 class QuietConfig:
+    calls: bool
     processes: tuple[str, ...]
     fullscreen: bool
     dnd: bool
@@ -406,16 +381,17 @@ class QuietConfig:
 
 @dataclass(frozen=True)
 class NotifyConfig:
-    backend: NotifyBackend
+    backend: str  # one of ergod.notify.BACKEND_NAMES
     timeout: float
     actions: bool
+    language: str  # "" = from the locale (LANGUAGE, LC_ALL, LC_MESSAGES, LANG)
 
 
 @dataclass(frozen=True)
 class ExercisesConfig:
     disabled: tuple[str, ...]  # exercise ids or focus areas
-    # [[exercises.custom]] tables, field types checked: ergod.exercises.library.load_library
-    # turns them into cards.
+    # [[exercises.custom]] tables, each checked by ergod.exercises.fields;
+    # ergod.exercises.library.load_library turns them into cards.
     custom: tuple[Mapping[str, Any], ...]
 
 
@@ -464,7 +440,7 @@ class Config:
 
     @classmethod
     def from_values(cls, values: Mapping[str, Any]) -> Config:
-        """From parsed values of every key in KEYS (see `parse_value`)."""
+        """From parsed values of every key in KEYS (`KEYS[key].parse`)."""
 
         def section(name: str, make: Callable[..., Any]) -> Any:
             fields = make.__dataclass_fields__  # type: ignore[attr-defined]
@@ -475,6 +451,7 @@ class Config:
             activity=section("activity", ActivityConfig),
             breaks=BreaksConfig(
                 coalesce=values["breaks.coalesce"],
+                catch_up=values["breaks.catch_up"],
                 stretch=_kind_rules(values, "stretch"),
                 movement=_kind_rules(values, "movement"),
             ),
@@ -493,6 +470,7 @@ class Config:
             break_after=self.sitting.break_after,
             presence=self.activity.presence,
             coalesce=self.breaks.coalesce,
+            catch_up=self.breaks.catch_up,
             stretch=self.breaks.stretch,
             movement=self.breaks.movement,
         )

@@ -15,6 +15,7 @@ from ergod.core.model import (
     Outcome,
     ShowPrompt,
 )
+from ergod.core.phases import Phase, PhaseChange
 from ergod.core.rules import KIND_ORDER, Kind, KindRules, Rules
 
 __all__ = [
@@ -31,6 +32,8 @@ __all__ = [
     "KindRules",
     "KindView",
     "Outcome",
+    "Phase",
+    "PhaseChange",
     "Rules",
     "ShowPrompt",
 ]

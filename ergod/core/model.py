@@ -14,8 +14,9 @@ from ergod.core.rules import Kind
 
 
 class EventKind(str, Enum):
-    """What can happen to the engine. The first seven are the spec's trace events;
-    `quiet_start`/`quiet_end` bracket quiet time (schedule, do-not-disturb, pause)."""
+    """What can happen to the engine: the spec's section 1 events. `quiet_start` /
+    `quiet_end` bracket quiet time (schedule, do-not-disturb, pause, a call);
+    `attend_start` / `attend_end` bracket attended time (present without input)."""
 
     INPUT = "input"
     LOCK = "lock"
@@ -26,6 +27,8 @@ class EventKind(str, Enum):
     SKIP = "skip"
     QUIET_START = "quiet_start"
     QUIET_END = "quiet_end"
+    ATTEND_START = "attend_start"
+    ATTEND_END = "attend_end"
 
 
 class Outcome(str, Enum):

@@ -23,6 +23,11 @@ source's watch armed exactly while `wants_watch` is true. Fed this way the
 engine produces the same bouts and break records as if it had seen every
 input (tests/test_presence.py replays traces both ways).
 
+In attended time (between `attend_start` and `attend_end`, spec section 6)
+the user counts as present at every moment and inputs change nothing, so
+`Presence` asks no idle question and wants no return watch; `attend_end` (or a
+lock or sleep) acts as an input, and the absence after it is watched as usual.
+
 With no activity source at all (schedule-only mode), pass `idle=0.0`: the
 user counts as always present, which is Stretchly's model.
 """
@@ -59,7 +64,7 @@ class Presence:
     def wants_watch(self) -> bool:
         """True while an absence of at least the threshold is in progress
         (or before the first input): the return watch should be armed."""
-        if self._engine.blocked:
+        if self._engine.blocked or self._engine.attended:
             return False
         last = self._engine.last_input
         if last is None:
@@ -75,7 +80,8 @@ class Presence:
         if due is not None:
             moments.append(due)
         last = self._engine.last_input
-        if last is not None and not self._engine.blocked and not self.wants_watch:
+        asking = not (self._engine.blocked or self._engine.attended or self.wants_watch)
+        if last is not None and asking:
             moments.append(last + self._check_after)
         return min(moments) if moments else None
 
@@ -85,9 +91,7 @@ class Presence:
         `idle=None` means no answer (the source failed): time passes, no input
         is inferred.
         """
-        out: list[Effect] = []
-        if idle is not None:
-            out += self._infer_input(t, idle)
+        out = self._infer_input(t, idle)
         out += self._engine.advance(t)
         self._now = t
         return out
@@ -102,9 +106,7 @@ class Presence:
     def event(self, t: float, kind: EventKind, idle: float | None) -> list[Effect]:
         """A non-input event (lock, snooze, quiet_start, ...) at `t`."""
         t = self._not_before_now(t)
-        out: list[Effect] = []
-        if idle is not None:
-            out += self._infer_input(t, idle)
+        out = self._infer_input(t, idle)
         out += self._engine.handle(t, (kind,))
         self._now = t
         return out
@@ -114,7 +116,9 @@ class Presence:
         # engine already evaluated; the engine's clock never goes back.
         return t if self._now is None else max(t, self._now)
 
-    def _infer_input(self, t: float, idle: float) -> list[Effect]:
+    def _infer_input(self, t: float, idle: float | None) -> list[Effect]:
+        if idle is None or self._engine.attended:
+            return []  # no answer; or attended, where inputs change nothing
         last_seen = t - max(0.0, idle)
         last = self._engine.last_input
         if last is not None and last_seen <= last:

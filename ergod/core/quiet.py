@@ -30,14 +30,6 @@ class PauseGrant:
     seconds: float | None
     shortened: bool
 
-    @property
-    def message(self) -> str:
-        """The daemon's answer to `ergod pause`."""
-        if self.seconds is None:
-            return "paused until you run `ergod resume`"
-        text = f"paused for {round(self.seconds / 60)} min"
-        return text + (" (the longest pause allowed here)" if self.shortened else "")
-
 
 def bounded_pause(requested: float | None, max_pause: float) -> PauseGrant:
     """The pause to grant for `requested` seconds (None: until resume).
@@ -52,13 +44,16 @@ def bounded_pause(requested: float | None, max_pause: float) -> PauseGrant:
 
 @dataclass(frozen=True)
 class Transition:
-    """Quiet time started (with its reasons) or ended."""
+    """Quiet time (or, with `attended`, attended time) started, with its reasons, or ended."""
 
     started: bool
     reasons: tuple[str, ...]
+    attended: bool = False
 
     @property
     def event(self) -> EventKind:
+        if self.attended:
+            return EventKind.ATTEND_START if self.started else EventKind.ATTEND_END
         return EventKind.QUIET_START if self.started else EventKind.QUIET_END
 
 

@@ -48,6 +48,8 @@ class Rules:
     break_after: float = 180.0
     presence: float = 60.0
     coalesce: float = 120.0
+    # After quiet time, a kind suppressed in it falls due this long later (section 6).
+    catch_up: float = 120.0
     stretch: KindRules = STRETCH_DEFAULTS
     movement: KindRules = MOVEMENT_DEFAULTS
     # Exercise ids offered per kind, in rotation order; empty means none.

@@ -10,12 +10,9 @@ side of a DST change it is on.
 * `inside(schedule, local)`: may a prompt show at this moment?
 * `next_boundary(schedule, local)`: the next moment the answer flips, or None
   if it never does (every day, all hours; or no day at all).
-* `cron_fields(schedule)`: APScheduler 3.x `CronTrigger` kwargs, one dict per
-  distinct boundary time, firing at every flip.
 
 How a boundary becomes a moment: the wall time "day D, minute M" is resolved
-the way PEP 495 resolves it with `fold=0`, which is also what APScheduler's
-CronTrigger does, so a cron job and `next_boundary` agree:
+the way PEP 495 resolves it with `fold=0` (as APScheduler's CronTrigger does):
 
 * a boundary in the hour skipped when clocks go forward (02:30 in
   Europe/Berlin on the last Sunday of March) is read on the old offset:
@@ -23,8 +20,7 @@ CronTrigger does, so a cron job and `next_boundary` agree:
   the clock after the jump's start, never silently dropped;
 * a boundary in the hour repeated when clocks go back (02:30 on the last
   Sunday of October) happens at its first occurrence (02:30 CEST); the repeat
-  changes nothing. APScheduler fires a second time then; the daemon's handler
-  re-evaluates `inside()` and sees no flip.
+  changes nothing.
 
 `inside()` compares the moment with those same resolved boundaries, not with
 the wall clock's reading, so it is consistent with `next_boundary()`: just
@@ -41,7 +37,6 @@ if TYPE_CHECKING:
     from ergod.config.schema import ScheduleConfig
 
 MINUTES_PER_DAY = 1440
-DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # APScheduler 3.x's names
 
 
 def _zone(local: datetime) -> tzinfo:
@@ -94,32 +89,3 @@ def next_boundary(schedule: ScheduleConfig, local: datetime) -> datetime | None:
         if inside(schedule, moment.astimezone(zone)) != now_inside:
             return moment.astimezone(zone)
     return None
-
-
-def cron_fields(schedule: ScheduleConfig) -> list[dict[str, str]]:
-    """APScheduler 3.x CronTrigger kwargs (day_of_week, hour, minute) for every flip.
-
-    One dict per distinct (hour, minute); register each with the zone the
-    daemon passes to `inside()`. Empty when the schedule never flips.
-    """
-    by_time: dict[tuple[int, int], set[int]] = {}
-    # Whole days: a window ending at 24:00 and the next day's starting at 00:00
-    # join, and the midnight between them is no boundary.
-    joined = schedule.start == 0 and schedule.end == MINUTES_PER_DAY
-    for day in schedule.days:
-        if not (joined and (day - 1) % 7 in schedule.days):
-            by_time.setdefault(divmod(schedule.start, 60), set()).add(day)
-        if joined and (day + 1) % 7 in schedule.days:
-            continue
-        end_day, end_minute = day, schedule.end
-        if end_minute >= MINUTES_PER_DAY:
-            end_day, end_minute = (day + 1) % 7, end_minute - MINUTES_PER_DAY
-        by_time.setdefault(divmod(end_minute, 60), set()).add(end_day)
-    return [
-        {
-            "day_of_week": ",".join(DAY_NAMES[d] for d in sorted(days)),
-            "hour": str(hour),
-            "minute": str(minute),
-        }
-        for (hour, minute), days in sorted(by_time.items())
-    ]

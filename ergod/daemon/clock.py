@@ -12,18 +12,6 @@ from __future__ import annotations
 import time
 
 
-def clock_name() -> str:
-    """Which clock `now()` reads: "CLOCK_BOOTTIME" or "monotonic" (for doctor)."""
-    boottime = getattr(time, "CLOCK_BOOTTIME", None)
-    if boottime is None:
-        return "monotonic"
-    try:
-        time.clock_gettime(boottime)
-    except OSError:
-        return "monotonic"
-    return "CLOCK_BOOTTIME"
-
-
 def now() -> float:
     """Seconds on the daemon's clock; pass `now` itself where a `Clock` is wanted."""
     boottime = getattr(time, "CLOCK_BOOTTIME", None)

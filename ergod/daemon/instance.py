@@ -21,7 +21,6 @@ import fcntl
 import os
 import time
 from pathlib import Path
-from types import TracebackType
 
 from ergod.environment import Environment, check_private_dir, ensure_private_dir
 from ergod.errors import ErgodError
@@ -74,12 +73,7 @@ class InstanceLock:
     def __enter__(self) -> InstanceLock:
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *_: object) -> None:
         self.release()
 
 

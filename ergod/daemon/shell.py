@@ -32,7 +32,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ergod import __version__
-from ergod.activity.base import Clock, SessionEvent, SourceUnavailable
+from ergod.activity.base import (
+    ActivitySource,
+    Clock,
+    SessionEvent,
+    SourceSettings,
+    SourceUnavailable,
+)
 from ergod.core import (
     BoutEnded,
     BreakRecord,
@@ -155,17 +161,20 @@ class Daemon:
         for warning in self._loaded.warnings:
             self._log.warning("%s", warning)
         config = self._loaded.config
+        self._language(config.notify.language)
         self._library = self._load_library()
         self._engine = Engine(engine_rules(config))
         self._presence = Presence(self._engine)
         environ = self._env.environ
-        self._preference = str(config.activity.source.value)
-        self._choice = select_source(self._preference, self._clock, environ)
+        self._preference = config.activity.source
+        self._choice = select_source(
+            self._preference, self._clock, environ, settings=self._source_settings()
+        )
         fallback = self._choice.source is None and self._preference != "none"
         self._log.log(logging.WARNING if fallback else logging.INFO, "%s", self._choice.describe())
         if fallback:
             self._reprobe_at = self._clock() + self._reprobe_interval(REPROBE_NONE_FOUND)
-        self._notify = select_notifier(str(config.notify.backend.value), environ, self._log)
+        self._notify = select_notifier(config.notify.backend, environ, self._log)
         self._notify.notifier.on_action(self._on_action)
         self._suspend = SuspendDetector()
         self._suspend.observe(read_clocks())
@@ -176,7 +185,7 @@ class Daemon:
         self._start_control()
         if self._choice.source is not None:
             try:
-                self._choice.source.start()
+                self._start_source(self._choice.source)
             except SourceUnavailable as exc:
                 self._source_failed(exc)
         self._post(self._tick)
@@ -231,7 +240,12 @@ class Daemon:
             interval = config.metrics.interval
         metrics = self._metrics
         if metrics is not None:
-            self._wakeups.every("metrics", interval, lambda: metrics.refresh(config), now=True)
+            self._wakeups.every(
+                "metrics",
+                interval,
+                lambda: metrics.refresh(config, schedule_only=self._mode() == "schedule-only"),
+                now=True,
+            )
 
     def _start_control(self) -> None:
         from ergod.daemon.control import ControlServer, control_socket_path
@@ -279,14 +293,17 @@ class Daemon:
         assert self._loaded is not None and self._notify is not None
         path = self._loaded.config.store.db_path(self._env)
         try:
-            headline = headline_for(path, self._wakeups.local_now().date())
+            now = self._wakeups.local_now()
+            headline = headline_for(path, now.date(), now.tzinfo)
         except StoreError as exc:
             self._log.warning("weekly summary skipped: %s", exc.message)
             return
         if headline is None:
             return
         title, body = headline
-        body += "\nMore: ergod summary"
+        from ergod.i18n import _
+
+        body += "\n" + _("More: {command}").format(command="ergod summary")
         self._notify.notifier.show(
             Message(title=title, body=body, timeout=self._loaded.config.notify.timeout)
         )
@@ -387,6 +404,19 @@ class Daemon:
             self._source_failed(exc)
             return None
 
+    def _start_source(self, source: ActivitySource) -> None:
+        from ergod.activity import on_failure
+
+        # A source that sees its own end says so at once: with a return watch
+        # armed and nothing due, the daemon would otherwise not ask until the
+        # next wake-up, maybe hours on.
+        on_failure(source, lambda: self._post(self._check_source))
+        source.start()
+
+    def _check_source(self) -> None:
+        """Ask the source: a failure it reported switches to schedule-only mode."""
+        self._idle()
+
     def _source_failed(self, exc: Exception) -> None:
         """The activity source broke (X died, a listener would not start):
         say so once and carry on in schedule-only mode rather than stop."""
@@ -397,9 +427,10 @@ class Daemon:
             return
         self._log.warning(
             "activity source %s failed (%s); reminders now follow the clock "
-            "(schedule-only mode) until ergod is restarted",
+            "(schedule-only mode) until it works again (ergod tries every %.0f s)",
             choice.name,
             exc,
+            self._reprobe_interval(REPROBE_AFTER_FAILURE),
         )
         with contextlib.suppress(Exception):
             choice.source.stop()
@@ -417,9 +448,11 @@ class Daemon:
 
         self._reprobe_at = None
         try:
-            choice = select_source(self._preference, self._clock, self._env.environ)
+            choice = select_source(
+                self._preference, self._clock, self._env.environ, settings=self._source_settings()
+            )
             if choice.source is not None:
-                choice.source.start()
+                self._start_source(choice.source)
         except SourceUnavailable:
             choice = None
         if choice is None or choice.source is None:
@@ -480,7 +513,7 @@ class Daemon:
         config = self._loaded.config
         title, body = "", ""
         if prompt.exercise and self._library is not None:
-            title, body = render_card(self._library.get(prompt.exercise))
+            title, body = render_card(self._library.get(prompt.exercise, translate=True))
         sitting = None if prompt.sitting_since is None else prompt.at - prompt.sitting_since
         rules = self._p.engine.rules.kind(prompt.kind)
         notifier = self._notify.notifier
@@ -549,7 +582,9 @@ class Daemon:
         self._update_quiet(t, ask_probes=False)
         if seconds is None:
             return "paused until you run `ergod resume`"
-        return f"paused for {round(seconds / 60)} min"
+        from ergod.durations import human_duration
+
+        return f"paused for {human_duration(seconds)}"
 
     def _resume(self) -> str:
         t = self._clock()
@@ -560,7 +595,21 @@ class Daemon:
 
     # ---- reload ------------------------------------------------------------
 
+    def _source_settings(self) -> SourceSettings:
+        """What a source that is told of absences must know: threshold, inhibitors."""
+        assert self._loaded is not None
+        return SourceSettings(
+            threshold=self._p.engine.rules.watch_threshold,
+            ignore_inhibitors=self._loaded.config.activity.inhibitors.value == "ignore",
+        )
+
+    def _language(self, setting: str) -> None:
+        from ergod.i18n import activate
+
+        self._log.info("language: %s", activate(setting, self._env.environ).code)
+
     def _reload(self) -> str:
+        from ergod.activity import configure as configure_source
         from ergod.config.compose import engine_rules, load
         from ergod.errors import ErgodError
         from ergod.quiet import build_probes
@@ -573,6 +622,7 @@ class Daemon:
             self._log.error("reload refused, keeping the running configuration:\n%s", exc.message)
             raise
         self._loaded, self._library = loaded, library
+        self._language(loaded.config.notify.language)
         for probe in self._probes:
             probe.close()
         self._probes = build_probes(loaded.config.quiet, self._env.environ, self._log)
@@ -580,6 +630,7 @@ class Daemon:
         for warning in loaded.warnings:
             self._log.warning("%s", warning)
         self._effects(self._p.engine.reconfigure(self._clock(), rules))
+        configure_source(self._choice.source if self._choice else None, self._source_settings())
         self._log.info("configuration reloaded")
         return "configuration reloaded"
 
@@ -700,9 +751,11 @@ class Daemon:
             "uptime_seconds": t - self._started,
             "source": {
                 "name": choice.name if choice else "none",
+                "protocol": choice.protocol if choice else "",
                 "mode": self._mode(),
                 "tried": [list(pair) for pair in choice.tried] if choice else [],
                 "advice": choice.advice if choice else "",
+                "why": choice.why if choice else "",
             },
             "notifier": ", ".join(self._notify.chain) if self._notify else "",
             "sitting_seconds": None if view.sitting_since is None else t - view.sitting_since,

@@ -34,6 +34,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from ergod.activity.base import Clock
+from ergod.durations import DAY_NAMES
 
 HORIZON = 600.0
 """The furthest ahead (s) a one-shot job is placed; see the module docstring."""
@@ -43,7 +44,6 @@ STEP = 1.0
 """A change of `wall - boottime` larger than this (s) is a clock step."""
 
 WallClock = Callable[[], datetime]
-DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 def utc_now() -> datetime:
@@ -148,7 +148,7 @@ class Wakeups:
             return
         weekday, minute = when
         trigger = CronTrigger(
-            day_of_week=DAYS[weekday],
+            day_of_week=DAY_NAMES[weekday],
             hour=minute // 60,
             minute=minute % 60,
             timezone=get_localzone(),

@@ -104,7 +104,9 @@ def collect(
         newest[info.st_uid] = (info.st_mtime, path, snap)
     now = datetime.now(timezone.utc).timestamp()
     snaps = [
-        replace(snap, up=0) if stale_after is not None and now - mtime > stale_after else snap
+        replace(snap, up=0, schedule_only=0)
+        if stale_after is not None and now - mtime > stale_after
+        else snap
         for mtime, _, snap in newest.values()
     ]
     used = tuple(path for _, path, _ in newest.values())

@@ -2,14 +2,18 @@
 
 Contract: `examine(env)` runs each check and returns a `Report` of `Check`
 values, in a fixed order: config ($ERGOD_SYSTEM_DIR when set, each layer's
-files, problems, warnings, locks), activity (the source `auto` or the configured one would pick from
-this shell; probed, never started), notifications (the backend chain, opened
-and closed again), store (opened read-only), service (unit and autostart
-files, systemctl's view), daemon (the running daemon's own status over the
-control socket) and metrics. A check never raises: whatever goes wrong is
-its finding. Nothing is written anywhere. A `problem` makes the report
-unhealthy (the CLI exits 1); a `note` is worth reading but does not stop
-reminders from working. Reports carry no adherence figures beyond counts.
+files, problems, warnings, locks), activity (the source `auto` or the
+configured one would pick from this shell; probed, never started), desktop
+(whether full-screen detection works here, and whether GNOME's own break
+reminders would prompt too), notifications (the backend chain, opened and
+closed again), store (opened read-only), quiet (a `[quiet] processes` program
+that has held every break back for hours), service (unit and autostart files,
+systemctl's view), daemon (the running daemon's own status over the control
+socket, with why prompts are held back) and metrics. A check never raises:
+whatever goes wrong is its finding. Nothing is written anywhere. A `problem`
+makes the report unhealthy (the CLI exits 1); a `note` is worth reading but
+does not stop reminders from working. Reports carry no adherence figures
+beyond counts.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
@@ -124,7 +128,7 @@ def check_activity(env: Environment, config: Config | None) -> Check:
     from ergod.activity.base import SourceUnavailable
     from ergod.daemon.clock import now
 
-    preference = "auto" if config is None else str(config.activity.source.value)
+    preference = "auto" if config is None else config.activity.source
     try:
         choice = select_source(preference, now, env.environ)
     except SourceUnavailable as exc:
@@ -139,10 +143,66 @@ def check_activity(env: Environment, config: Config | None) -> Check:
     return Check("activity", Status.OK, lines[0].removeprefix("activity source: "), details)
 
 
+BREAK_REMINDERS_KEY = "/org/gnome/desktop/break-reminders/selected-breaks"
+"""GNOME 48+'s own movement and eyesight breaks; a non-empty list means on."""
+
+
+def gnome_break_reminders(environ: Mapping[str, str]) -> list[str] | None:
+    """The breaks GNOME itself reminds of (dconf), or None when dconf cannot be read."""
+    import re
+    import shutil
+    import subprocess
+
+    dconf = shutil.which("dconf", path=environ.get("PATH"))
+    if dconf is None:
+        return None
+    try:
+        done = subprocess.run(
+            [dconf, "read", BREAK_REMINDERS_KEY],
+            env=dict(environ),
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if done.returncode != 0:
+        return None
+    return re.findall(r"'([^']*)'", done.stdout)
+
+
+def check_desktop(env: Environment, config: Config | None) -> Check:
+    from ergod.quiet.fullscreen import fullscreen_probe
+
+    details: list[str] = []
+    notes: list[str] = []
+    if config is not None and not config.quiet.fullscreen:
+        details.append("full-screen detection: off in the configuration (quiet.fullscreen)")
+    else:
+        probe, what = fullscreen_probe(env.environ, _quiet_log())
+        if probe is None:
+            notes.append("full-screen detection is off")
+            details.append(f"full-screen detection is off: {what}")
+        else:
+            probe.close()
+            details.append(f"full-screen detection: {what}")
+    breaks = gnome_break_reminders(env.environ)
+    if breaks:
+        notes.append("GNOME's own break reminders are on")
+        details.append(
+            f"GNOME's own break reminders are on ({', '.join(breaks)}): you get two prompts "
+            "per break; turn them off in Settings > Wellbeing (fleets: docs/deployment.md)"
+        )
+    if notes:
+        return Check("desktop", Status.NOTE, "; ".join(notes), tuple(details))
+    return Check("desktop", Status.OK, details[0].split(": ", 1)[1], tuple(details))
+
+
 def check_notifications(env: Environment, config: Config | None) -> Check:
     from ergod.notify import select_notifier
 
-    backend = "auto" if config is None else str(config.notify.backend.value)
+    backend = "auto" if config is None else config.notify.backend
     try:
         choice = select_notifier(backend, env.environ, _quiet_log())
     except ErgodError as exc:
@@ -177,6 +237,65 @@ def check_store(env: Environment, config: Config | None) -> Check:
         return Check("store", Status.OK, f"{path}, empty")
     first, last = span
     return Check("store", Status.OK, f"{path}, {first:%Y-%m-%d} to {last:%Y-%m-%d %H:%M}")
+
+
+LONG_QUIET = 2 * 3600.0
+"""A `[quiet] processes` program running this long with every break suppressed is worth a note."""
+
+
+def check_quiet(env: Environment, config: Config | None, now: float | None = None) -> Check:
+    """Programs of `[quiet] processes` that have held every break back for hours.
+
+    For each listed program running now for `LONG_QUIET` or more, the breaks
+    due since it started are read from the store: all of them `suppressed`
+    means the user has had no prompt at all while it ran.
+    """
+    from datetime import datetime, timezone
+
+    from ergod.quiet.processes import ProcessProbe
+    from ergod.store import MissingStoreError, StoreError, open_reader
+
+    if config is None:
+        return Check("quiet", Status.NOTE, "not checked: the configuration cannot be used")
+    calls = _calls_summary(env, config)
+    if not config.quiet.processes:
+        return Check("quiet", Status.OK, f"{calls}; no programs listed")
+    now = time.time() if now is None else now
+    since = ProcessProbe(config.quiet.processes, _quiet_log()).running_since()
+    long_running = {n: t for n, t in since.items() if now - t >= LONG_QUIET}
+    summary = f"{calls}; {len(config.quiet.processes)} programs listed, {len(since)} running"
+    if not long_running:
+        return Check("quiet", Status.OK, summary)
+    try:
+        reader = open_reader(config.store.db_path(env))
+    except (MissingStoreError, StoreError):
+        return Check("quiet", Status.OK, summary)
+    details = []
+    with reader:
+        for name, started in sorted(long_running.items()):
+            start = datetime.fromtimestamp(started, timezone.utc)
+            rows = reader.breaks_between(start, datetime.fromtimestamp(now + 1, timezone.utc))
+            if rows and all(r.outcome.value == "suppressed" for r in rows):
+                hours = (now - started) / 3600
+                details.append(
+                    f"{name} has run for {hours:.0f} h and all {len(rows)} breaks since were "
+                    f"suppressed: no prompt while it runs; if it runs all day, remove it: "
+                    f"ergod config set quiet.processes '[...]' (calls need no entry)"
+                )
+    if not details:
+        return Check("quiet", Status.OK, summary)
+    return Check("quiet", Status.NOTE, "a listed program holds every break back", tuple(details))
+
+
+def _calls_summary(env: Environment, config: Config) -> str:
+    from ergod.quiet.pulse import server_socket
+
+    if not config.quiet.calls:
+        return "calls: not watched ([quiet] calls = false)"
+    server = server_socket(env.environ)
+    if server is None:
+        return "calls: camera watched; no sound server found, so no microphone"
+    return f"calls: microphone (sound server {server}) and camera watched"
 
 
 def check_service(env: Environment, runner: Callable[..., Any] | None = None) -> Check:
@@ -232,6 +351,9 @@ def check_daemon(env: Environment) -> Check:
     ]
     if source.get("advice"):
         details.append(f"to measure real sitting time: {source['advice']}")
+    for key, label in (("quiet", "prompts held back"), ("attended", "counted as at the desk")):
+        if status.get(key):
+            details.append(f"{label}: {'; '.join(map(str, status[key]))}")
     if status.get("version") != __version__:
         details.append(f"runs version {status.get('version')}; restart it to run {__version__}")
         return Check("daemon", Status.NOTE, summary, tuple(details))
@@ -260,8 +382,10 @@ def examine(env: Environment) -> Report:
         config_check = Check("config", Status.PROBLEM, f"check failed: {type(exc).__name__}: {exc}")
     steps: list[tuple[str, Callable[[], Check]]] = [
         ("activity", lambda: check_activity(env, config)),
+        ("desktop", lambda: check_desktop(env, config)),
         ("notifications", lambda: check_notifications(env, config)),
         ("store", lambda: check_store(env, config)),
+        ("quiet", lambda: check_quiet(env, config)),
         ("service", lambda: check_service(env)),
         ("daemon", lambda: check_daemon(env)),
         ("metrics", lambda: check_metrics(env, config)),

@@ -5,9 +5,12 @@ Contract:
   (a missing store is all zeros) and returns a `Snapshot`; `render()` writes it
   in the text exposition format; `parse()` reads back exactly what `render()`
   writes (and refuses anything else); `merge()` adds up several users.
-* Metrics: `ergod_up`, `ergod_build_info{version}`,
-  `ergod_prompts_total{kind,outcome}` (every due break in the store, by how it
-  ended), `ergod_sitting_bouts_total`, and over the last 7 days
+* Metrics: `ergod_up`, `ergod_schedule_only` (up, but in schedule-only
+  mode), `ergod_build_info{version}`, `ergod_prompts_total{kind,outcome}`
+  (every due break in the store, by how it ended),
+  `ergod_breaks_shown_total{kind,outcome}` (those of them that were shown:
+  the weekly summary's `shown`), `ergod_sitting_bouts_total`, and over the
+  last 7 days
   `ergod_longest_bout_seconds` and `ergod_adherence_ratio` (taken / shown, the
   weekly summary's definition; absent when nothing was shown). Nothing names
   the user and no timestamp of activity is written.
@@ -16,11 +19,13 @@ Contract:
   read it). A path may hold `{uid}`, so one policy line gives every user a
   file of their own in a shared directory; when another user already made
   that file there, the error says whose it is.
-  `TextfileRefresher.refresh(config, up=...)` is the daemon's call: every
-  `[metrics] interval` with `up=True` and once with `up=False` when it stops;
+  `TextfileRefresher.refresh(config, up=..., schedule_only=...)` is the
+  daemon's call: every `[metrics] interval` with `up=True` and its mode, and
+  once with `up=False` when it stops;
   it logs a failure once instead of raising.
 * `parse()` refuses anything one user's `render()` would not have written: a
-  label, a metric, a value (`ergod_up` is 0 or 1, counts are whole numbers).
+  label, a metric, a value (`ergod_up` and `ergod_schedule_only` are 0 or 1,
+  counts are whole numbers).
   Merging the per-user files of a shared directory is ergod.fleet.collect.
 """
 
@@ -53,8 +58,10 @@ KINDS: tuple[Kind, ...] = tuple(Kind)
 
 _HELP = {
     "ergod_up": ("gauge", "ergod daemons running when written (per user 0 or 1; host: summed)"),
+    "ergod_schedule_only": ("gauge", "ergod daemons up in schedule-only mode (host: summed)"),
     "ergod_build_info": ("gauge", "ergod daemons by version (per user 1; host: summed)"),
     "ergod_prompts_total": ("counter", "Due breaks in the adherence store, by kind and outcome"),
+    "ergod_breaks_shown_total": ("counter", "Due breaks that were shown, by kind and outcome"),
     "ergod_sitting_bouts_total": ("counter", "Sitting bouts in the adherence store"),
     "ergod_longest_bout_seconds": ("gauge", "Longest sitting bout of the last 7 days"),
     "ergod_adherence_ratio": ("gauge", "Breaks taken per break prompted, last 7 days"),
@@ -77,19 +84,22 @@ class Snapshot:
     bouts: int
     longest_bout_s: float
     adherence: float | None
-    # How many user files a host figure averages; 1 for a user's own file.
-    adherence_users: int = field(default=1, compare=False)
+    shown: Mapping[tuple[str, str], int] = field(default_factory=dict)  # of `prompts`
+    schedule_only: int = 0
 
 
 def _zero_prompts() -> dict[tuple[str, str], int]:
     return {(k.value, o.value): 0 for k in KINDS for o in OUTCOMES}
 
 
-def snapshot(env: Environment, config: Config, *, up: bool, now: datetime) -> Snapshot:
+def snapshot(
+    env: Environment, config: Config, *, up: bool, now: datetime, schedule_only: bool = False
+) -> Snapshot:
     """This user's figures from the store (read-only; a missing store counts as empty)."""
     from ergod.store import MissingStoreError, open_reader
 
     prompts = _zero_prompts()
+    shown_ever = _zero_prompts()
     bouts = 0
     longest = 0.0
     taken = shown = 0
@@ -105,6 +115,8 @@ def snapshot(env: Environment, config: Config, *, up: bool, now: datetime) -> Sn
             for row in reader.breaks_between(ever, later):
                 key = (row.kind.value, row.outcome.value)
                 prompts[key] = prompts.get(key, 0) + 1
+                if row.first_prompt is not None:
+                    shown_ever[key] = shown_ever.get(key, 0) + 1
                 if row.due >= since and row.first_prompt is not None:
                     shown += 1
                     taken += row.outcome is Outcome.TAKEN
@@ -118,6 +130,8 @@ def snapshot(env: Environment, config: Config, *, up: bool, now: datetime) -> Sn
         bouts=bouts,
         longest_bout_s=longest,
         adherence=taken / shown if shown else None,
+        shown=shown_ever,
+        schedule_only=int(up and schedule_only),
     )
 
 
@@ -133,6 +147,7 @@ def render(snap: Snapshot) -> str:
     """The text exposition format, one HELP and TYPE per metric."""
     samples: dict[str, list[str]] = {name: [] for name in _HELP}
     samples["ergod_up"].append(f"ergod_up {snap.up}")
+    samples["ergod_schedule_only"].append(f"ergod_schedule_only {snap.schedule_only}")
     for version, count in sorted(snap.versions.items()):
         samples["ergod_build_info"].append(
             f"ergod_build_info{_labels([('version', version)])} {count}"
@@ -140,6 +155,9 @@ def render(snap: Snapshot) -> str:
     for (kind, outcome), count in sorted(snap.prompts.items()):
         labels = _labels([("kind", kind), ("outcome", outcome)])
         samples["ergod_prompts_total"].append(f"ergod_prompts_total{labels} {count}")
+    for (kind, outcome), count in sorted({**_zero_prompts(), **snap.shown}.items()):
+        labels = _labels([("kind", kind), ("outcome", outcome)])
+        samples["ergod_breaks_shown_total"].append(f"ergod_breaks_shown_total{labels} {count}")
     samples["ergod_sitting_bouts_total"].append(f"ergod_sitting_bouts_total {snap.bouts}")
     samples["ergod_longest_bout_seconds"].append(
         f"ergod_longest_bout_seconds {_number(snap.longest_bout_s)}"
@@ -155,7 +173,7 @@ def render(snap: Snapshot) -> str:
 def _allowed_labels(name: str, labels: dict[str, str]) -> bool:
     if name == "ergod_build_info":
         return set(labels) == {"version"}
-    if name == "ergod_prompts_total":
+    if name in ("ergod_prompts_total", "ergod_breaks_shown_total"):
         return (
             set(labels) == {"kind", "outcome"}
             and labels["kind"] in {k.value for k in KINDS}
@@ -166,11 +184,12 @@ def _allowed_labels(name: str, labels: dict[str, str]) -> bool:
 
 def parse(text: str) -> Snapshot:
     """A Snapshot from a file `render()` wrote; ValueError for anything else."""
-    up = bouts = 0
+    up = bouts = schedule_only = 0
     longest = 0.0
     adherence: float | None = None
     versions: dict[str, int] = {}
     prompts = _zero_prompts()
+    shown = _zero_prompts()
     seen: set[str] = set()
     for line in text.splitlines():
         if not line or line.startswith("#"):
@@ -198,10 +217,14 @@ def parse(text: str) -> Snapshot:
         seen.add(key)
         if name == "ergod_up":
             up = int(value)
+        elif name == "ergod_schedule_only":
+            schedule_only = int(value)
         elif name == "ergod_build_info":
             versions[labels["version"]] = int(value)
         elif name == "ergod_prompts_total":
             prompts[(labels["kind"], labels["outcome"])] = int(value)
+        elif name == "ergod_breaks_shown_total":
+            shown[(labels["kind"], labels["outcome"])] = int(value)
         elif name == "ergod_sitting_bouts_total":
             bouts = int(value)
         elif name == "ergod_longest_bout_seconds":
@@ -210,7 +233,9 @@ def parse(text: str) -> Snapshot:
             adherence = value
     if "ergod_up" not in seen:
         raise ValueError("no ergod_up")
-    return Snapshot(up, versions, prompts, bouts, longest, adherence)
+    return Snapshot(
+        up, versions, prompts, bouts, longest, adherence, shown=shown, schedule_only=schedule_only
+    )
 
 
 _MAX_COUNT = 10**9  # 400 days of a break every second is 3.5e7
@@ -219,7 +244,7 @@ _MAX_BOUT = (WINDOW + timedelta(days=1)).total_seconds()
 
 def _plausible(name: str, value: float) -> bool:
     """Whether one user's daemon could have written `value` for `name`."""
-    if name in ("ergod_up", "ergod_build_info"):
+    if name in ("ergod_up", "ergod_schedule_only", "ergod_build_info"):
         return value in (0.0, 1.0)
     if name == "ergod_adherence_ratio":
         return value <= 1.0
@@ -233,11 +258,14 @@ def merge(snaps: Iterable[Snapshot]) -> Snapshot:
     snaps = list(snaps)
     versions: dict[str, int] = {}
     prompts = _zero_prompts()
+    shown = _zero_prompts()
     for snap in snaps:
         for version, count in snap.versions.items():
             versions[version] = versions.get(version, 0) + count
         for key, count in snap.prompts.items():
             prompts[key] = prompts.get(key, 0) + count
+        for key, count in snap.shown.items():
+            shown[key] = shown.get(key, 0) + count
     ratios = [s.adherence for s in snaps if s.adherence is not None]
     return Snapshot(
         up=sum(s.up for s in snaps),
@@ -246,7 +274,8 @@ def merge(snaps: Iterable[Snapshot]) -> Snapshot:
         bouts=sum(s.bouts for s in snaps),
         longest_bout_s=max((s.longest_bout_s for s in snaps), default=0.0),
         adherence=sum(ratios) / len(ratios) if ratios else None,
-        adherence_users=len(ratios),
+        shown=shown,
+        schedule_only=sum(s.schedule_only for s in snaps),
     )
 
 
@@ -286,7 +315,12 @@ def textfile_path(env: Environment, config: Config) -> Path | None:
 
 
 def write_textfile(
-    env: Environment, config: Config, *, up: bool = True, now: datetime | None = None
+    env: Environment,
+    config: Config,
+    *,
+    up: bool = True,
+    now: datetime | None = None,
+    schedule_only: bool = False,
 ) -> Path | None:
     """Refresh the configured metrics file; the path written, None when metrics are off.
 
@@ -296,7 +330,8 @@ def write_textfile(
     if path is None:
         return None
     moment = now or datetime.now(timezone.utc)
-    write_file(path, render(snapshot(env, config, up=up, now=moment)))
+    snap = snapshot(env, config, up=up, now=moment, schedule_only=schedule_only)
+    write_file(path, render(snap))
     return path
 
 
@@ -312,10 +347,12 @@ class TextfileRefresher:
         self._log = log
         self._failing: str | None = None
 
-    def refresh(self, config: Config, *, up: bool = True) -> Path | None:
+    def refresh(
+        self, config: Config, *, up: bool = True, schedule_only: bool = False
+    ) -> Path | None:
         """Write the file now; the path written, None when off or failed."""
         try:
-            path = write_textfile(self._env, config, up=up)
+            path = write_textfile(self._env, config, up=up, schedule_only=schedule_only)
         except ErgodError as exc:
             if exc.message != self._failing:
                 self._log.warning("metrics not written: %s", exc.message)

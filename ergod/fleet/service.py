@@ -14,6 +14,9 @@ Contract:
   starts it at their next login), and the same two scopes for XDG autostart
   (`~/.config/autostart/`, `/etc/xdg/autostart/`) for sessions without a
   systemd user manager. `root` prefixes the global paths (tests, images).
+* `installed()` reports, for the global systemd target, the unit a
+  distribution package ships in /usr/lib/systemd/user/ (`PACKAGED_UNIT`)
+  when /etc/systemd/user/ holds none.
 * `--global` is refused for an executable another user could change
   (`check_global_executable`). Files are written with `ergod.files`.
 * Both routes may be active at once (the desktop file says `X-systemd-skip`,
@@ -50,6 +53,8 @@ __all__ = [  # the texts' names, re-exported: callers need one module
 
 UNIT_NAME = "ergod.service"
 PACKAGED_EXECUTABLE = Path("/usr/bin/ergod")
+# Where the Debian package (debian/) puts the user unit, below `root`.
+PACKAGED_UNIT = Path("usr/lib/systemd/user") / UNIT_NAME
 _SYSTEMCTL_TIMEOUT_SECONDS = 30.0
 
 
@@ -299,6 +304,10 @@ def installed(
             target = Target(scope, route, root)
             path = target.path(env)
             text = _read(path)
+            if text is None and scope is Scope.GLOBAL and route is Route.SYSTEMD:
+                # A package's unit, which /etc/systemd/user/ would override.
+                path = root / PACKAGED_UNIT
+                text = _read(path)
             try:
                 wanted = None if executable is None else render(route, executable)
             except ServiceError:

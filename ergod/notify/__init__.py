@@ -1,10 +1,14 @@
 """Desktop notifications: choosing the notifier and falling back when one fails.
 
-`[notify] backend` is one of `BACKENDS`. `select_notifier` opens the chain once,
-at startup, and reports what it chose and what is missing in one line:
+`BACKENDS` is the registry, one row per backend: selection, `auto`'s order,
+config validation (`[notify] backend` is one of `BACKEND_NAMES`), `ergod
+doctor` and the docs' list of values (checked by a test) come from it.
+`select_notifier` opens the chain once, at startup, and reports what it chose
+and what is missing in one line:
 
-* `auto`: every backend that can work here, in order: freedesktop (not on macOS
-  or Windows), plyer, console. Console always works, so auto never fails.
+* `auto`: every backend that can work here, in `BACKENDS` order: freedesktop
+  (not on macOS or Windows), plyer, console. Console always works, so auto
+  never fails.
 * a named backend: that one, then console. If the named one cannot work here,
   `ErgodError` (exit 1): an administrator who locked a backend wants to hear it.
 
@@ -22,7 +26,7 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TextIO
 
@@ -36,10 +40,64 @@ from ergod.notify.base import (
 )
 
 AUTO = "auto"
-FREEDESKTOP = "freedesktop"
-PLYER = "plyer"
 CONSOLE = "console"
-BACKENDS: tuple[str, ...] = (AUTO, FREEDESKTOP, PLYER, CONSOLE)
+"""The backend that always works: the last link of every chain."""
+
+
+@dataclass(frozen=True)
+class Where:
+    """What a backend is opened with: the session's environment and the platform.
+
+    `stream` is the console backend's stream (stderr when None); `root` is where
+    the plyer backend looks for `/app` (tests pass a directory of their own).
+    """
+
+    environ: Mapping[str, str]
+    sys_platform: str
+    stream: TextIO | None
+    root: str
+
+
+def _open_freedesktop(where: Where) -> Notifier:
+    if where.sys_platform in ("darwin", "win32", "cygwin"):
+        raise NotifierUnavailable("the Desktop Notifications spec is for Linux/BSD desktops")
+    from ergod.notify.freedesktop import FreedesktopNotifier
+
+    return FreedesktopNotifier.open(where.environ)
+
+
+def _open_plyer(where: Where) -> Notifier:
+    from ergod.notify.plyer_backend import PlyerNotifier
+
+    return PlyerNotifier.open(where.environ, sys_platform=where.sys_platform, root=where.root)
+
+
+def _open_console(where: Where) -> Notifier:
+    from ergod.notify.console import ConsoleNotifier, journal_stream
+
+    stream = where.stream if where.stream is not None else sys.stderr
+    return ConsoleNotifier(where.stream, journal=journal_stream(stream, where.environ))
+
+
+@dataclass(frozen=True)
+class Backend:
+    """One notification backend, as a row of `BACKENDS`: its `[notify] backend`
+    name and how to open it (NotifierUnavailable with the reason if it cannot work)."""
+
+    name: str
+    open: Callable[[Where], Notifier]
+
+
+# The one registry, in `auto`'s order; console last, since it always works.
+BACKENDS: tuple[Backend, ...] = (
+    Backend("freedesktop", _open_freedesktop),
+    Backend("plyer", _open_plyer),
+    Backend(CONSOLE, _open_console),
+)
+
+BACKEND_NAMES: tuple[str, ...] = (AUTO, *(backend.name for backend in BACKENDS))
+"""Every value `[notify] backend` accepts."""
+_EXPECTED = f"expected one of {', '.join(BACKEND_NAMES)}"
 
 
 class FallbackNotifier:
@@ -108,22 +166,10 @@ def open_backend(
     root: str = "/",
 ) -> Notifier:
     """One backend, opened; `NotifierUnavailable` with the reason if it cannot work."""
-    if backend == CONSOLE:
-        from ergod.notify.console import ConsoleNotifier, journal_stream
-
-        journal = journal_stream(stream if stream is not None else sys.stderr, environ)
-        return ConsoleNotifier(stream, journal=journal)
-    if backend == FREEDESKTOP:
-        if sys_platform in ("darwin", "win32", "cygwin"):
-            raise NotifierUnavailable("the Desktop Notifications spec is for Linux/BSD desktops")
-        from ergod.notify.freedesktop import FreedesktopNotifier
-
-        return FreedesktopNotifier.open(environ)
-    if backend == PLYER:
-        from ergod.notify.plyer_backend import PlyerNotifier
-
-        return PlyerNotifier.open(environ, sys_platform=sys_platform, root=root)
-    raise UsageError(f"unknown [notify] backend {backend!r}; expected one of {', '.join(BACKENDS)}")
+    for row in BACKENDS:
+        if row.name == backend:
+            return row.open(Where(environ, sys_platform, stream, root))
+    raise UsageError(f"unknown [notify] backend {backend!r}; {_EXPECTED}")
 
 
 def select_notifier(
@@ -139,14 +185,10 @@ def select_notifier(
 
     `stream` is the console backend's stream (stderr by default); `root` is where
     the plyer backend looks for `/app` (tests pass a directory of their own).
-    `backend` may be the config's string enum; its value is what counts.
     """
-    backend = str(getattr(backend, "value", backend))
-    if backend not in BACKENDS:
-        raise UsageError(
-            f"unknown [notify] backend {backend!r}; expected one of {', '.join(BACKENDS)}"
-        )
-    wanted = (FREEDESKTOP, PLYER, CONSOLE) if backend == AUTO else (backend, CONSOLE)
+    if backend not in BACKEND_NAMES:
+        raise UsageError(f"unknown [notify] backend {backend!r}; {_EXPECTED}")
+    wanted = [row.name for row in BACKENDS] if backend == AUTO else [backend, CONSOLE]
     notifiers: list[Notifier] = []
     rejected: list[tuple[str, str]] = []
     for name in dict.fromkeys(wanted):

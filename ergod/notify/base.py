@@ -6,8 +6,9 @@ in a `Delivery` whether that worked. A notifier never decides whether a prompt
 counts as shown: the daemon does, and a failed delivery still counts once the
 fallback chain has tried every backend.
 
-Buttons are `Action`s with fixed keys (`snooze`, `skip`); a notifier that can show
-buttons reports the key the user picked through its `on_action` callback.
+Buttons are `Action`s with fixed keys (`snooze`, `skip`, `hurts`: "This hurts"); a
+notifier that can show buttons reports the key the user picked through its
+`on_action` callback.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from typing import Protocol
 
 SNOOZE = "snooze"
 SKIP = "skip"
-ACTION_KEYS: tuple[str, ...] = (SNOOZE, SKIP)
+HURTS = "hurts"
+ACTION_KEYS: tuple[str, ...] = (SNOOZE, SKIP, HURTS)
 
 SHOW_TIMEOUT = 2.0
 """The longest `show()` or `close()` may block the engine thread, in seconds."""
@@ -28,7 +30,7 @@ STOP_TIMEOUT = 2.0
 """The longest `stop()` may take to join a notifier's threads, in seconds."""
 
 ActionCallback = Callable[[str], None]
-"""Receives the key of the button the user picked (`"snooze"` or `"skip"`)."""
+"""Receives the key of the button the user picked (`"snooze"`, `"skip"` or `"hurts"`)."""
 
 
 class Urgency(str, Enum):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-from ergod.quiet import HeldConnectionProbe
+from ergod.quiet.base import HeldConnectionProbe, bus_call
 
 if TYPE_CHECKING:
     from ergod.dbus import BusLink
@@ -93,21 +93,8 @@ class DndProbe(HeldConnectionProbe):
         body: tuple[str, str],
     ) -> Any:
         """The single value a (s, s) call returns; None when the peer or member does not exist."""
-        from jeepney import DBusAddress, new_method_call
-        from jeepney.low_level import MessageFlag
-
-        from ergod.dbus import DBusCallError
-
-        message = new_method_call(
-            DBusAddress(path, bus_name=bus_name, interface=interface), member, "ss", body
-        )
-        message.header.flags |= MessageFlag.no_auto_start
-        try:
-            return _unwrap(link.call(message)[0])
-        except DBusCallError:
-            # ServiceUnknown, UnknownMethod/Property, InvalidArgs, portal NotFound:
-            # this desktop does not offer that reading.
-            return None
+        reply = bus_call(link, bus_name, path, interface, member, ("ss", body))
+        return None if reply is None else _unwrap(reply[0])
 
     def _property(self, link: BusLink, bus_name: str, path: str, interface: str, prop: str) -> bool:
         value = self._call(

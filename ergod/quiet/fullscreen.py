@@ -7,9 +7,9 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from ergod.quiet import HeldConnectionProbe
+from ergod.quiet.base import FULLSCREEN_ON, HeldConnectionProbe, QuietProbe
 
-FULLSCREEN_ON = "a window is fullscreen"
+__all__ = ["FULLSCREEN_ON", "FullscreenProbe", "fullscreen_probe", "fullscreen_unavailable"]
 
 
 def fullscreen_unavailable(environ: Mapping[str, str]) -> str | None:
@@ -26,6 +26,22 @@ def fullscreen_unavailable(environ: Mapping[str, str]) -> str | None:
     except Exception as exc:  # DisplayNameError, DisplayConnectionError, OSError
         return f"cannot open X display {display} ({exc})"
     return None
+
+
+def fullscreen_probe(
+    environ: Mapping[str, str], log: logging.Logger | None = None
+) -> tuple[QuietProbe | None, str]:
+    """The best full-screen probe here (Wayland's foreign-toplevel list, else X11), with
+    what it reads; or None and why full-screen detection is off."""
+    from ergod.quiet.toplevels import MANAGER, probe_wayland_fullscreen
+
+    wayland, wayland_why = probe_wayland_fullscreen(environ, log)
+    if wayland is not None:
+        return wayland, f"Wayland {MANAGER}"
+    why = fullscreen_unavailable(environ)
+    if why is None:
+        return FullscreenProbe(environ["DISPLAY"], log), "X11 _NET_WM_STATE"
+    return None, f"Wayland: {wayland_why}; X11: {why}"
 
 
 class FullscreenProbe(HeldConnectionProbe):

@@ -5,10 +5,10 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from ergod.quiet import _FailureLog
+from ergod.quiet.base import FailureLog
 
 
 def _program_names(info: Mapping[str, Any]) -> set[str]:
@@ -40,11 +40,13 @@ class ProcessProbe:
     """
 
     name = "processes"
+    quiet = True
+    attended = False
 
     def __init__(self, names: Iterable[str], log: logging.Logger | None = None) -> None:
         self._wanted = {_normal(n): n for n in names if n.strip()}
         self._uid = os.getuid() if hasattr(os, "getuid") else None
-        self._failure = _FailureLog(log or logging.getLogger(__name__), self.name)
+        self._failure = FailureLog(log or logging.getLogger(__name__), self.name)
 
     def check(self) -> str | None:
         if not self._wanted:
@@ -61,6 +63,20 @@ class ProcessProbe:
         pass
 
     def _find(self) -> str | None:
+        return next((name for name, _ in self._matching()), None)
+
+    def running_since(self) -> dict[str, float]:
+        """Each configured name running now, and since when (epoch seconds, the
+        earliest of its processes). For the doctor; raises psutil.Error or OSError."""
+        since: dict[str, float] = {}
+        for name, proc in self._matching():
+            with contextlib.suppress(Exception):  # psutil.Error: gone meanwhile
+                started = float(proc.create_time())
+                since[name] = min(started, since.get(name, started))
+        return since
+
+    def _matching(self) -> Iterator[tuple[str, Any]]:
+        """(configured name, psutil.Process) for each of this user's processes that matches."""
         import psutil
 
         attrs = ["name"] if self._uid is None else ["name", "uids"]
@@ -83,5 +99,4 @@ class ProcessProbe:
                     (self._wanted[n] for n in _program_names(more) if n in self._wanted), None
                 )
             if match is not None:
-                return match
-        return None
+                yield match, proc

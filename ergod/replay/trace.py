@@ -1,8 +1,9 @@
 """Activity traces: the `SECONDS,EVENT` text format `ergod simulate` replays.
 
 One event per line, oldest first; `#` starts a comment and blank lines are
-skipped. Events are the engine's (`input`, `lock`, `unlock`, `sleep`, `wake`,
-`snooze`, `skip`, plus `quiet_start` / `quiet_end`). Every error names the
+skipped. Events are the spec's section 1 events, as the engine names them
+(`input`, `lock`, `unlock`, `sleep`, `wake`, `snooze`, `skip`, `quiet_start`,
+`quiet_end`, `attend_start`, `attend_end`). Every error names the
 file and line and says what was expected; parsing never raises anything but
 `UsageError`. `read_trace` reads with the limits configuration files have
 (`ergod.files.read_bounded`): /dev/zero or a FIFO with no writer is refused.
@@ -10,14 +11,13 @@ file and line and says what was expected; parsing never raises anything but
 
 from __future__ import annotations
 
-import difflib
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from ergod.core.model import EventKind
-from ergod.errors import UsageError
+from ergod.errors import UsageError, did_you_mean
 
 _NAMES = {e.value: e for e in EventKind}
 
@@ -51,9 +51,8 @@ def parse_trace(lines: Iterable[str], source: str = "<trace>") -> list[TraceEven
             raise UsageError(f"{where}: expected a finite time in seconds, found {_shown(stamp)}")
         kind = _NAMES.get(name.lower())
         if kind is None:
-            hint = difflib.get_close_matches(name.lower(), list(_NAMES), n=1)
-            known = ", ".join(_NAMES)
-            tip = f" (did you mean {hint[0]!r}?)" if hint else f"; known events: {known}"
+            hint = did_you_mean(name.lower(), _NAMES)
+            tip = f" ({hint})" if hint else f"; known events: {', '.join(_NAMES)}"
             raise UsageError(f"{where}: unknown event {_shown(name)}{tip}")
         if t < last:
             raise UsageError(f"{where}: time goes backwards ({stamp} after {last:g})")

@@ -5,6 +5,8 @@ engine sees them: typing and mouse bursts at a few events per second, short
 pauses to think or read, a lunch break, one or two meetings away from the
 desk, an afternoon lock, weekends empty. Used by the benchmarks, the soak
 test and `config/examples/workday.csv`; deterministic for a given seed.
+`pause(rng)` is its pause between bursts, shared with ergod/replay/demo.py.
+`call_day(seed)` is a desk day with a two-hour call (`config/examples/call-day.csv`).
 """
 
 from __future__ import annotations
@@ -50,15 +52,57 @@ def workday(seed: int = 0, day: int = 0, rate: float = 1.0) -> list[Pair]:
             locked_at = float("inf")
             t += 2.0
             continue
-        burst = rng.uniform(5, 90)  # seconds of typing or mousing
-        stop = t + burst
-        gap = 1.0 / (rate * rng.uniform(1.2, 2.0))
-        while t < stop:
-            pairs.append((round(t, 3), EventKind.INPUT))
-            t += gap
-        # think, read, now and then stand up
-        t += rng.choices(_PAUSES, _PAUSE_WEIGHTS)[0]
+        t = _burst(rng, t, rate, pairs)
     return pairs
+
+
+def _burst(rng: random.Random, t: float, rate: float, pairs: list[Pair]) -> float:
+    """Typing or mousing from `t` for 5-90 s, then a pause; returns its end."""
+    burst = rng.uniform(5, 90)
+    stop = t + burst
+    gap = 1.0 / (rate * rng.uniform(1.2, 2.0))
+    while t < stop:
+        pairs.append((round(t, 3), EventKind.INPUT))
+        t += gap
+    return t + pause(rng)
+
+
+def call_day(seed: int = 0, rate: float = 1.0) -> list[Pair]:
+    """A desk day with a two-hour call from 10:00 to 12:00 (seconds from midnight).
+
+    Desk work from about 8:30; at 10:00 a click joins the call and the daemon
+    sends `quiet_start` and `attend_start` (a microphone in use); two hours
+    without a key press; at 12:00 `attend_end` and `quiet_end`, a click, five
+    minutes of steady typing, then desk work, a locked lunch break from 12:30
+    to 13:15, and desk work until 17:00. Deterministic for a given seed.
+    """
+    rng = random.Random(seed)
+    call, hang_up, lunch, back, end = (h * 3600 for h in (10, 12, 12.5, 13.25, 17))
+    pairs: list[Pair] = []
+    t = 8.5 * 3600 + rng.uniform(0, 600)
+    while t < call:
+        t = _burst(rng, t, rate, pairs)
+    pairs = [p for p in pairs if p[0] < call]
+    pairs += [
+        (call, EventKind.INPUT),
+        (call, EventKind.QUIET_START),
+        (call, EventKind.ATTEND_START),
+    ]
+    pairs += [(hang_up, EventKind.ATTEND_END), (hang_up, EventKind.QUIET_END)]
+    pairs += [(float(s), EventKind.INPUT) for s in range(int(hang_up), int(hang_up) + 300, 2)]
+    t = hang_up + 300
+    while t < lunch:
+        t = _burst(rng, t, rate, pairs)
+    pairs += [(round(t, 3), EventKind.LOCK), (back, EventKind.UNLOCK)]
+    t = back + 2
+    while t < end:
+        t = _burst(rng, t, rate, pairs)
+    return pairs
+
+
+def pause(rng: random.Random) -> float:
+    """A pause after a burst of input: think, read, now and then stand up."""
+    return float(rng.choices(_PAUSES, _PAUSE_WEIGHTS)[0])
 
 
 def days(count: int, seed: int = 0, rate: float = 1.0) -> list[Pair]:

@@ -4,7 +4,7 @@
 backend can stand in through the same protocol.
 
 Threading contract:
-* `bout`, `break_record`, `activity`, `daemon_event` and `prune_older_than`
+* `bout`, `break_record`, `break_opened`, `activity`, `daemon_event` and `prune_older_than`
   may be called from any thread, return at once (no disk I/O in the caller)
   and never raise for a storage problem; they raise ValueError only for a
   programming error (a naive datetime). What they record reaches the disk in
@@ -46,6 +46,8 @@ class Store(Protocol):
     def bout(self, start: datetime, end: datetime) -> None: ...
 
     def break_record(self, record: BreakRecord, wall: Callable[[float], datetime]) -> None: ...
+
+    def break_opened(self, record: BreakRecord, wall: Callable[[float], datetime]) -> None: ...
 
     def activity(self, start: datetime, end: datetime) -> None: ...
 

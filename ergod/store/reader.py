@@ -18,7 +18,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 from ergod.core.model import Outcome
@@ -122,12 +121,7 @@ class StoreReader:
     def __enter__(self) -> StoreReader:
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *_: object) -> None:
         self.close()
 
     def bouts_between(self, start: datetime, end: datetime) -> list[BoutRow]:
@@ -209,6 +203,22 @@ class StoreReader:
             return None
         first, last = min(moments), max(moments)
         return from_columns(*first), from_columns(*last)
+
+    def any_prompt_shown(self) -> bool:
+        """Whether any break was ever shown: False means the next prompt is the first
+        since install (it carries the safety pointer)."""
+        row = self._conn.execute(
+            "SELECT 1 FROM breaks WHERE first_prompt_utc IS NOT NULL LIMIT 1"
+        ).fetchone()
+        return row is not None
+
+    def last_shown_exercise(self) -> str | None:
+        """The exercise of the most recent break whose prompt was shown, open ones included."""
+        row = self._conn.execute(
+            "SELECT exercise FROM breaks WHERE first_prompt_utc IS NOT NULL "
+            "AND exercise IS NOT NULL ORDER BY first_prompt_utc DESC, id DESC LIMIT 1"
+        ).fetchone()
+        return None if row is None else str(row[0])
 
     def rows(self, table: str) -> Iterator[dict[str, Any]]:
         """Every row of one table (see schema.TABLES), columns by name, in id order."""

@@ -1,11 +1,12 @@
 """What one record does to the adherence database, as the writer thread applies it.
 
-`Insert` (a bout, a break, a daemon event), `Span` (activity, merged with the
-stored spans it touches) and `Prune` (retention) are the writer's queued
-operations; `apply(conn, op, cut)` carries one out inside the caller's
-transaction. `cut` is the moment before which the user forgot everything
-(`ergod data forget`): a row of that time is dropped, a bout or span that
-straddles it keeps only its part after the cut.
+`Insert` (a bout, a daemon event), `BreakRow` (a break, open or resolved:
+ergod.store.breaks), `Span` (activity, merged with the stored spans it
+touches) and `Prune` (retention) are the writer's queued operations;
+`apply(conn, op, cut)` carries one out inside the caller's transaction.
+`cut` is the moment before which the user forgot everything (`ergod data
+forget`): a row of that time is dropped, a bout or span that straddles it
+keeps only its part after the cut.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass, replace
 
+from ergod.store.breaks import BreakRow, upsert_break
 from ergod.store.schema import delete_before
 
 
@@ -54,7 +56,7 @@ class Prune:
     before_utc: float
 
 
-Op = Insert | Span | Prune
+Op = Insert | Span | Prune | BreakRow
 
 
 def apply(conn: sqlite3.Connection, op: Op, cut: float) -> None:
@@ -67,6 +69,9 @@ def apply(conn: sqlite3.Connection, op: Op, cut: float) -> None:
         span = op.after(cut)
         if span is not None:
             _merge_span(conn, span)
+    elif isinstance(op, BreakRow):
+        if op.due >= cut:  # an open break's row, or its outcome
+            upsert_break(conn, op)
     else:
         delete_before(conn, op.before_utc)
 

@@ -46,6 +46,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ergod.core.model import BreakRecord
+from ergod.store.breaks import break_row
 from ergod.store.records import Insert, Op, Prune, Span, apply
 from ergod.store.schema import DaemonEvent, StoreError, forgotten_before, open_store, to_columns
 
@@ -85,6 +86,8 @@ class StoreWriter:
         self._retry_after = retry_after
         self._limit = backlog_limit
         self._queue: queue.SimpleQueue[Op | _Control] = queue.SimpleQueue()
+        self._open_lock = threading.Lock()
+        self._open_dues: dict[tuple[str, float], tuple[float, int]] = {}
         self._pending: deque[Op] = deque()
         self._conn: sqlite3.Connection | None = None
         self._thread: threading.Thread | None = None
@@ -124,32 +127,26 @@ class StoreWriter:
         )
 
     def break_record(self, record: BreakRecord, wall: Callable[[float], datetime]) -> None:
-        """One resolved break; `wall` turns the engine's seconds into aware local times."""
-        due, due_off = to_columns(wall(record.due))
-        first, first_off = _optional(record.first_prompt, wall)
-        out, out_off = _optional(record.outcome_at, wall)
-        self._put(
-            Insert(
-                "INSERT INTO breaks (kind, due_utc, due_offset, first_prompt_utc, "
-                "first_prompt_offset, prompts, snoozes, outcome, outcome_utc, outcome_offset, "
-                "latency_s, exercise) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    record.kind.value,
-                    due,
-                    due_off,
-                    first,
-                    first_off,
-                    record.prompts,
-                    record.snoozes,
-                    record.outcome.value,
-                    out,
-                    out_off,
-                    record.latency,
-                    record.exercise,
-                ),
-                due,
-            )
-        )
+        """One resolved break; `wall` turns the engine's seconds into aware local times.
+
+        A break recorded open before (`break_opened`) gets its row completed;
+        any other is a new row.
+        """
+        with self._open_lock:
+            due = self._open_dues.pop((record.kind.value, record.due), None)
+        self._put(break_row(record, wall, due))
+
+    def break_opened(self, record: BreakRecord, wall: Callable[[float], datetime]) -> None:
+        """A break that is open now (outcome `pending`): stored at once, so a summary
+        taken meanwhile, a stop or a crash leaves it counted as pending. Calling it
+        again for the same break (kind and due) updates its prompts and snoozes;
+        `break_record` later completes the same row."""
+        key = (record.kind.value, record.due)
+        with self._open_lock:
+            # The due moment is converted once: a wall-clock step between now and
+            # the outcome must not turn one break into two rows.
+            due = self._open_dues.setdefault(key, to_columns(wall(record.due)))
+        self._put(break_row(record, wall, due))
 
     def activity(self, start: datetime, end: datetime) -> None:
         """A span with input; stored widened to whole seconds and merged with the
@@ -352,14 +349,6 @@ class StoreWriter:
             with contextlib.suppress(sqlite3.Error):
                 self._conn.close()
             self._conn = None
-
-
-def _optional(
-    moment: float | None, wall: Callable[[float], datetime]
-) -> tuple[float | None, int | None]:
-    if moment is None:
-        return None, None
-    return to_columns(wall(moment))
 
 
 def _classify(path: Path, exc: BaseException) -> str:

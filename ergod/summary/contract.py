@@ -13,7 +13,10 @@ from ergod.summary.model import KINDS, DayStats, KindStats, PeriodStats, Sitting
 
 
 def to_json(summary: WeekSummary) -> dict[str, Any]:
+    from ergod.summary.suggest import suggest
+
     best = summary.best_day
+    tip = suggest(summary)
     totals, previous = summary.totals, summary.previous
     return {
         "week": str(summary.week),
@@ -40,11 +43,12 @@ def to_json(summary: WeekSummary) -> dict[str, Any]:
                 else totals.adherence - previous.adherence
             ),
         },
+        "suggestion": None if tip is None else {"rule": tip.rule, "text": tip.text},
     }
 
 
 def sitting_json(s: SittingStats) -> dict[str, Any]:
-    return asdict(s)
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(s).items()}
 
 
 def kind_json(k: KindStats) -> dict[str, Any]:

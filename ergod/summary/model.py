@@ -12,6 +12,10 @@ Contract (docs/summary.md is the JSON side of it):
 * `due` counts every break record, `shown` those with a first prompt,
   `adherence = taken / shown` (None when nothing was shown); "over 30m" means
   strictly longer than 30 minutes; lengths are seconds.
+* When in the day (`by_hour`, `long_by_hour`, `long_starts_by_hour`): each bout
+  is split over the local clock hours it was lived in (ergod/summary/hours.py;
+  `zone`, the user's zone, places a DST change inside a bout); a bout's start
+  hour is its recorded local hour.
 """
 
 from __future__ import annotations
@@ -19,16 +23,20 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from statistics import median
 from typing import Protocol
 
 from ergod.core.model import Outcome
 from ergod.core.rules import Kind
 from ergod.errors import UsageError
+from ergod.summary.hours import HOURS, hour_pieces
 
 KINDS: tuple[Kind, ...] = (Kind.STRETCH, Kind.MOVEMENT)
 _WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
+# A bout strictly longer than this is a long one: the evidence asks for a break
+# from sitting at least every 30 minutes (docs/summary.md).
+LONG_BOUT_S = 1800.0
 
 
 class BoutLike(Protocol):
@@ -98,9 +106,6 @@ class IsoWeek:
     def sunday(self) -> date:
         return self.monday + timedelta(days=6)
 
-    def dates(self) -> tuple[date, ...]:
-        return tuple(self.monday + timedelta(days=i) for i in range(7))
-
     def shifted(self, weeks: int) -> IsoWeek:
         return IsoWeek.containing(self.monday + timedelta(weeks=weeks))
 
@@ -121,6 +126,12 @@ class SittingStats:
     longest_bout_s: float
     bouts_over_30m: int
     bouts_over_60m: int
+    long_share: float | None  # of total_s, in bouts over 30m; None when total_s is 0
+    days_active: int  # local days with a bout start
+    per_active_day_s: float | None  # total_s / days_active; None when no day
+    by_hour: tuple[float, ...]  # 24: seconds sat in each local clock hour
+    long_by_hour: tuple[float, ...]  # 24: the same, of bouts over 30m only
+    long_starts_by_hour: tuple[int, ...]  # 24: bouts over 30m by local start hour
 
 
 @dataclass(frozen=True)
@@ -198,11 +209,53 @@ class WeekSummary:
         return min(candidates, key=lambda d: (-(d.adherence or 0.0), d.longest_bout_s, d.date))
 
 
+class _Sitting:
+    """Running sitting figures for one period."""
+
+    def __init__(self, zone: tzinfo | None) -> None:
+        self.zone = zone
+        self.lengths: list[float] = []
+        self.dates: set[date] = set()
+        self.by_hour = [0.0] * HOURS
+        self.long_by_hour = [0.0] * HOURS
+        self.long_starts = [0] * HOURS
+
+    def add(self, bout: BoutLike) -> None:
+        self.lengths.append(bout.length)
+        self.dates.add(bout.start.date())
+        long = bout.length > LONG_BOUT_S
+        if long:
+            self.long_starts[bout.start.hour] += 1
+        for hour, seconds in hour_pieces(bout.start, bout.length, self.zone):
+            self.by_hour[hour] += seconds
+            if long:
+                self.long_by_hour[hour] += seconds
+
+    def result(self) -> SittingStats:
+        lengths = self.lengths
+        total = sum(lengths)
+        days = len(self.dates)
+        return SittingStats(
+            total_s=total,
+            bouts=len(lengths),
+            median_bout_s=median(lengths) if lengths else None,
+            longest_bout_s=max(lengths, default=0.0),
+            bouts_over_30m=sum(1 for x in lengths if x > LONG_BOUT_S),
+            bouts_over_60m=sum(1 for x in lengths if x > 2 * LONG_BOUT_S),
+            long_share=sum(x for x in lengths if x > LONG_BOUT_S) / total if total else None,
+            days_active=days,
+            per_active_day_s=total / days if days else None,
+            by_hour=tuple(self.by_hour),
+            long_by_hour=tuple(self.long_by_hour),
+            long_starts_by_hour=tuple(self.long_starts),
+        )
+
+
 class _Accumulator:
     """Running figures for one period; kept small so the pass stays one pass."""
 
-    def __init__(self) -> None:
-        self.lengths: list[float] = []
+    def __init__(self, zone: tzinfo | None) -> None:
+        self.sitting = _Sitting(zone)
         self.counts: dict[Kind, dict[Outcome, int]] = {k: dict.fromkeys(Outcome, 0) for k in KINDS}
         self.shown: dict[Kind, int] = dict.fromkeys(KINDS, 0)
         self.snoozes: dict[Kind, int] = dict.fromkeys(KINDS, 0)
@@ -218,7 +271,7 @@ class _Accumulator:
             self.latencies[kind].append(row.latency)
 
     def result(self) -> PeriodStats:
-        return PeriodStats(sitting_stats(self.lengths), {k: self._kind(k) for k in KINDS})
+        return PeriodStats(self.sitting.result(), {k: self._kind(k) for k in KINDS})
 
     def _kind(self, kind: Kind) -> KindStats:
         counts, shown = self.counts[kind], self.shown[kind]
@@ -238,20 +291,15 @@ class _Accumulator:
         )
 
 
-def sitting_stats(lengths: list[float]) -> SittingStats:
-    return SittingStats(
-        total_s=sum(lengths),
-        bouts=len(lengths),
-        median_bout_s=median(lengths) if lengths else None,
-        longest_bout_s=max(lengths, default=0.0),
-        bouts_over_30m=sum(1 for x in lengths if x > 1800),
-        bouts_over_60m=sum(1 for x in lengths if x > 3600),
-    )
-
-
-def summarize(week: IsoWeek, bouts: Iterable[BoutLike], breaks: Iterable[BreakLike]) -> WeekSummary:
-    """The summary of `week` (and of the week before, for `previous`)."""
-    this, before = _Accumulator(), _Accumulator()
+def summarize(
+    week: IsoWeek,
+    bouts: Iterable[BoutLike],
+    breaks: Iterable[BreakLike],
+    zone: tzinfo | None = None,
+) -> WeekSummary:
+    """The summary of `week` (and of the week before, for `previous`); `zone` is the
+    user's time zone, for the clock hours of a bout across a DST change."""
+    this, before = _Accumulator(zone), _Accumulator(zone)
     first = week.monday
     prev_first = first - timedelta(days=7)
     day_lengths: list[list[float]] = [[] for _ in range(7)]
@@ -259,10 +307,10 @@ def summarize(week: IsoWeek, bouts: Iterable[BoutLike], breaks: Iterable[BreakLi
     for bout in bouts:
         offset = (bout.start.date() - first).days
         if 0 <= offset < 7:
-            this.lengths.append(bout.length)
+            this.sitting.add(bout)
             day_lengths[offset].append(bout.length)
         elif -7 <= offset < 0:
-            before.lengths.append(bout.length)
+            before.sitting.add(bout)
     for row in breaks:
         offset = (row.due.date() - first).days
         if 0 <= offset < 7:

@@ -4,12 +4,12 @@
 week or the one before (two indexed range queries on UTC columns, widened by
 the largest UTC offsets, since rows are cut by their own local date) and hands
 them to `summarize`. `headline_for(path, today)` is the daemon's weekly
-notification in one call.
+notification (headline and suggestion) in one call.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,22 +22,24 @@ if TYPE_CHECKING:
 _MARGIN = timedelta(hours=14)
 
 
-def load_week(reader: StoreReader, week: IsoWeek) -> WeekSummary:
+def load_week(reader: StoreReader, week: IsoWeek, zone: tzinfo | None = None) -> WeekSummary:
+    """`week` and the one before from the store; `zone` is the user's (see `summarize`)."""
     first = datetime.combine(week.monday - timedelta(days=7), time(), timezone.utc) - _MARGIN
     last = datetime.combine(week.sunday + timedelta(days=1), time(), timezone.utc) + _MARGIN
-    return summarize(week, reader.bouts_between(first, last), reader.breaks_between(first, last))
+    bouts, breaks = reader.bouts_between(first, last), reader.breaks_between(first, last)
+    return summarize(week, bouts, breaks, zone)
 
 
-def headline_for(path: Path, today: date) -> tuple[str, str] | None:
+def headline_for(path: Path, today: date, zone: tzinfo | None = None) -> tuple[str, str] | None:
     """The weekly notification's (title, body) for the week holding `today` (a local
-    date), from the store at `path`; None when there is no store yet. Other store
-    problems raise StoreError, for the caller to log."""
+    date): the headline and the week's suggestion, from the store at `path`; None when
+    there is no store yet. Other store problems raise StoreError, for the caller to log."""
     from ergod.store import MissingStoreError, open_reader
-    from ergod.summary.wording import headline
+    from ergod.summary.suggest import notification
 
     try:
         reader = open_reader(path)
     except MissingStoreError:
         return None
     with reader:
-        return headline(load_week(reader, IsoWeek.containing(today)))
+        return notification(load_week(reader, IsoWeek.containing(today), zone))

@@ -7,7 +7,10 @@ Contract:
   zone gives each row its own UTC offset, so a DST change inside the trace is
   recorded as the user would have lived it).
   Breaks still pending at the end of the trace are not written: the store holds
-  resolved breaks only.
+  resolved breaks only. `write_store(path, ...)` does it with a writer of its own.
+* `day_trace(days, first, zone)` turns days of wall-clock times (seconds from
+  local midnight, as ergod/replay/demo.py makes them) into one trace of elapsed
+  seconds from local midnight of `first`, right across DST changes.
 * `history_inputs(spans, origin)` turns stored activity spans back into one input
   per second, as seconds from `origin`: the store keeps when there was input, at
   one-second resolution, never what it was. Replaying them is therefore an
@@ -24,7 +27,8 @@ import argparse
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
-from datetime import datetime, timedelta, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ergod.core.model import EventKind, Outcome
@@ -166,11 +170,11 @@ def rule_changes(current: Rules, candidate: Rules) -> list[str]:
         return str(value).lower() if isinstance(value, bool) else str(value)
 
     changes = []
-    for name in ("break_after", "presence", "coalesce"):
+    for name in ("break_after", "presence", "coalesce", "catch_up"):
         a, b = getattr(current, name), getattr(candidate, name)
         if a != b:
             section = "sitting" if name == "break_after" else "activity"
-            section = "breaks" if name == "coalesce" else section
+            section = "breaks" if name in ("coalesce", "catch_up") else section
             changes.append(f"{section}.{name} = {text(b)}")
     for kind in (Kind.STRETCH, Kind.MOVEMENT):
         a_rules, b_rules = current.kind(kind), candidate.kind(kind)
@@ -279,20 +283,10 @@ def record_trace(
     result: SimulationResult,
 ) -> Recorded:
     """`--record`: write `result` into the configured store from `--start` on."""
-    import logging
-
-    from ergod.errors import ErgodError
-    from ergod.store.writer import OK, StoreWriter
-
     start = parse_start(args.start, local_zone())
     path = loaded.config.store.db_path(env)
     inputs = [e.t for e in events if e.kind is EventKind.INPUT]
-    writer = StoreWriter(path, logging.getLogger("ergod.simulate"))
-    writer.start()
-    done = record(writer, result, inputs, start)
-    closed = writer.close(timeout=60.0)
-    if not closed or writer.status != OK or writer.dropped:
-        raise ErgodError(f"could not record into {path}: {writer.status}")
+    done = write_store(path, result, inputs, start)
     sys.stderr.write(
         f"ergod: recorded {done.bouts} bouts and {done.breaks} breaks from "
         f"{start:%Y-%m-%d %H:%M %Z} into {path}\n"
@@ -300,11 +294,46 @@ def record_trace(
     return done
 
 
+def write_store(
+    path: Path, result: SimulationResult, inputs: Sequence[float], start: datetime
+) -> Recorded:
+    """`record` through a StoreWriter of its own on the store at `path`."""
+    import logging
+
+    from ergod.errors import ErgodError
+    from ergod.store.writer import OK, StoreWriter
+
+    writer = StoreWriter(path, logging.getLogger("ergod.simulate"))
+    writer.start()
+    done = record(writer, result, inputs, start)
+    closed = writer.close(timeout=60.0)
+    if not closed or writer.status != OK or writer.dropped:
+        raise ErgodError(f"could not record into {path}: {writer.status}")
+    return done
+
+
+def day_trace(
+    days: Sequence[Sequence[tuple[float, EventKind]]], first: date, zone: tzinfo
+) -> tuple[datetime, list[tuple[float, EventKind]]]:
+    """Days of (seconds from local midnight, event), day 0 on `first`, as one trace:
+    its start (local midnight of `first`) and its pairs in elapsed seconds from it.
+    Each day is placed by its local noon, so an event's wall-clock time is right on
+    every day whatever DST did that night (events must fall after 04:00)."""
+    start = datetime(first.year, first.month, first.day, tzinfo=zone)
+    origin = start.timestamp()
+    pairs: list[tuple[float, EventKind]] = []
+    for i, day in enumerate(days):
+        moment = first + timedelta(days=i)
+        noon = datetime(moment.year, moment.month, moment.day, 12, tzinfo=zone).timestamp()
+        shift = noon - 12 * 3600.0 - origin
+        pairs += [(t + shift, kind) for t, kind in day]
+    return start, pairs
+
+
 def from_history(args: argparse.Namespace, env: Environment, loaded: LoadedConfig) -> int:
     """`--from-history [--week W] [--config FILE] [--json]`: the week's prompts under
     your configuration and under it plus the --config files."""
     import json
-    from datetime import date
 
     from ergod.config.compose import engine_rules, load
     from ergod.store import open_reader
