@@ -2,7 +2,8 @@
 
 `Recorder` sits between the engine's effects (times on the engine's clock)
 and the SQLite `StoreWriter` (aware local times): sitting bouts, resolved
-breaks, daemon start and stop, and coarse activity spans. A span opens when
+breaks, daemon start, reload and stop, and coarse activity spans. Its writer
+honours `ergod data forget`: nothing from before the cut comes back. A span opens when
 activity resumes (a return, or input seen at start) and closes when an absence
 reaches the engine's watch threshold, so a past week can be replayed against
 another configuration (`ergod simulate --from-history`).
@@ -27,7 +28,7 @@ class Recorder:
     """The daemon's side of the store."""
 
     def __init__(self, path: Path, local: Callable[[float], datetime], log: logging.Logger) -> None:
-        self._writer = StoreWriter(path, log)
+        self._writer = StoreWriter(path, log, honour_forget=True)
         self._local = local
         self._log = log
         self._span_start: float | None = None
@@ -60,6 +61,10 @@ class Recorder:
         if self._span_start is not None and last_input is not None:
             self._writer.activity(self._local(self._span_start), self._local(last_input))
         self._span_start = None
+
+    def reloaded(self, now: float) -> None:
+        """The configuration was reloaded (docs/privacy.md lists these events)."""
+        self._writer.daemon_event(DaemonEvent.RELOAD, self._local(now), __version__)
 
     def stop(self, now: float, last_input: float | None) -> None:
         """Record the open span and the stop, write what is left, close."""

@@ -4,11 +4,19 @@ Used when no desktop notifier can run (a bare terminal, a broken session bus) an
 as the end of every fallback chain, so a prompt is never lost silently. It rings
 the terminal bell when its stream is a terminal. It has no buttons: the user
 snoozes or skips with the `ergod` command instead.
+
+When its stream is the systemd journal (`journal_stream`: `$JOURNAL_STREAM`
+names the stream's device and inode), nobody reads the line as a prompt and
+the journal keeps it, so only the title is written ("ergod: Stretch break"):
+never how long the user sat, the exercise, or weekly figures (docs/privacy.md).
 """
 
 from __future__ import annotations
 
+import io
+import os
 import sys
+from collections.abc import Mapping
 from typing import TextIO
 
 from ergod.notify.base import ActionCallback, Delivery, Message
@@ -23,13 +31,31 @@ def format_line(message: Message) -> str:
     return f"ergod: {message.title}: {text}" if text else f"ergod: {message.title}"
 
 
+def journal_stream(stream: TextIO, environ: Mapping[str, str]) -> bool:
+    """Whether `stream` is the systemd journal, as `$JOURNAL_STREAM` ("dev:inode") says.
+
+    Compared with the stream itself, because the variable is inherited by
+    programs started from a service, whose stderr may be a terminal.
+    """
+    try:
+        device, inode = (int(part) for part in environ.get("JOURNAL_STREAM", "").split(":"))
+        info = os.fstat(stream.fileno())
+    except (ValueError, OSError, AttributeError, io.UnsupportedOperation):
+        return False
+    return (info.st_dev, info.st_ino) == (device, inode)
+
+
 class ConsoleNotifier:
-    """Writes prompts to a text stream (stderr unless given another)."""
+    """Writes prompts to a text stream (stderr unless given another).
+
+    `journal`: the stream is the systemd journal; write the title only.
+    """
 
     name = NAME
 
-    def __init__(self, stream: TextIO | None = None) -> None:
+    def __init__(self, stream: TextIO | None = None, *, journal: bool = False) -> None:
         self._stream = stream
+        self._journal = journal
 
     @property
     def supports_actions(self) -> bool:
@@ -39,7 +65,8 @@ class ConsoleNotifier:
         stream = self._stream if self._stream is not None else sys.stderr
         try:
             bell = "\a" if stream.isatty() else ""
-            stream.write(format_line(message) + bell + "\n")
+            line = f"ergod: {message.title}" if self._journal else format_line(message)
+            stream.write(line + bell + "\n")
             stream.flush()
         except (OSError, ValueError) as exc:
             # A closed or broken stderr (daemon detached badly): say so, do not raise.
