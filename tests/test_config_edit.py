@@ -13,7 +13,7 @@ import pytest
 from config_support import World
 
 from ergod.config import ConfigError, load_config
-from ergod.config.edit import set_value, signal_running_daemon, unset_value
+from ergod.config.edit import set_value, unset_value
 
 COMMENTED = """\
 # My ergod settings. Keep this comment.
@@ -213,55 +213,32 @@ _FAKE_DAEMON = textwrap.dedent(
 )
 
 
-def _start(argv: list[str], ready: Path | None = None) -> subprocess.Popen[bytes]:
+def _start(argv: list[str], ready: Path) -> subprocess.Popen[bytes]:
     process = subprocess.Popen(argv)
     deadline = time.monotonic() + 10
-    while ready is not None and not ready.exists():
+    while not ready.exists():
         if time.monotonic() > deadline or process.poll() is not None:
             process.kill()
-            pytest.fail("the stand-in daemon did not start")
+            pytest.fail("the stand-in process did not start")
         time.sleep(0.01)
     return process
 
 
-def _write_lock(world: World, pid: int) -> None:
-    world.env.lock_file.parent.mkdir(parents=True, exist_ok=True)
-    world.env.lock_file.write_text(f"{pid}\n", encoding="ascii")
-
-
-def test_a_running_ergod_is_told_to_reload(world: World) -> None:
+def test_a_stale_lock_file_gets_no_process_a_signal(world: World) -> None:
+    # Before (issue 17, item 14): `config set` sent SIGHUP to the PID in the lock
+    # file when that process's command line held "ergod", lock held or not.
     out = world.root / "hup.txt"
-    # argv[0] of the stand-in names ergod, as the real daemon's command line does.
-    daemon = _start(
+    stand_in = _start(
         [sys.executable, "-c", _FAKE_DAEMON, str(out), "ergod-daemon"], out.with_suffix(".ready")
     )
     try:
-        _write_lock(world, daemon.pid)
+        world.env.lock_file.parent.mkdir(parents=True, mode=0o700)
+        world.env.lock_file.write_text(f"{stand_in.pid}\n", encoding="ascii")
         result = set_value(world.env, "sitting.break_after", "4m")
-        assert result.reloaded_pid == daemon.pid
-        assert daemon.wait(timeout=10) == 0
-        assert out.read_text() == "reload"
+        assert result.changed and result.reloaded is None
+        with pytest.raises(subprocess.TimeoutExpired):
+            stand_in.wait(timeout=1)  # a SIGHUP would have ended it at once
+        assert not out.exists()
     finally:
-        daemon.kill()
-        daemon.wait()
-
-
-def test_a_process_that_is_not_ergod_is_left_alone(world: World) -> None:
-    other = _start(["sleep", "30"])
-    try:
-        _write_lock(world, other.pid)
-        assert signal_running_daemon(world.env) is None
-        assert other.poll() is None  # SIGHUP would have ended `sleep`
-    finally:
-        other.kill()
-        other.wait()
-
-
-def test_no_lock_or_a_stale_lock_means_no_daemon(world: World) -> None:
-    assert signal_running_daemon(world.env) is None
-    gone = subprocess.Popen(["true"])
-    gone.wait()
-    _write_lock(world, gone.pid)
-    assert signal_running_daemon(world.env) is None
-    world.env.lock_file.write_text("garbage", encoding="ascii")
-    assert signal_running_daemon(world.env) is None
+        stand_in.kill()
+        stand_in.wait()

@@ -254,19 +254,34 @@ def test_locked_key_warns_names_key_and_policy_file_and_policy_stands(world: Wor
     ]
 
 
-def test_bounds_refuse_a_value_outside_with_the_range_and_policy_file(world: World) -> None:
+def test_bounds_drop_a_users_value_outside_with_a_warning(world: World) -> None:
+    # Before (issue 17, item 2): a problem, so `ergod run` exited 2 and, restarted
+    # by systemd again and again, showed no reminder at all.
     policy = world.write(
         "etc/policy.d/10-it.toml", '[bounds]\n"breaks.movement.every" = ["20m", "45m"]\n'
     )
     user = world.write("config/ergod/config.toml", "[breaks.movement]\nevery = '1h'\n")
-    with pytest.raises(ConfigError) as caught:
-        load_config(world.env)
-    assert [p.message for p in caught.value.problems] == [
-        f'{user}:2:1: breaks.movement.every: expected a value within ["20m", "45m"] '
-        f'(bounds set by policy {policy}), found "1h"'
+    loaded = load_config(world.env)
+    assert loaded.values["breaks.movement.every"] == 1800.0  # the default stands
+    assert loaded.warnings == [
+        f'{user}:2:1: breaks.movement.every: warning: outside ["20m", "45m"], the bounds '
+        f'set by policy {policy}; "30m" stands'
     ]
     world.write("config/ergod/config.toml", "[breaks.movement]\nevery = '45m'\n")
     assert load_config(world.env).values["breaks.movement.every"] == 2700.0
+
+
+def test_bounds_refuse_a_system_files_value_outside(world: World) -> None:
+    policy = world.write(
+        "etc/policy.d/10-it.toml", '[bounds]\n"breaks.movement.every" = ["20m", "45m"]\n'
+    )
+    site = world.write("etc/config.d/10-site.toml", "[breaks.movement]\nevery = '1h'\n")
+    with pytest.raises(ConfigError) as caught:
+        load_config(world.env)
+    assert [p.message for p in caught.value.problems] == [
+        f'{site}:2:1: breaks.movement.every: expected a value within ["20m", "45m"] '
+        f'(bounds set by policy {policy}), found "1h"'
+    ]
 
 
 def test_bounds_move_a_builtin_default_into_range(world: World) -> None:
@@ -350,7 +365,7 @@ PROBLEM_CASES = [
     (
         "zero duration",
         "[breaks.stretch]\nevery = '0s'\n",
-        ['{f}:2:1: breaks.stretch.every: expected a duration above zero, found "0s"'],
+        ['{f}:2:1: breaks.stretch.every: expected a duration of at least 0.1s, found "0s"'],
     ),
     (
         "choice",
@@ -643,7 +658,7 @@ def test_ensure_private_dir_creates_0700_and_refuses_a_shared_one(tmp_path: Path
     shared = tmp_path / "shared"
     shared.mkdir(mode=0o777)
     shared.chmod(0o777)
-    with pytest.raises(PermissionError, match="not a private directory"):
+    with pytest.raises(PermissionError, match="open to other users"):
         ensure_private_dir(shared)
 
 

@@ -218,8 +218,9 @@ def test_a_forced_source_that_cannot_work_exits_1(tmp_path: Path) -> None:
 
 
 def test_reload_refuses_a_broken_config_and_keeps_the_last_good_one(tmp_path: Path) -> None:
+    # A system file: the user's own is read forgivingly (tests/test_faults_policy.py).
     env = private_env(tmp_path)
-    user = Path(env["XDG_CONFIG_HOME"]) / "ergod" / "config.toml"
+    user = Path(env["ERGOD_SYSTEM_DIR"]) / "config.d" / "50-site.toml"
     user.parent.mkdir(parents=True)
     user.write_text('[breaks.stretch]\nevery = "25m"\n')
     with Daemon(env) as daemon:
@@ -339,7 +340,7 @@ def test_the_daemon_keeps_the_metrics_file(tmp_path: Path) -> None:
     textfile = tmp_path / "metrics" / "ergod.prom"
     textfile.parent.mkdir()
     config = tmp_path / "metrics.toml"
-    config.write_text(f'[metrics]\ntextfile = "{textfile}"\ninterval = "1s"\n')
+    config.write_text(f'[metrics]\ntextfile = "{textfile}"\ninterval = "10s"\n')
     with Daemon(env, "--config", str(config)) as daemon:
         wait_for(lambda: textfile.exists() and "ergod_up 1" in textfile.read_text(), 15, "metrics")
         text = textfile.read_text()

@@ -9,10 +9,11 @@ exception escaping; on 2, each problem line (stdout) names the file and stderr's
 one line counts them. Mutations that are wrong for every key (a table, an array,
 `inf`, a duration beyond 100 years) must be refused on their line, naming their key.
 
-Then against one running headless `ergod run`: broken user configs through
+Then against one running headless `ergod run`: broken system configs through
 `ergod reload` (exit 1 with config check's own problem lines, the last good
-config still in force as `status` shows), and bursts of junk on the control socket
-(error replies; the same daemon answers `status` afterwards).
+config still in force as `status` shows; the user's own file is read
+forgivingly, see test_faults_policy.py), and bursts of junk on the control
+socket (error replies; the same daemon answers `status` afterwards).
 """
 
 from __future__ import annotations
@@ -316,6 +317,10 @@ class Running:
     daemon: Daemon
     pid: int
 
+    @property
+    def system_file(self) -> Path:
+        return Path(self.env["ERGOD_SYSTEM_DIR"]) / "config.d" / "50-fuzz.toml"
+
 
 @pytest.fixture(scope="module")
 def running_daemon() -> Iterator[Running]:
@@ -343,20 +348,28 @@ def _good_still_in_force(running: Running) -> None:
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
 @given(doc=documents)
 def test_a_live_reload_refuses_each_broken_config(running_daemon: Running, doc: Doc) -> None:
-    running_daemon.user_file.write_bytes(doc.data)
+    system = running_daemon.system_file
+    system.parent.mkdir(parents=True, exist_ok=True)
+    system.write_bytes(doc.data)
+    try:
+        _refused_and_good_still_in_force(running_daemon)
+    finally:
+        system.unlink()
+
+
+def _refused_and_good_still_in_force(running_daemon: Running) -> None:
     checked = installed("config", "check", env=running_daemon.env)
     if checked.returncode == 0:
-        running_daemon.user_file.write_text(GOOD)
         return  # a harmless mutation: nothing to refuse
     assert checked.returncode == 2, checked.stderr
     problems = [line for line in checked.stdout.splitlines() if line]
     refused = ergod(running_daemon.env, "reload")
-    assert refused.returncode == 1, (doc.what, refused.stdout, refused.stderr)
+    assert refused.returncode == 1, (refused.stdout, refused.stderr)
     assert "Traceback" not in refused.stderr
     assert "last good configuration" in refused.stderr
     # The daemon names the same file, line and key as `ergod config check`.
     for problem in problems:
-        assert problem in refused.stderr, (doc.what, problem, refused.stderr)
+        assert problem in refused.stderr, (problem, refused.stderr)
     _good_still_in_force(running_daemon)
 
 

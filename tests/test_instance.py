@@ -69,7 +69,7 @@ def holder(runtime_dir: Path) -> Iterator[subprocess.Popen[str]]:
 
 def test_lock_file_holds_our_pid_in_a_private_dir(env: Environment) -> None:
     with acquire_instance_lock(env) as lock:
-        # The format ergod.config.edit.signal_running_daemon reads.
+        # The format running_pid reads.
         assert env.lock_file.read_text(encoding="ascii") == f"{os.getpid()}\n"
         assert lock.pid == os.getpid()
         assert stat.S_IMODE(env.daemon_dir.stat().st_mode) == 0o700
@@ -135,6 +135,6 @@ def test_garbage_in_a_free_lock_file_is_overwritten(env: Environment) -> None:
 def test_a_runtime_dir_others_can_write_is_refused(env: Environment) -> None:
     env.daemon_dir.mkdir()
     env.daemon_dir.chmod(0o777)
-    with pytest.raises(ErgodError, match="not a private directory"):
+    with pytest.raises(ErgodError, match="open to other users"):
         acquire_instance_lock(env)
     assert not env.lock_file.exists()

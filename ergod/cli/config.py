@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ergod.errors import EXIT_OK, EXIT_USAGE
+from ergod.errors import EXIT_OK, EXIT_RUNTIME, EXIT_USAGE
 
 if TYPE_CHECKING:
     from ergod.config.edit import EditResult
@@ -73,8 +73,11 @@ def _environment() -> Environment:
 
 def _check(args: argparse.Namespace) -> int:
     from ergod.config.layers import check
+    from ergod.environment import Environment
 
-    result = check(_environment(), args.files)
+    # It only reports, so $ERGOD_SYSTEM_DIR may point at a staging tree whatever
+    # policy says (ergod.environment.system_dir_allowed).
+    result = check(Environment.from_os(any_system_dir=True), args.files)
     for problem in result.problems:
         print(problem.message)
     for warning in result.warnings:
@@ -154,8 +157,11 @@ def _paths(args: argparse.Namespace) -> int:
 
 def _report_edit(result: EditResult, done: str, nothing: str) -> int:
     print(done if result.changed else nothing)
-    if result.reloaded_pid is not None:
-        print(f"reloaded running daemon (pid {result.reloaded_pid})")
+    if result.reloaded is not None:
+        print(f"running daemon: {result.reloaded}")
+    if result.reload_failed is not None:
+        sys.stderr.write(f"ergod: the running daemon did not reload: {result.reload_failed}\n")
+        return EXIT_RUNTIME
     return EXIT_OK
 
 

@@ -12,7 +12,9 @@ the reply: `status` a short summary (or the result object with `--json`), the
 others the one-line confirmation the daemon sends back. Exit codes: 0 done,
 1 the daemon refused, 2 bad arguments, 3 no daemon running. `--until` is
 resolved here, in local time (today, or tomorrow when that time has passed),
-so the daemon only ever receives seconds. Stdlib only at top level: these run
+so the daemon only ever receives seconds. `pause` is shortened to `[quiet]
+max_pause` when that is set (and says so). Every command first checks that the
+runtime directory is the user's own (`check_runtime_dir`). Stdlib only at top level: these run
 often and must start fast.
 """
 
@@ -24,7 +26,10 @@ import os
 import sys
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ergod.core.quiet import PauseGrant
 
 from ergod.durations import human_duration, seconds_until
 
@@ -95,10 +100,13 @@ def register(sub: Any) -> None:
 
 
 def _send(request: dict[str, object]) -> dict[str, Any]:
+    from ergod.daemon.instance import check_runtime_dir
     from ergod.daemon.protocol import send_request
     from ergod.environment import Environment
 
-    return send_request(Environment.from_os(), request)
+    env = Environment.from_os()
+    check_runtime_dir(env)
+    return send_request(env, request)
 
 
 def _confirm(command: str, result: Mapping[str, Any]) -> int:
@@ -140,7 +148,32 @@ def _pause(args: argparse.Namespace) -> int:
         except ValueError as exc:
             raise UsageError(f"bad --until {args.until!r}: {exc}") from None
         seconds = seconds_until(minutes, datetime.now())
-    return _confirm("pause", _send({"command": "pause", "seconds": seconds}))
+    grant = _bounded(seconds)
+    code = _confirm("pause", _send({"command": "pause", "seconds": grant.seconds}))
+    if grant.shortened:
+        sys.stdout.write(_SHORTENED)
+    return code
+
+
+_SHORTENED = "shortened to the longest pause allowed here ([quiet] max_pause)\n"
+
+
+def _bounded(seconds: float | None) -> PauseGrant:
+    """`[quiet] max_pause` applied here too, so `ergod pause` says what it got.
+
+    The daemon applies it as well (ergod.core.quiet.bounded_pause); a
+    configuration that cannot be read leaves the decision to the daemon.
+    """
+    from ergod.config.compose import load
+    from ergod.core.quiet import bounded_pause
+    from ergod.environment import Environment
+    from ergod.errors import ErgodError
+
+    try:
+        max_pause = load(Environment.from_os()).config.quiet.max_pause
+    except ErgodError:
+        max_pause = 0.0
+    return bounded_pause(seconds, max_pause)
 
 
 def _snooze(args: argparse.Namespace) -> int:
@@ -318,6 +351,8 @@ def render_status(result: Mapping[str, Any], now: datetime) -> list[str]:
     files = result.get("config_files")
     if isinstance(files, list) and files:
         lines.append("config: " + ", ".join(str(f) for f in files))
+    if result.get("system_dir"):
+        lines.append(f"system config: {result['system_dir']}")
     if result.get("store"):
         lines.append(f"store: {result['store']}")
     return lines

@@ -1,14 +1,20 @@
 """`ergod data`: the user's own adherence history, to take away or to delete.
 
-    ergod data export [--format jsonl|csv] [--table TABLE] [--output FILE] [--config FILE]
+    ergod data export [--format jsonl|csv] [--table TABLE] [--output FILE [--force]]
+                      [--config FILE]
     ergod data forget (--before YYYY-MM-DD | --all) [--yes] [--config FILE]
 
 `export` writes every table as JSON lines (one object per row, with a `table`
 field) or one table as CSV (`--table`, default `breaks`, with a header line);
 times are ISO 8601 in the local time they were recorded in, with their offset.
-`forget` deletes the records before local midnight of DATE, or all of them,
-then compacts the file so the deleted rows are gone from disk too. It asks on
-a terminal unless `--yes`; without a terminal it needs `--yes`. The database
+`--output FILE` creates FILE readable by the user alone (0600), never writes
+through a symlink, and refuses an existing FILE unless `--force`.
+`forget` deletes the records before local midnight of DATE, or all of them
+(and, through a mark in the file, what a running daemon still holds from before
+now: a break open at the time never comes back), then compacts the file so the
+deleted rows are gone from disk too; when another program keeps it from doing
+so, it says so and exits 1. It asks on a terminal unless `--yes`; without a
+terminal it needs `--yes`. The database
 is `[store] path`. Stdlib only at top level: the store loads inside `run`.
 """
 
@@ -46,7 +52,10 @@ def register(sub: Any) -> None:
         choices=("bouts", "breaks", "activity", "daemon_events"),
         help="only this table (CSV: the table to write, default breaks)",
     )
-    export.add_argument("--output", "-o", metavar="FILE", type=Path, help="write here, not stdout")
+    export.add_argument(
+        "--output", "-o", metavar="FILE", type=Path, help="write here (mode 0600), not stdout"
+    )
+    export.add_argument("--force", action="store_true", help="replace FILE if it exists")
     add_config_argument(export)
     export.set_defaults(func=run_export)
     forget = actions.add_parser(
@@ -82,9 +91,13 @@ def run_export(args: argparse.Namespace) -> int:
         if args.output is None:
             _export(reader, args, sys.stdout, TABLES)
             return 0
+        from ergod.files import atomic_output
+
         try:
-            with open(args.output, "w", encoding="utf-8", newline="") as out:
+            with atomic_output(args.output, replace=args.force, newline="") as out:
                 _export(reader, args, out, TABLES)
+        except FileExistsError:
+            raise UsageError(f"{args.output} exists: add --force to replace it") from None
         except OSError as exc:
             raise ErgodError(f"cannot write {args.output}: {exc.strerror or exc}") from exc
     return 0
@@ -123,16 +136,18 @@ def parse_day(text: str) -> date:
 
 def run_forget(args: argparse.Namespace) -> int:
     import sqlite3
+    import time
 
     from ergod.store import open_store
-    from ergod.store.schema import count_before, delete_before
+    from ergod.store.schema import compact, count_before, delete_before, mark_forgotten
 
     if args.all:
-        cut, what = float("inf"), "all stored records"
+        # Everything on file, and whatever a running daemon still holds from before now.
+        cut, forget_until, what = float("inf"), time.time(), "all stored records"
     else:
         day = parse_day(args.before)
         # Local midnight, in the zone this machine is in today.
-        cut = datetime(day.year, day.month, day.day).astimezone().timestamp()
+        cut = forget_until = datetime(day.year, day.month, day.day).astimezone().timestamp()
         what = f"the records from before {day.isoformat()}"
     path = _db_path(args)
     if not path.exists():
@@ -144,24 +159,27 @@ def run_forget(args: argparse.Namespace) -> int:
         raise ErgodError(f"cannot open {path}: {exc}") from exc
     try:
         count = count_before(conn, cut)
-        if count == 0:
-            print(f"nothing to forget: no records in {path} match")
-            return 0
-        if not args.yes and not _confirm(f"Delete {count} of {what} in {path}?"):
+        if count and not args.yes and not _confirm(f"Delete {count} of {what} in {path}?"):
             print("nothing deleted")
             return 1
         try:
             conn.execute("BEGIN IMMEDIATE")
             deleted = delete_before(conn, cut)
+            mark_forgotten(conn, forget_until)
             conn.execute("COMMIT")
-            # Compact and truncate the log, so the rows are gone from the disk, not only hidden.
-            conn.execute("VACUUM")
-            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         except sqlite3.Error as exc:
             raise ErgodError(f"could not delete from {path}: {exc}") from exc
+        # Compact and empty the log, so the rows are gone from the disk, not only hidden.
+        why = compact(conn)
     finally:
         conn.close()
-    print(f"deleted {deleted} records from {path}")
+    done = f"deleted {deleted} records from {path}" if deleted else f"nothing to delete in {path}"
+    if why is not None:
+        raise ErgodError(
+            f"{done}, but their old copies are still in the file: {why}. "
+            "Close it and run the same command again to remove them"
+        )
+    print(done if deleted else f"nothing to forget: no records in {path} match")
     return 0
 
 

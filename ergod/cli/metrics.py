@@ -3,8 +3,9 @@
 `write` refreshes this user's `[metrics] textfile` once (the daemon does it
 every `[metrics] interval`); `--output` writes elsewhere, `-` to stdout.
 `collect --dir DIR --output FILE` merges the per-user files of a directory
-into one host file (run by ergod-metrics-collect.timer as root). The format
-and what is in it: ergod.fleet.metrics and docs/privacy.md.
+into one host file (run by ergod-metrics-collect.timer as root;
+ergod.fleet.collect). The format and what is in it: ergod.fleet.metrics and
+docs/privacy.md.
 """
 
 from __future__ import annotations
@@ -70,7 +71,7 @@ def _write(args: argparse.Namespace) -> int:
             sys.stdout.write(text)
             return 0
         path = Path(args.output)
-        metrics.write_atomically(path, text)
+        metrics.write_file(path, text)
     else:
         written = metrics.write_textfile(env, config, up=up, schedule_only=schedule_only)
         if written is None:
@@ -102,18 +103,21 @@ def _collect(args: argparse.Namespace) -> int:
     from ergod.durations import parse_duration
     from ergod.errors import UsageError
     from ergod.fleet import metrics
+    from ergod.fleet.collect import collect
 
     try:
         stale = parse_duration(args.stale_after)
     except ValueError as exc:
         raise UsageError(f"--stale-after: {exc}") from None
     output = None if args.output == "-" else Path(args.output)
-    collected = metrics.collect(args.dir, exclude=output, stale_after=stale or None)
+    collected = collect(args.dir, exclude=output, stale_after=stale or None)
+    for warning in collected.warnings:
+        sys.stderr.write(f"ergod: warning: {warning}\n")
     for path, reason in collected.skipped:
         sys.stderr.write(f"ergod: warning: left out {path}: {reason}\n")
     text = metrics.render(collected.snapshot)
     if output is None:
         sys.stdout.write(text)
     else:
-        metrics.write_atomically(output, text)
+        metrics.write_file(output, text)
     return 0

@@ -1,7 +1,10 @@
 """`ergod summary`: the weekly report of sitting and break prompts, from the store.
 
 `ergod summary [--week 2026-W47 | --last N] [--format text|json|csv|html]
-[--output FILE] [--config FILE]` reads the configured store read-only. Weeks
+[--output FILE [--force]] [--config FILE]` reads the configured store
+read-only. `--output` creates FILE 0600 (the HTML report 0644, by choice: it
+is made to be shared), never through a symlink, and refuses an existing FILE
+unless `--force`. Weeks
 are ISO weeks in local time; the default is the current week. `--last N` gives
 the N latest weeks, the current one last (JSON: an array of week objects).
 The JSON contract is docs/summary.md.
@@ -38,7 +41,13 @@ def register(sub: Any) -> None:
         "--last", metavar="N", type=str, help="the N latest weeks, this one included"
     )
     parser.add_argument("--format", default="text", help="text (default), json, csv or html")
-    parser.add_argument("--output", metavar="FILE", type=Path, help="write here, not to stdout")
+    parser.add_argument(
+        "--output",
+        metavar="FILE",
+        type=Path,
+        help="write here, not to stdout (mode 0600; 0644 for html)",
+    )
+    parser.add_argument("--force", action="store_true", help="replace FILE if it exists")
     add_config_argument(parser)
     parser.set_defaults(func=run)
 
@@ -70,8 +79,14 @@ def run(args: argparse.Namespace) -> int:
     to_file = args.output is not None
     text = _render(args.format, summaries, many=args.last is not None, tty=_tty(to_file))
     if to_file:
+        from ergod.files import write_atomically
+
+        # The HTML report is for sharing (a browser, a web server); the rest is yours.
+        mode = 0o644 if args.format == "html" else 0o600
         try:
-            args.output.write_text(text, encoding="utf-8")
+            write_atomically(args.output, text, mode=mode, replace=args.force)
+        except FileExistsError:
+            raise UsageError(f"{args.output} exists: add --force to replace it") from None
         except OSError as exc:
             raise UsageError(f"cannot write {args.output}: {exc.strerror or exc}") from exc
     else:

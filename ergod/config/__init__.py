@@ -2,9 +2,10 @@
 
 The public face of the package (see docs/configuration.md):
 
-* `load_config(env, extra_files=()) -> LoadedConfig`: the effective config of
-  all layers plus `--config` files; raises `ConfigError` (exit 2) listing
-  every `Problem` when it cannot be used.
+* `load_config(env, extra_files=(), forgiving=False) -> LoadedConfig`: the
+  effective config of all layers plus `--config` files; raises `ConfigError`
+  (exit 2) listing every `Problem` when it cannot be used. `forgiving` (the
+  daemon's reading) turns the user's own file's problems into warnings.
 * `check_files(env, paths) -> list[Problem]`: the same checks, reported.
 * `add_config_argument(parser)`: the repeatable `--config FILE` option.
 * `Config` (frozen dataclasses per TOML section), `Config.rules()` for the

@@ -20,23 +20,31 @@ if TYPE_CHECKING:
     from ergod.config import Config, LoadedConfig
 
 
-def load(env: Environment, extra_files: Sequence[Path] = ()) -> LoadedConfig:
-    """The effective configuration (raises ConfigError, exit 2, if unusable)."""
+def load(
+    env: Environment, extra_files: Sequence[Path] = (), *, forgiving: bool = True
+) -> LoadedConfig:
+    """The configuration the daemon runs by (raises ConfigError, exit 2, if unusable).
+
+    Forgiving by default, as `ergod run` and a reload read: a problem in the
+    user's own file drops what it is about, with a warning, so a typo cannot
+    stop the reminders; problems in system, policy and `--config` files refuse.
+    """
     from ergod.config import load_config
 
-    return load_config(env, extra_files)
+    return load_config(env, extra_files, forgiving=forgiving)
 
 
 def load_for_command(extra_files: Sequence[Path] = ()) -> tuple[Environment, LoadedConfig]:
     """This process's environment and configuration, for a one-shot command:
-    problems raise ConfigError (exit 2); warnings (a locked key set) go to stderr.
-    The command speaks the configured language (`[notify] language`) from here on."""
+    every problem raises ConfigError (exit 2), the user's file read strictly;
+    warnings (a locked key set) go to stderr. The command speaks the configured
+    language (`[notify] language`) from here on."""
     import sys
 
     from ergod.i18n import activate
 
     env = Environment.from_os()
-    loaded = load(env, extra_files)
+    loaded = load(env, extra_files, forgiving=False)
     for warning in loaded.warnings:
         sys.stderr.write(f"ergod: warning: {warning}\n")
     activate(loaded.config.notify.language, env.environ)

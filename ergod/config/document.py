@@ -144,10 +144,113 @@ def locate_keys(text: str) -> dict[str, Position]:
     return positions
 
 
+MAX_DEPTH = 32
+"""Arrays and inline tables nested deeper than this are refused before parsing:
+the TOML parser recurses once per level and fails with RecursionError at a few
+hundred (ergod's own keys need two)."""
+MAX_KEY_PARTS = 32
+"""A dotted key or table name of more parts is refused before parsing: the
+parser's time grows with the square of the parts (40,000 took over a minute)."""
+
+_SIGNIFICANT = re.compile(r"[\"'#\n=.\[\]{},]")
+
+
+def _string_end(text: str, start: int) -> int:
+    """The index just after the string starting at `start` (at a newline if unclosed)."""
+    quote = text[start]
+    if text.startswith(quote * 3, start):
+        end = start + 3
+        while True:
+            found = text.find(quote * 3, end)
+            if found < 0:
+                return len(text)
+            # In a basic string a backslash escapes the quote after it.
+            if quote == '"' and _escaped(text, found):
+                end = found + 1
+                continue
+            return found + 3
+    end = start + 1
+    while end < len(text) and text[end] not in (quote, "\n"):
+        end += 2 if quote == '"' and text[end] == "\\" else 1
+    return min(end + 1, len(text)) if end < len(text) and text[end] == quote else end
+
+
+def _escaped(text: str, index: int) -> bool:
+    backslashes = 0
+    while index - backslashes - 1 >= 0 and text[index - backslashes - 1] == "\\":
+        backslashes += 1
+    return backslashes % 2 == 1
+
+
+def too_deep(text: str) -> tuple[int, int, str] | None:
+    """(line, column, what) where `text` nests beyond MAX_DEPTH or MAX_KEY_PARTS.
+
+    A small scanner that knows strings, comments, brackets and where keys are
+    (before `=` at a line start or inside an inline table, and table headers);
+    it finds the place without the parser, which is what cannot cope.
+    """
+    line, line_start = 1, 0
+    stack: list[str] = []
+    in_key, parts, header, blank = True, 1, False, True
+    i = 0
+    while True:
+        match = _SIGNIFICANT.search(text, i)
+        if match is None:
+            return None
+        i = match.start()
+        char = text[i]
+        blank = blank and not text[line_start:i].strip()
+        column = i - line_start + 1
+        if char in "\"'":
+            end = _string_end(text, i)
+            line += text.count("\n", i, end)
+            if "\n" in text[i:end]:
+                line_start = text.rindex("\n", i, end) + 1
+            i, blank = end, False
+            continue
+        i += 1
+        if char == "#":
+            newline = text.find("\n", i)
+            i = len(text) if newline < 0 else newline
+        elif char == "\n":
+            line, line_start, blank = line + 1, i, True
+            if not stack:
+                in_key, parts, header = True, 1, False
+        elif char == "=" and in_key:
+            in_key = False
+        elif char == "." and in_key:
+            parts += 1
+            if parts > MAX_KEY_PARTS:
+                return line, column, f"a key of more than {MAX_KEY_PARTS} dotted parts"
+        elif char == "[" and not stack and in_key and blank:
+            header = True
+            i += text.startswith("[", i)
+        elif char in "[{":
+            stack.append(char)
+            if len(stack) > MAX_DEPTH:
+                return line, column, f"arrays or inline tables nested over {MAX_DEPTH} deep"
+            in_key, parts = char == "{", 1
+        elif char in "]}":
+            if header:
+                header = in_key = False
+            elif stack:
+                stack.pop()
+                in_key = False
+        elif char == "," and stack and stack[-1] == "{":
+            in_key, parts = True, 1
+        blank = False
+
+
 def parse_text(text: str, path: Path | None) -> Document | Problem:
     """The document in `text`, or the Problem that makes it unreadable as TOML."""
+    deep = too_deep(text)
+    if deep is not None:
+        return Problem(path, "", deep[0], deep[1], "a configuration file ergod can read", deep[2])
     try:
         data = tomllib.loads(text)
+    except RecursionError:  # too_deep should have caught it; never a traceback
+        found = "nesting too deep to read"
+        return Problem(path, "", None, None, "a configuration file ergod can read", found)
     except tomllib.TOMLDecodeError as exc:
         reason = str(exc)
         match = _TOML_POSITION.search(reason)
@@ -160,9 +263,11 @@ def parse_text(text: str, path: Path | None) -> Document | Problem:
 
 def toml_value(text: str) -> object:
     """The TOML value written `text` (`3`, `true`, `["a"]`); ValueError if none."""
+    if too_deep(f"value = {text}") is not None:
+        raise ValueError(f"expected a TOML value nested at most {MAX_DEPTH} deep")
     try:
         return tomllib.loads(f"value = {text}")["value"]
-    except tomllib.TOMLDecodeError:
+    except (tomllib.TOMLDecodeError, RecursionError):
         raise ValueError("expected a TOML value") from None
 
 
@@ -172,51 +277,13 @@ PIPE_WAIT = 2.0
 """How long (s) a pipe (`--config <(...)`) may take to deliver its text."""
 
 
-class _Unreadable(OSError):
-    """Reading stopped for a reason of ours (too large, a silent pipe)."""
-
-
-def _read_bytes(path: Path) -> bytes:
-    """At most MAX_BYTES from `path`, waiting at most PIPE_WAIT on a pipe or device.
-
-    A FIFO with no writer, or /dev/zero, must not hang `config check` or a
-    running daemon's reload; a process substitution still works.
-    """
-    import os
-    import select
-    import stat
-    import time
-
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-    try:
-        regular = stat.S_ISREG(os.fstat(fd).st_mode)
-        deadline = time.monotonic() + PIPE_WAIT
-        chunks: list[bytes] = []
-        size = 0
-        while True:
-            if not regular:
-                left = deadline - time.monotonic()
-                if left <= 0 or not select.select([fd], [], [], left)[0]:
-                    raise _Unreadable(0, f"nothing arrived within {PIPE_WAIT:g} s (a pipe?)")
-            try:
-                chunk = os.read(fd, 65536)
-            except BlockingIOError:
-                continue
-            if not chunk:
-                return b"".join(chunks)
-            size += len(chunk)
-            if size > MAX_BYTES:
-                raise _Unreadable(0, f"more than {MAX_BYTES // 1024} KiB")
-            chunks.append(chunk)
-    finally:
-        os.close(fd)
-
-
 def read_document(path: Path) -> Document | Problem:
     """The document in the file at `path`, or the Problem that stops reading it."""
+    from ergod.files import TooLarge, read_bounded
+
     try:
-        text = _read_bytes(path).decode("utf-8")
-    except _Unreadable as exc:
+        text = read_bounded(path, limit=MAX_BYTES, pipe_wait=PIPE_WAIT).decode("utf-8")
+    except TooLarge as exc:
         return Problem(path, "", None, None, "a readable file", exc.strerror or str(exc))
     except (FileNotFoundError, NotADirectoryError):
         return Problem(path, "", None, None, "a readable file", NO_SUCH_FILE)

@@ -6,20 +6,20 @@ policy or a value outside a policy bound is refused (ConfigError, exit 2) and
 the file is left untouched. The file is written atomically (a temporary file
 in the same directory, then a rename), created with its directory if missing,
 and edited with tomlkit so comments and layout stay as the user wrote them.
-After a change, a running daemon is told to reload (`signal_running_daemon`).
+After a change, a running daemon is asked to reload over its control socket
+(`reload_running_daemon`), never by a signal to a PID read from a file; a
+daemon that refuses or cannot be reached is `EditResult.reload_failed`, the
+file being written by then. The daemon, editing for itself ("This hurts"),
+passes `reload=False` and reloads on its own thread.
 """
 
 from __future__ import annotations
 
-import os
-import signal
-import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ergod.config.document import toml_value
+from ergod.config.document import toml_value, too_deep
 from ergod.config.errors import ConfigError, Problem
 from ergod.config.layers import CUSTOM_EXERCISES, evaluate
 from ergod.config.schema import KEYS, SECTIONS, FieldErrors, expected_text, show_value
@@ -33,7 +33,8 @@ class EditResult:
 
     path: Path
     changed: bool
-    reloaded_pid: int | None = None
+    reloaded: str | None = None  # the daemon's answer, None when none runs (or not asked)
+    reload_failed: str | None = None  # why a running daemon did not reload
 
 
 def _refuse(path: Path, key: str, expected: str, found: str, hint: str = "") -> ConfigError:
@@ -75,7 +76,10 @@ def _edited_text(text: str, key: str, value: object | None) -> tuple[str, bool]:
     import tomlkit
     from tomlkit.exceptions import TOMLKitError
 
+    deep = too_deep(text)
     try:
+        if deep is not None:  # tomlkit would recurse until RecursionError
+            raise TOMLKitError(f"line {deep[0]} column {deep[1]}: {deep[2]}")
         doc = tomlkit.parse(text)
     except TOMLKitError as exc:
         raise ConfigError(
@@ -140,49 +144,40 @@ def _validate(env: Environment, key: str, value: object | None, new_text: str) -
         raise ConfigError(new, headline=f"not changed: {path}: the result would not be valid")
 
 
-def write_atomically(path: Path, text: str) -> None:
-    """Replace `path` with `text` so a reader sees the old or the new file, never half."""
+def _write(path: Path, text: str) -> None:
+    """Replace the user's file in one step, keeping its mode (0644 for a new one)."""
+    from ergod.files import write_atomically
+
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         mode = path.stat().st_mode & 0o777
     except FileNotFoundError:
         mode = 0o644
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomically(path, text, mode=mode)
 
 
-def signal_running_daemon(env: Environment) -> int | None:
-    """Ask a running daemon to reload its configuration; its PID, or None if none.
+def reload_running_daemon(env: Environment) -> str | None:
+    """Ask a running daemon to reload; its answer, or None when none runs.
 
-    The daemon holds `<runtime_dir>/ergod/ergod.lock` with its PID and reloads
-    on SIGHUP. Signalled only if that process lives and is an ergod (so a stale
-    lock whose PID was reused is left alone). To be replaced by a control-socket
-    call once the daemon has one.
+    Over the control socket, after checking that its directory is the user's
+    own: a lock file's PID may be stale or planted, a socket there cannot be.
+    A daemon that refuses or cannot be reached is an ErgodError (exit 1); the
+    file is written by then, and the message says so.
     """
+    from ergod.daemon.control import send_request
+    from ergod.daemon.instance import check_runtime_dir
+    from ergod.errors import NoDaemonError
+
+    check_runtime_dir(env)
     try:
-        pid = int(env.lock_file.read_text(encoding="ascii").split()[0])
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-    except (OSError, ValueError, IndexError):
+        result = send_request(env, {"command": "reload"})
+    except NoDaemonError:
         return None
-    if pid <= 0 or b"ergod" not in cmdline or sys.platform == "win32":
-        return None
-    try:
-        os.kill(pid, signal.SIGHUP)
-    except OSError:
-        return None
-    return pid
+    message = result.get("message")
+    return message if isinstance(message, str) and message else "configuration reloaded"
 
 
-def _edit(env: Environment, key: str, value: object | None) -> EditResult:
+def _edit(env: Environment, key: str, value: object | None, reload: bool) -> EditResult:
     path = env.user_config_file
     text = _read_user_file(path)
     new_text, changed = _edited_text(text, key, value)
@@ -190,19 +185,28 @@ def _edit(env: Environment, key: str, value: object | None) -> EditResult:
     if not changed:
         return EditResult(path, changed=False)
     try:
-        write_atomically(path, new_text)
+        _write(path, new_text)
     except OSError as exc:
         raise ErgodError(f"cannot write {path}: {exc.strerror or exc}") from None
-    return EditResult(path, changed=True, reloaded_pid=signal_running_daemon(env))
+    if not reload:
+        return EditResult(path, changed=True)
+    try:
+        return EditResult(path, changed=True, reloaded=reload_running_daemon(env))
+    except ErgodError as exc:
+        return EditResult(path, changed=True, reload_failed=exc.message)
 
 
-def set_value(env: Environment, key: str, text: str) -> EditResult:
-    """Set `key` in the user's file to the value written `text` on a command line."""
+def set_value(env: Environment, key: str, text: str, *, reload: bool = True) -> EditResult:
+    """Set `key` in the user's file to the value written `text` on a command line.
+
+    `reload`: ask a running daemon to reload afterwards. The daemon itself
+    passes False (it would be asking itself, and wait for itself) and reloads.
+    """
     _check_key(env, key)
-    return _edit(env, key, command_line_value(key, text))
+    return _edit(env, key, command_line_value(key, text), reload)
 
 
-def unset_value(env: Environment, key: str) -> EditResult:
+def unset_value(env: Environment, key: str, *, reload: bool = True) -> EditResult:
     """Remove `key` from the user's file, so lower layers decide it again."""
     _check_key(env, key)
-    return _edit(env, key, None)
+    return _edit(env, key, None, reload)

@@ -49,6 +49,13 @@ class Problem:
         hint = f"; {self.hint}" if self.hint else ""
         return f"{self.where}: {key}expected {self.expected}, found {self.found}{hint}"
 
+    def as_warning(self, outcome: str) -> str:
+        """The problem as a warning that says what became of it ("ignored")."""
+        key = f"{self.key}: " if self.key else ""
+        hint = f"; {self.hint}" if self.hint else ""
+        what = f"expected {self.expected}, found {self.found}{hint}"
+        return f"{self.where}: {key}warning: {what}; {outcome}"
+
     def __str__(self) -> str:
         return self.message
 

@@ -36,7 +36,7 @@ class SwitchOff:
     switched_off: tuple[str, ...]  # ids added to [exercises] disabled now
     already_off: bool = False
     problem: str | None = None
-    reloaded_pid: int | None = None
+    reloaded: str | None = None  # a running daemon's answer to the reload (config set's)
 
     @property
     def summary(self) -> str:
@@ -63,7 +63,9 @@ class SwitchOff:
         return hurt_notice(self.names if self.problem is None else ())
 
 
-def switch_off(env: Environment, exercise_id: str | None) -> SwitchOff:
+def switch_off(env: Environment, exercise_id: str | None, *, reload: bool = True) -> SwitchOff:
+    """Add the exercise to `[exercises] disabled`; `reload` as `config set`'s (the
+    daemon passes False: it reloads itself rather than ask its own socket)."""
     from ergod.config import load_config
     from ergod.config.edit import set_value
     from ergod.exercises.library import load_library
@@ -87,10 +89,10 @@ def switch_off(env: Environment, exercise_id: str | None) -> SwitchOff:
     if not new:
         return SwitchOff(card.id, names, (), already_off=True)
     try:
-        result = set_value(env, KEY, json.dumps([*current, *new]))
+        result = set_value(env, KEY, json.dumps([*current, *new]), reload=reload)
     except ErgodError as exc:
         return SwitchOff(card.id, names, (), problem=exc.message)
-    return SwitchOff(card.id, names, new, reloaded_pid=result.reloaded_pid)
+    return SwitchOff(card.id, names, new, reloaded=result.reloaded)
 
 
 def _last_shown(env: Environment, loaded: LoadedConfig) -> str | None:

@@ -11,15 +11,22 @@ Layers, lowest first (each file's keys replace those of the files below):
    locked: a lower layer that sets it gets a warning naming the key and the
    policy file, and the policy value stands. A policy file's `[bounds]` table
    bounds a number or duration key instead: `"breaks.movement.every" =
-   ["20m", "45m"]`; a lower layer's value outside is a problem naming the
-   range and the policy file. A built-in default outside a bound is moved to
-   the nearest end of it (IT asked for that range; the default is ours).
+   ["20m", "45m"]`; a user's or `--config` value outside is dropped with the
+   same kind of warning, a system file's is a problem naming the range and
+   the policy file. A built-in default outside a bound is moved to the
+   nearest end of it (IT asked for that range; the default is ours).
 
 Lists are replaced whole, except `[[exercises.custom]]` tables, which add up
 across layers (a later table with the same id replaces the earlier one).
 Missing files of layers 2, 3 and 5 are skipped; a missing `--config` file is a
 problem. Every problem in every file is collected before anything is refused,
 and loading never writes a file.
+
+`evaluate(..., forgiving=True)` is how the daemon reads (`ergod run`, reload):
+each problem in the user's own file drops what it is about (the key, or the
+whole file when it cannot be read) with a warning naming file, line and key,
+and the lower layers decide instead; problems in every other file still
+refuse. `ergod config check` and `config set` read strictly.
 """
 
 from __future__ import annotations
@@ -32,24 +39,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ergod.config.document import NO_SUCH_FILE, Document, parse_text, read_document
+from ergod.config.entries import BOUNDS_TABLE, Entry, entries
 from ergod.config.errors import ConfigError, Problem
-from ergod.config.schema import (
-    CROSS_RULES,
-    KEYS,
-    SECTIONS,
-    Config,
-    FieldErrors,
-    expected_text,
-    show_value,
-)
+from ergod.config.policy import Bound, out_of_bounds, read_policy
+from ergod.config.schema import CROSS_RULES, KEYS, Config, show_value
 from ergod.environment import Environment
-from ergod.errors import did_you_mean
 from ergod.exercises.fields import CUSTOM, DISABLED
 
 if TYPE_CHECKING:
     from ergod.exercises.model import Library
 
-BOUNDS_TABLE = "bounds"
+__all__ = ["BOUNDS_TABLE", "Bound"]  # and the names defined here
+
 CUSTOM_EXERCISES = CUSTOM
 DISABLED_EXERCISES = DISABLED
 
@@ -82,24 +83,6 @@ class Origin:
         where = "" if self.file is None else f" {self.file}"
         where += f":{self.line}" if self.file is not None and self.line is not None else ""
         return f"{self.layer.value}{where}" + (" (locked)" if self.locked else "")
-
-
-@dataclass(frozen=True)
-class Bound:
-    """A policy's allowed range for one number or duration key."""
-
-    key: str
-    low: Any
-    high: Any
-    file: Path
-
-    def allows(self, value: Any) -> bool:
-        return bool(self.low <= value <= self.high)
-
-    @property
-    def text(self) -> str:
-        written = KEYS[self.key].written
-        return f"[{show_value(written(self.low))}, {show_value(written(self.high))}]"
 
 
 @dataclass(frozen=True)
@@ -142,6 +125,8 @@ class Evaluation:
     warnings: list[str] = field(default_factory=list)
     bounds: dict[str, Bound] = field(default_factory=dict)
     files: list[LayerFile] = field(default_factory=list)
+    # (where, key, bound) of lower-layer values dropped for being out of bounds
+    ignored: list[tuple[str, str, Bound]] = field(default_factory=list)
 
     @property
     def locked(self) -> dict[str, Origin]:
@@ -187,89 +172,6 @@ def layer_files(env: Environment, extra_files: Sequence[Path] = ()) -> list[Laye
     return files
 
 
-def unknown_key(path: Path | None, doc: Document, key: str, *, policy: bool) -> Problem:
-    line, column = doc.position(key)
-    hint = did_you_mean(key, sorted([*KEYS, *SECTIONS]))
-    if key == BOUNDS_TABLE and not policy:
-        hint = "[bounds] is read only from policy files (policy.d/*.toml)"
-    return Problem(path, key, line, column, "a known key", "an unknown key", hint)
-
-
-@dataclass(frozen=True)
-class _Entry:
-    key: str
-    raw: object
-    value: Any
-    line: int | None
-    column: int | None
-
-
-def _entries(
-    doc: Document, data: Mapping[str, Any], prefix: str, problems: list[Problem], policy: bool
-) -> list[_Entry]:
-    """Validated values of the known keys in `data`; problems for the rest."""
-    entries = []
-    for name, raw in data.items():
-        key = f"{prefix}{name}"
-        if key in KEYS:
-            line, column = doc.position(key)
-            try:
-                entries.append(_Entry(key, raw, KEYS[key].parse(raw), line, column))
-            except FieldErrors as exc:
-                for suffix, expected, found in exc.errors:
-                    sub_line, sub_column = doc.position(key + suffix)
-                    problems.append(
-                        Problem(doc.path, key + suffix, sub_line, sub_column, expected, found)
-                    )
-            except ValueError as exc:
-                problems.append(
-                    Problem(doc.path, key, line, column, expected_text(exc), show_value(raw))
-                )
-        elif key in SECTIONS and isinstance(raw, dict):
-            entries += _entries(doc, raw, f"{key}.", problems, policy)
-        elif key in SECTIONS:
-            line, column = doc.position(key)
-            problems.append(Problem(doc.path, key, line, column, "a table", show_value(raw)))
-        else:
-            problems.append(unknown_key(doc.path, doc, key, policy=policy))
-    return entries
-
-
-def _read_bounds(doc: Document, table: object, problems: list[Problem]) -> list[Bound]:
-    if not isinstance(table, dict):
-        line, column = doc.position(BOUNDS_TABLE)
-        problems.append(Problem(doc.path, BOUNDS_TABLE, line, column, "a table", show_value(table)))
-        return []
-    bounds = []
-    for key, raw in table.items():
-        line, column = doc.position(f"{BOUNDS_TABLE}.{key}")
-        name = f"{BOUNDS_TABLE}.{key}"
-        if key not in KEYS:
-            hint = did_you_mean(key, sorted(KEYS))
-            problems.append(
-                Problem(doc.path, name, line, column, "a known key", "an unknown key", hint)
-            )
-            continue
-        if not KEYS[key].numeric:
-            expected = "a bound on a number or duration key"
-            problems.append(Problem(doc.path, name, line, column, expected, f"a bound on {key}"))
-            continue
-        try:
-            if not isinstance(raw, list) or len(raw) != 2:
-                raise ValueError("expected [LOW, HIGH]")
-            low, high = (KEYS[key].parse(end) for end in raw)
-            if low > high:
-                raise ValueError("expected LOW at most HIGH in [LOW, HIGH]")
-        except ValueError as exc:
-            problems.append(
-                Problem(doc.path, name, line, column, expected_text(exc), show_value(raw))
-            )
-            continue
-        assert doc.path is not None  # policy files are files
-        bounds.append(Bound(key, low, high, doc.path))
-    return bounds
-
-
 def _merge_custom(old: tuple[Any, ...], new: tuple[Any, ...]) -> tuple[Any, ...]:
     by_id = {table["id"]: table for table in old}
     by_id.update({table["id"]: table for table in new})
@@ -277,11 +179,17 @@ def _merge_custom(old: tuple[Any, ...], new: tuple[Any, ...]) -> tuple[Any, ...]
 
 
 def _read_layers(
-    env: Environment, extra_files: Sequence[Path], texts: Mapping[Path, str], result: Evaluation
+    env: Environment,
+    extra_files: Sequence[Path],
+    texts: Mapping[Path, str],
+    result: Evaluation,
+    skip_user: bool,
 ) -> list[tuple[LayerFile, Document]]:
     read = []
     for layer_file in layer_files(env, extra_files):
         path = layer_file.path
+        if skip_user and layer_file.layer is Layer.USER:
+            continue
         if path is None:
             doc: Document | Problem = parse_text(builtin_text(), None)
         elif path in texts:
@@ -300,35 +208,33 @@ def _read_layers(
     return read
 
 
-def _out_of_bounds(bound: Bound, origin: Origin, key: str, raw: object) -> Problem:
-    expected = f"a value within {bound.text} (bounds set by policy {bound.file})"
-    return Problem(origin.file, key, origin.line, origin.column, expected, show_value(raw))
-
-
-def _read_policy(doc: Document, result: Evaluation) -> dict[str, tuple[_Entry, Origin]]:
+def _read_policy(doc: Document, result: Evaluation) -> dict[str, tuple[Entry, Origin]]:
     """The keys `doc` locks; its bounds go into `result`."""
-    data = dict(doc.data)
-    if BOUNDS_TABLE in data:
-        for bound in _read_bounds(doc, data.pop(BOUNDS_TABLE), result.problems):
-            result.bounds[bound.key] = bound
+    locked, bounds = read_policy(doc, result.problems)
+    result.bounds.update((bound.key, bound) for bound in bounds)
     return {
         entry.key: (entry, Origin(Layer.POLICY, doc.path, entry.line, entry.column, locked=True))
-        for entry in _entries(doc, data, "", result.problems, policy=True)
+        for entry in locked
     }
+
+
+def _out_of_bounds(bound: Bound, origin: Origin, raw: object) -> Problem:
+    return out_of_bounds(bound, origin.file, origin.line, origin.column, raw)
 
 
 def _merge(
     layer: Layer,
     doc: Document,
-    locked: Mapping[str, tuple[_Entry, Origin]],
+    locked: Mapping[str, tuple[Entry, Origin]],
     result: Evaluation,
+    skip: frozenset[str],
 ) -> None:
     """Lay the values of one lower-layer file over those below it."""
-    for entry in _entries(doc, doc.data, "", result.problems, policy=False):
+    for entry in entries(doc, doc.data, "", result.problems, policy=False, skip=skip):
         origin = Origin(layer, doc.path, entry.line, entry.column)
+        where = Problem(doc.path, entry.key, entry.line, entry.column, "", "").where
         if entry.key in locked and layer is not Layer.BUILTIN:
             policy_entry, policy_origin = locked[entry.key]
-            where = Problem(doc.path, entry.key, entry.line, entry.column, "", "").where
             result.warnings.append(
                 f"{where}: {entry.key}: warning: locked by policy {policy_origin.file}; "
                 f"the policy value {show_value(policy_entry.raw)} stands"
@@ -337,8 +243,12 @@ def _merge(
         value = entry.value
         bound = result.bounds.get(entry.key)
         if bound is not None and not bound.allows(value):
+            if layer in (Layer.USER, Layer.COMMAND_LINE):
+                # The user's own value: dropped like a locked key's, never fatal.
+                result.ignored.append((where, entry.key, bound))
+                continue
             if layer is not Layer.BUILTIN:
-                result.problems.append(_out_of_bounds(bound, origin, entry.key, entry.raw))
+                result.problems.append(_out_of_bounds(bound, origin, entry.raw))
                 continue
             value = min(max(value, bound.low), bound.high)
             origin = Origin(Layer.POLICY, bound.file)
@@ -352,25 +262,72 @@ def evaluate(
     env: Environment,
     extra_files: Sequence[Path] = (),
     texts: Mapping[Path, str] | None = None,
+    *,
+    forgiving: bool = False,
 ) -> Evaluation:
-    """Merge every layer; `texts` stands in for the content of some files."""
+    """Merge every layer; `texts` stands in for the content of some files.
+
+    `forgiving`: drop what each problem of the user's own file is about, with
+    a warning, instead of reporting it (the daemon's reading; see above).
+    """
+    skip: frozenset[str] = frozenset()
+    dropped: list[str] = []
+    while True:
+        result = _evaluate_once(env, extra_files, texts or {}, skip)
+        own = [p for p in result.problems if forgiving and p.file == env.user_config_file]
+        if not own or "" in skip:  # (the file also given with --config: strict there)
+            break
+        keys = {_key_of(p) for p in own}
+        if "" in keys or keys <= skip:
+            # Unreadable, or nothing new to drop: the whole file goes.
+            skip |= {""}
+            dropped += [p.as_warning("the whole file is ignored") for p in own]
+        else:
+            skip |= keys
+            dropped += [p.as_warning("ignored") for p in own]
+    result.warnings[:0] = list(dict.fromkeys(dropped))
+    note = env.system_dir_note()
+    if note is not None and env.requested_system_dir != env.system_dir:
+        result.warnings.insert(0, note)
+    return result
+
+
+def _key_of(problem: Problem) -> str:
+    """What to drop for a problem: a key of KEYS, a table, an unknown name, "" the file."""
+    key = problem.key.split("[", 1)[0]
+    return key
+
+
+def _evaluate_once(
+    env: Environment,
+    extra_files: Sequence[Path],
+    texts: Mapping[Path, str],
+    skip: frozenset[str],
+) -> Evaluation:
     result = Evaluation()
-    read = _read_layers(env, extra_files, texts or {}, result)
+    read = _read_layers(env, extra_files, texts, result, skip_user="" in skip)
     # Policy first: what it locks and bounds decides how the lower layers read.
-    locked: dict[str, tuple[_Entry, Origin]] = {}
+    locked: dict[str, tuple[Entry, Origin]] = {}
     for layer_file, doc in read:
         if layer_file.layer is Layer.POLICY:
             locked.update(_read_policy(doc, result))
     for layer_file, doc in read:
         if layer_file.layer is not Layer.POLICY:
-            _merge(layer_file.layer, doc, locked, result)
+            user = layer_file.layer is Layer.USER
+            _merge(layer_file.layer, doc, locked, result, skip if user else frozenset())
     for key, (entry, origin) in locked.items():
         bound = result.bounds.get(key)
         if bound is not None and not bound.allows(entry.value):
-            result.problems.append(_out_of_bounds(bound, origin, key, entry.raw))
+            result.problems.append(_out_of_bounds(bound, origin, entry.raw))
             continue
         result.values[key] = entry.value
         result.origins[key] = origin
+    for where, key, bound in result.ignored:
+        stands = show_value(KEYS[key].written(result.values[key]))
+        result.warnings.append(
+            f"{where}: {key}: warning: outside {bound.text}, the bounds set by policy "
+            f"{bound.file}; {stands} stands"
+        )
 
     _check_cross_rules(result)
     _check_exercises(result)
@@ -448,9 +405,14 @@ def _warn_short_cards(result: Evaluation, library: Library) -> None:
         result.warnings.append(f"{where}: {key}: warning: {text}")
 
 
-def load_config(env: Environment, extra_files: Sequence[Path] = ()) -> LoadedConfig:
-    """The effective configuration; ConfigError listing every problem if unusable."""
-    return evaluate(env, extra_files).loaded()
+def load_config(
+    env: Environment, extra_files: Sequence[Path] = (), *, forgiving: bool = False
+) -> LoadedConfig:
+    """The effective configuration; ConfigError listing every problem if unusable.
+
+    `forgiving`: the user's own file's problems become warnings (`evaluate`).
+    """
+    return evaluate(env, extra_files, forgiving=forgiving).loaded()
 
 
 def check(env: Environment, paths: Sequence[Path] = ()) -> Evaluation:

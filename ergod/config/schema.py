@@ -9,8 +9,11 @@ sections; `Config.rules()` is what the engine runs by. `CROSS_RULES` are the
 rules that tie two keys together. Parsers raise ValueError whose message starts
 "expected ..."; a list of tables raises `FieldErrors` naming each bad field.
 
-No lower bound forbids a seconds-scale configuration: `every = "6s"` is valid
-because tests and demos need it.
+Every duration that sets how often something happens has a minimum (0.1 s for
+the break and sitting clocks, 10 s for `metrics.interval`, a day for
+`store.retention`): a seconds-scale configuration such as `every = "6s"`
+stays valid because tests and demos need it, but "0.001s" no longer costs a
+core.
 """
 
 from __future__ import annotations
@@ -106,14 +109,27 @@ def _same(value: Any) -> Any:
     return value
 
 
-def duration(*, positive: bool = True) -> ValueType:
+def duration(minimum: float = 0.0, *, zero: str = "") -> ValueType:
+    """A duration of at least `minimum` seconds; with `zero` ("no limit"), 0 too.
+
+    Every key that sets how often something happens has a minimum: below it
+    a timer would fire so often that ergod itself became the load.
+    """
+    expected = f"a duration of at least {format_duration(minimum)}"
+    if zero:
+        expected = f"0 ({zero}) or {expected}"
+
     def parse(value: object) -> float:
         seconds = parse_duration(value)
-        if positive and seconds <= 0:
-            raise ValueError("expected a duration above zero")
+        if seconds < minimum and not (zero and seconds == 0):
+            raise ValueError(f"expected {expected}")
         return seconds
 
     return ValueType(parse, format_duration, _same, numeric=True)
+
+
+TENTH = 0.1  # the break and sitting clocks: seconds-scale demos and tests work
+DAY = 86400.0
 
 
 def count(minimum: int) -> ValueType:
@@ -253,25 +269,25 @@ CUSTOM_EXERCISES = ValueType(_parse_custom, _write_custom, _write_custom)
 def _kind_keys(kind: str) -> dict[str, ValueType]:
     return {
         f"breaks.{kind}.enabled": BOOLEAN,
-        f"breaks.{kind}.every": duration(),
-        f"breaks.{kind}.duration": duration(),
-        f"breaks.{kind}.grace": duration(positive=False),
-        f"breaks.{kind}.repeat": duration(),
+        f"breaks.{kind}.every": duration(TENTH),
+        f"breaks.{kind}.duration": duration(TENTH),
+        f"breaks.{kind}.grace": duration(),
+        f"breaks.{kind}.repeat": duration(TENTH),
         f"breaks.{kind}.max_prompts": count(1),
-        f"breaks.{kind}.snooze": duration(),
+        f"breaks.{kind}.snooze": duration(TENTH),
         f"breaks.{kind}.max_snoozes": count(0),
     }
 
 
 # In the order of default.toml.
 KEYS: dict[str, ValueType] = {
-    "sitting.break_after": duration(),
-    "sitting.daily_limit": duration(positive=False),
-    "activity.presence": duration(),
+    "sitting.break_after": duration(TENTH),
+    "sitting.daily_limit": duration(),
+    "activity.presence": duration(TENTH),
     "activity.source": one_of(SOURCE_NAMES),
     "activity.inhibitors": choice(Inhibitors),
-    "breaks.coalesce": duration(positive=False),
-    "breaks.catch_up": duration(positive=False),
+    "breaks.coalesce": duration(),
+    "breaks.catch_up": duration(),
     **_kind_keys("stretch"),
     **_kind_keys("movement"),
     "schedule.days": DAYS,
@@ -281,8 +297,9 @@ KEYS: dict[str, ValueType] = {
     "quiet.processes": STRINGS,
     "quiet.fullscreen": BOOLEAN,
     "quiet.dnd": BOOLEAN,
+    "quiet.max_pause": duration(60.0, zero="no limit"),
     "notify.backend": one_of(BACKEND_NAMES),
-    "notify.timeout": duration(),
+    "notify.timeout": duration(TENTH),
     "notify.actions": BOOLEAN,
     "notify.language": LANGUAGE,
     "notify.sound": SOUND,
@@ -290,9 +307,9 @@ KEYS: dict[str, ValueType] = {
     "exercises.disabled": STRINGS,
     "exercises.custom": CUSTOM_EXERCISES,
     "store.path": PATH,
-    "store.retention": duration(),
+    "store.retention": duration(DAY),
     "metrics.textfile": PATH,
-    "metrics.interval": duration(),
+    "metrics.interval": duration(10.0),
     "summary.notify": WEEKLY,
 }
 
@@ -378,6 +395,7 @@ class QuietConfig:
     processes: tuple[str, ...]
     fullscreen: bool
     dnd: bool
+    max_pause: float = 0.0  # the longest `ergod pause`, seconds; 0 = no limit
 
 
 @dataclass(frozen=True)

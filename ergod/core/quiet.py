@@ -5,6 +5,8 @@ pause (optionally until a moment) and "outside the schedule"
 (`ergod.core.schedule`), and says when quiet time starts or ends
 (`Transition`), so the daemon sends the engine exactly one QUIET_START or
 QUIET_END per flip. Moments are the engine's clock readings, passed in.
+`bounded_pause` applies `[quiet] max_pause` (policy's bound on `ergod pause`)
+to a requested pause before it reaches `QuietState.pause`.
 """
 
 from __future__ import annotations
@@ -19,6 +21,25 @@ RECHECK = 60.0
 
 PAUSED = "paused"
 OUTSIDE_SCHEDULE = "outside the schedule"
+
+
+@dataclass(frozen=True)
+class PauseGrant:
+    """A pause as granted: `seconds` (None: until resume) and whether it was shortened."""
+
+    seconds: float | None
+    shortened: bool
+
+
+def bounded_pause(requested: float | None, max_pause: float) -> PauseGrant:
+    """The pause to grant for `requested` seconds (None: until resume).
+
+    `max_pause` is `[quiet] max_pause`: 0 grants any pause; otherwise a longer
+    pause, and one until resume, last `max_pause` seconds.
+    """
+    if max_pause <= 0 or (requested is not None and requested <= max_pause):
+        return PauseGrant(requested, False)
+    return PauseGrant(max_pause, True)
 
 
 @dataclass(frozen=True)

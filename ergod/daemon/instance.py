@@ -1,15 +1,18 @@
 """The single-instance lock: at most one ergod daemon per user.
 
 The daemon holds an exclusive `flock` on `<runtime_dir>/ergod/ergod.lock` for
-its whole life and keeps its PID in that file as text with a newline (the
-format `ergod.config.edit.signal_running_daemon` reads). The kernel drops the
+its whole life and keeps its PID in that file as text with a newline (what
+`running_pid` reads). The kernel drops the
 lock when the process dies however it dies, so a file left behind by a
 `kill -9` never blocks the next start: only a held lock counts, never the
 file's existence.
 
 `acquire_instance_lock(env)` takes the lock or raises `AlreadyRunning` (exit 1)
 naming the PID that holds it; `running_pid(env)` answers who holds it without
-taking it. Linux and other POSIX systems only (`fcntl`).
+taking it. Both refuse a runtime directory another user owns or may write to
+(`ergod.environment.ensure_private_dir`), and so must every client before it
+trusts the control socket there: `check_runtime_dir(env)`. Linux and other
+POSIX systems only (`fcntl`).
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ import os
 import time
 from pathlib import Path
 
-from ergod.environment import Environment, ensure_private_dir
+from ergod.environment import Environment, check_private_dir, ensure_private_dir
 from ergod.errors import ErgodError
 
 # A `running_pid` probe holds a shared lock for microseconds; a start that
@@ -144,13 +147,32 @@ def acquire_instance_lock(env: Environment) -> InstanceLock:
     return InstanceLock(path, fd)
 
 
+def check_runtime_dir(env: Environment) -> None:
+    """Refuse (ErgodError) a runtime directory another user could have planted.
+
+    For clients, before they connect to the control socket or read the lock
+    file: with no private directory there, whatever answers is not our daemon.
+    A missing directory is fine (no daemon runs).
+    """
+    try:
+        check_private_dir(env.daemon_dir)
+    except OSError as exc:
+        raise ErgodError(f"not talking to a daemon in {env.daemon_dir}: {exc}") from None
+
+
 def running_pid(env: Environment) -> int | None:
     """The PID of the daemon holding the lock, or None when no one holds it.
 
     A lock file whose lock is free (its daemon died) answers None, whatever
-    PID it still contains. Tested with a non-blocking shared lock, which only
-    an exclusive holder refuses.
+    PID it still contains; so does one in a runtime directory that is not the
+    user's alone (no daemon of ours runs there). Tested with a non-blocking
+    shared lock, which only an exclusive holder refuses.
     """
+    try:
+        if not check_private_dir(env.daemon_dir):
+            return None
+    except OSError:
+        return None
     try:
         fd = os.open(env.lock_file, os.O_RDONLY | os.O_CLOEXEC)
     except OSError:

@@ -3,7 +3,8 @@
 `Recorder` sits between the engine's effects (times on the engine's clock)
 and the SQLite `StoreWriter` (aware local times): sitting bouts, resolved
 breaks, daemon start, stop and reloads, the day's daily-limit notice, and coarse
-activity spans. A span opens when
+activity spans. Its writer honours `ergod data forget`: nothing from before the
+cut comes back. A span opens when
 activity resumes (a return, or input seen at start) and closes when an absence
 reaches the engine's watch threshold, so a past week can be replayed against
 another configuration (`ergod simulate --from-history`).
@@ -38,7 +39,7 @@ class Recorder:
         log: logging.Logger,
         retention: float | None = None,
     ) -> None:
-        self._writer = StoreWriter(path, log, retention=retention)
+        self._writer = StoreWriter(path, log, retention=retention, honour_forget=True)
         self._local = local
         self._log = log
         self._span_start: float | None = None
@@ -84,7 +85,7 @@ class Recorder:
 
     def reloaded(self, now: float) -> None:
         """The configuration was read again (as docs/privacy.md says is stored)."""
-        self._writer.daemon_event(DaemonEvent.RELOAD, self._local(now))
+        self._writer.daemon_event(DaemonEvent.RELOAD, self._local(now), __version__)
 
     def daily_limit(self, now: float, active: float) -> None:
         """The daily-limit notice was shown at `now`, after `active` s of activity."""

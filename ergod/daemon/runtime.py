@@ -156,11 +156,14 @@ class Runtime:
 
         p = self.parts
         exercise = p.sink.shown_exercise
-        outcome = switch_off(p.env, exercise)
+        # Not over the control socket: this thread serves it, and would wait for itself.
+        outcome = switch_off(p.env, exercise, reload=False)
         if outcome.problem is not None:
             p.log.warning("This hurts: nothing switched off: %s", outcome.problem)
         else:
             p.log.info("This hurts: %s switched off", ", ".join(outcome.switched_off) or exercise)
+            if outcome.switched_off:
+                self.reload_quietly()
         if p.link.engine.open_kind() is not None:
             self.user_event(EventKind.SKIP, t)  # withdraws the prompt before the notice
         p.sink.notice(hurt_message(*outcome.notice()))

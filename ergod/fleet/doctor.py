@@ -1,18 +1,19 @@
 """The doctor: one read-only health check of every layer, for a help desk to ask for.
 
 Contract: `examine(env)` runs each check and returns a `Report` of `Check`
-values, in a fixed order: config (each layer's files, problems, warnings,
-locks), activity (the source `auto` or the configured one would pick from
-this shell; probed, never started), desktop (whether full-screen detection
-works here, and whether GNOME's own break reminders would prompt too),
-notifications (the backend chain, opened and closed again), store (opened
-read-only), quiet (a `[quiet] processes` program that has held every break
-back for hours), service (unit and autostart files, systemctl's view), daemon
-(the running daemon's own status over the control socket, with why prompts are
-held back) and metrics. A check never raises: whatever goes wrong is its
-finding. Nothing is written anywhere. A `problem` makes the report unhealthy
-(the CLI exits 1); a `note` is worth reading but does not stop reminders from
-working. Reports carry no adherence figures beyond counts.
+values, in a fixed order: config ($ERGOD_SYSTEM_DIR when set, each layer's
+files, problems, warnings, locks), activity (the source `auto` or the
+configured one would pick from this shell; probed, never started), desktop
+(whether full-screen detection works here, and whether GNOME's own break
+reminders would prompt too), notifications (the backend chain, opened and
+closed again), store (opened read-only), quiet (a `[quiet] processes` program
+that has held every break back for hours), service (unit and autostart files,
+systemctl's view), daemon (the running daemon's own status over the control
+socket, with why prompts are held back) and metrics. A check never raises:
+whatever goes wrong is its finding. Nothing is written anywhere. A `problem`
+makes the report unhealthy (the CLI exits 1); a `note` is worth reading but
+does not stop reminders from working. Reports carry no adherence figures
+beyond counts.
 """
 
 from __future__ import annotations
@@ -92,11 +93,12 @@ def _quiet_log() -> logging.Logger:
 
 
 def check_config(env: Environment) -> tuple[Check, Config | None]:
-    from ergod.config.layers import Layer, check, layer_files
+    from ergod.config.layers import Layer, check, evaluate, layer_files
 
     result = check(env)
     read = {f.path for f in result.files}
-    details = []
+    note = env.system_dir_note()  # $ERGOD_SYSTEM_DIR, honoured or not
+    details = [] if note is None or note in result.warnings else [note]
     for f in layer_files(env):
         state = "read" if f.path in read else "not present"
         details.append(f"{f.layer.value}: {f.name} ({state})")
@@ -108,8 +110,13 @@ def check_config(env: Environment) -> tuple[Check, Config | None]:
     if policy:
         summary += f"; {policy} policy files lock {locked} keys"
     if result.problems:
-        summary = f"{len(result.problems)} problems; ergod will not start until they are fixed"
-        return Check("config", Status.PROBLEM, summary, tuple(details)), None
+        # The daemon drops what is wrong in the user's own file and runs on.
+        daemon = evaluate(env, forgiving=True)
+        if daemon.problems:
+            summary = f"{len(result.problems)} problems; ergod will not start until they are fixed"
+            return Check("config", Status.PROBLEM, summary, tuple(details)), None
+        summary = f"{len(result.problems)} problems in your file; ergod runs without those settings"
+        return Check("config", Status.PROBLEM, summary, tuple(details)), daemon.loaded().config
     status = Status.NOTE if result.warnings else Status.OK
     if result.warnings:
         summary += f"; {len(result.warnings)} warnings"
@@ -321,9 +328,11 @@ def check_service(env: Environment, runner: Callable[..., Any] | None = None) ->
 
 def check_daemon(env: Environment) -> Check:
     from ergod.daemon.control import send_request
+    from ergod.daemon.instance import check_runtime_dir
     from ergod.errors import NoDaemonError
 
     try:
+        check_runtime_dir(env)  # a socket another user planted is not our daemon
         status = send_request(env, {"command": "status"}, timeout=3.0)
     except NoDaemonError:
         return Check(

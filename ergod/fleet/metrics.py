@@ -14,34 +14,29 @@ Contract:
   `ergod_longest_bout_seconds` and `ergod_adherence_ratio` (taken / shown, the
   weekly summary's definition; absent when nothing was shown). Nothing names
   the user and no timestamp of activity is written.
-* `write_textfile(env, config, up=...)` writes
-  `[metrics] textfile` atomically (temp file in the same directory, then
-  rename, mode 0644 so node_exporter can read it). A path may hold `{uid}`, so
-  one policy line gives every user a file of their own in a shared directory.
+* `write_textfile(env, config, up=...)` writes `[metrics] textfile` with
+  `write_file` (ergod.files' atomic write, mode 0644 so node_exporter can
+  read it). A path may hold `{uid}`, so one policy line gives every user a
+  file of their own in a shared directory; when another user already made
+  that file there, the error says whose it is.
   `TextfileRefresher.refresh(config, up=..., schedule_only=...)` is the
   daemon's call: every `[metrics] interval` with `up=True` and its mode, and
   once with `up=False` when it stops;
   it logs a failure once instead of raising.
-* `collect(directory)` merges the per-user files of a directory into one host
-  file with the same metric names (the newest file of each owner; one user
-  cannot count twice): counts and `ergod_up` summed,
-  `ergod_longest_bout_seconds` the maximum, `ergod_adherence_ratio` the mean of
-  the users that have one. Files are written by users and read by root, so each
-  is read without following links, size-capped, and dropped whole if it holds
-  anything `render()` would not have written.
+* `parse()` refuses anything one user's `render()` would not have written: a
+  label, a metric, a value (`ergod_up` and `ergod_schedule_only` are 0 or 1,
+  counts are whole numbers).
+  Merging the per-user files of a shared directory is ergod.fleet.collect.
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import math
 import os
 import re
-import stat
-import tempfile
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -214,6 +209,8 @@ def parse(text: str) -> Snapshot:
         value = float(match["value"])
         if not math.isfinite(value) or value < 0:
             raise ValueError(f"{name} is not a finite count")
+        if not _plausible(name, value):
+            raise ValueError(f"{name} {match['value']} is not a value one user's ergod writes")
         key = name + (_labels(sorted(labels.items())) if labels else "")
         if key in seen:
             raise ValueError(f"{name} twice")
@@ -233,14 +230,27 @@ def parse(text: str) -> Snapshot:
         elif name == "ergod_longest_bout_seconds":
             longest = value
         else:
-            if value > 1:
-                raise ValueError("ergod_adherence_ratio above 1")
             adherence = value
     if "ergod_up" not in seen:
         raise ValueError("no ergod_up")
     return Snapshot(
         up, versions, prompts, bouts, longest, adherence, shown=shown, schedule_only=schedule_only
     )
+
+
+_MAX_COUNT = 10**9  # 400 days of a break every second is 3.5e7
+_MAX_BOUT = (WINDOW + timedelta(days=1)).total_seconds()
+
+
+def _plausible(name: str, value: float) -> bool:
+    """Whether one user's daemon could have written `value` for `name`."""
+    if name in ("ergod_up", "ergod_schedule_only", "ergod_build_info"):
+        return value in (0.0, 1.0)
+    if name == "ergod_adherence_ratio":
+        return value <= 1.0
+    if name == "ergod_longest_bout_seconds":
+        return value <= _MAX_BOUT
+    return value.is_integer() and value <= _MAX_COUNT
 
 
 def merge(snaps: Iterable[Snapshot]) -> Snapshot:
@@ -269,23 +279,29 @@ def merge(snaps: Iterable[Snapshot]) -> Snapshot:
     )
 
 
-def write_atomically(path: Path, text: str) -> None:
-    """Replace `path` with `text` in one rename, so a reader never sees half a file."""
+def write_file(path: Path, text: str) -> None:
+    """Replace `path` with `text` in one step (mode 0644); MetricsError says why not."""
+    from ergod.files import write_atomically
+
     try:
-        fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        write_atomically(path, text, mode=0o644)
     except OSError as exc:
-        raise MetricsError(f"cannot write metrics to {path}: {exc.strerror}") from None
+        raise MetricsError(f"cannot write metrics to {path}: {_why(path, exc)}") from None
+
+
+def _why(path: Path, exc: OSError) -> str:
+    getuid = getattr(os, "getuid", None)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(temp, 0o644)
-        os.replace(temp, path)
-    except OSError as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(temp)
-        raise MetricsError(f"cannot write metrics to {path}: {exc.strerror}") from None
+        owner: int | None = path.lstat().st_uid
+    except OSError:
+        owner = None
+    if getuid is not None and owner is not None and owner != getuid():
+        # In a sticky shared directory only a file's owner (or root) may replace it.
+        return (
+            f"it belongs to uid {owner}, not to you (uid {getuid()}), so ergod cannot "
+            "replace it; ask an administrator to remove it"
+        )
+    return exc.strerror or str(exc)
 
 
 def textfile_path(env: Environment, config: Config) -> Path | None:
@@ -315,7 +331,7 @@ def write_textfile(
         return None
     moment = now or datetime.now(timezone.utc)
     snap = snapshot(env, config, up=up, now=moment, schedule_only=schedule_only)
-    write_atomically(path, render(snap))
+    write_file(path, render(snap))
     return path
 
 
@@ -346,67 +362,3 @@ class TextfileRefresher:
             self._log.info("metrics written to %s again", path)
         self._failing = None
         return path
-
-
-def read_user_file(path: Path) -> Snapshot:
-    """One per-user file, read safely; ValueError (or OSError) if it is not usable."""
-    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
-    with os.fdopen(fd, "rb") as f:
-        if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
-            raise ValueError("not a regular file")
-        data = f.read(MAX_FILE_BYTES + 1)
-    if len(data) > MAX_FILE_BYTES:
-        raise ValueError(f"larger than {MAX_FILE_BYTES} bytes")
-    return parse(data.decode("utf-8"))
-
-
-@dataclass(frozen=True)
-class Collected:
-    """The merged host figures, and the files left out with why."""
-
-    snapshot: Snapshot
-    used: tuple[Path, ...]
-    skipped: tuple[tuple[Path, str], ...]
-
-
-def collect(
-    directory: Path, *, exclude: Path | None = None, stale_after: float | None = None
-) -> Collected:
-    """Merge every `*.prom` file in `directory` (but `exclude`, the output).
-
-    A file not rewritten within `stale_after` seconds counts as a daemon that
-    is no longer up (its counts still add up).
-    """
-    try:
-        names = sorted(p for p in directory.iterdir() if p.name.endswith(".prom"))
-    except OSError as exc:
-        raise MetricsError(f"cannot list {directory}: {exc.strerror}") from None
-    newest: dict[int, tuple[float, Path, Snapshot]] = {}  # owner uid -> its latest file
-    skipped: list[tuple[Path, str]] = []
-    for path in names:
-        if exclude is not None and path.absolute() == exclude.absolute():
-            continue
-        try:
-            snap = read_user_file(path)
-            info = path.lstat()
-        except (OSError, ValueError, UnicodeDecodeError) as exc:
-            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-            skipped.append((path, reason or type(exc).__name__))
-            continue
-        # One file per user: extra files of one owner cannot count them twice.
-        previous = newest.get(info.st_uid)
-        if previous is not None:
-            older = min(previous, (info.st_mtime, path, snap), key=lambda e: e[0])
-            skipped.append((older[1], "an older file of the same owner"))
-            if older[1] == path:
-                continue
-        newest[info.st_uid] = (info.st_mtime, path, snap)
-    now = datetime.now(timezone.utc).timestamp()
-    snaps = [
-        replace(snap, up=0, schedule_only=0)
-        if stale_after is not None and now - mtime > stale_after
-        else snap
-        for mtime, _, snap in newest.values()
-    ]
-    used = tuple(path for _, path, _ in newest.values())
-    return Collected(merge(snaps), used, tuple(skipped))

@@ -1,10 +1,8 @@
 """Starting ergod at login: the systemd user unit, the XDG autostart file, installing them.
 
 Contract:
-* `render_unit(executable)` is the one source of the unit's text;
-  systemd/ergod.service in the repository is it rendered for /usr/bin/ergod
-  (a test holds them equal). `render_autostart(executable)` is the shipped
-  ergod/data/ergod.desktop with its `Exec=` pointing at `executable`.
+* The files' texts come from ergod.fleet.unit (`render_unit`,
+  `render_autostart`); `render(route, executable)` picks one.
 * `plan(action, target, ...)` reads only (files, and `systemctl is-enabled`
   / `is-active`) and returns the `Step`s that would bring the machine to the
   asked state; `apply(steps, runner)` carries them out. A file that already
@@ -19,6 +17,8 @@ Contract:
 * `installed()` reports, for the global systemd target, the unit a
   distribution package ships in /usr/lib/systemd/user/ (`PACKAGED_UNIT`)
   when /etc/systemd/user/ holds none.
+* `--global` is refused for an executable another user could change
+  (`check_global_executable`). Files are written with `ergod.files`.
 * Both routes may be active at once (the desktop file says `X-systemd-skip`,
   and a second daemon exits at the single-instance lock), so they never run
   two daemons.
@@ -32,57 +32,30 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import Enum
-from importlib import resources
 from pathlib import Path
 
 from ergod.environment import Environment
-from ergod.errors import ErgodError
+from ergod.files import write_atomically
+from ergod.fleet.unit import (
+    DESKTOP_NAME,
+    ServiceError,
+    check_global_executable,
+    render_autostart,
+    render_unit,
+)
+
+__all__ = [  # the texts' names, re-exported: callers need one module
+    "DESKTOP_NAME",
+    "ServiceError",
+    "render_autostart",
+    "render_unit",
+]
 
 UNIT_NAME = "ergod.service"
-DESKTOP_NAME = "ergod.desktop"
 PACKAGED_EXECUTABLE = Path("/usr/bin/ergod")
 # Where the Debian package (debian/) puts the user unit, below `root`.
 PACKAGED_UNIT = Path("usr/lib/systemd/user") / UNIT_NAME
 _SYSTEMCTL_TIMEOUT_SECONDS = 30.0
-
-_UNIT = """\
-# ergod's systemd user unit. `ergod service install` writes it with the path of
-# the ergod it was run from; see docs/deployment.md.
-[Unit]
-Description=ergod: break reminders from your real sitting time
-# Started and stopped with the graphical session: it needs the display and
-# the session bus, which the desktop imports into the user manager.
-PartOf=graphical-session.target
-After=graphical-session.target
-
-[Service]
-# READY=1 once config, activity source and scheduler are up; WATCHDOG=1 from
-# the scheduler's thread, so a stuck scheduler gets the daemon restarted.
-Type=notify
-NotifyAccess=main
-ExecStart={exec_start} run
-ExecReload=/bin/kill -HUP $MAINPID
-Restart=on-failure
-RestartSec=10s
-WatchdogSec=2min
-TimeoutStopSec=15s
-# Hardening that works in user units without user namespaces. Nothing here
-# hides /run/user (the session bus, the X socket, ergod's control socket) or
-# the home directory (config, the adherence store).
-NoNewPrivileges=yes
-LockPersonality=yes
-RestrictRealtime=yes
-RestrictSUIDSGID=yes
-RestrictNamespaces=yes
-SystemCallArchitectures=native
-SystemCallFilter=@system-service
-# Unix sockets for D-Bus and X; IP only for an X display on another host.
-RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6
-UMask=0077
-
-[Install]
-WantedBy=graphical-session.target
-"""
 
 
 class Scope(str, Enum):
@@ -158,10 +131,6 @@ Step = WriteFile | RemoveFile | RunCommand
 Runner = Callable[[Sequence[str]], "subprocess.CompletedProcess[str]"]
 
 
-class ServiceError(ErgodError):
-    """Installing or removing the login start failed; the message says what to do."""
-
-
 def run_command(argv: Sequence[str]) -> subprocess.CompletedProcess[str]:
     """Run a command, its output captured; a missing program is exit code 127."""
     try:
@@ -191,38 +160,6 @@ def ergod_executable() -> Path:
             "install ergod (pip or pipx) so that `ergod` is a command"
         )
     return Path(found).absolute()
-
-
-def _unit_quote(path: Path) -> str:
-    """`path` as systemd reads one word of ExecStart: `%` and `$` doubled, quoted if spaced."""
-    text = str(path).replace("%", "%%").replace("$", "$$")
-    if any(c in text for c in " \t\"'\\"):
-        text = '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    return text
-
-
-def _desktop_quote(path: Path) -> str:
-    """`path` as one argument of a desktop entry's Exec (quoted when it needs to be)."""
-    text = str(path)
-    if any(c in text for c in " \t\n\"'\\><~|&;$*?#()`"):
-        escaped = "".join(f"\\{c}" if c in '"`$\\' else c for c in text)
-        text = f'"{escaped}"'
-    return text.replace("%", "%%")
-
-
-def render_unit(executable: Path) -> str:
-    """The user unit running `executable run`."""
-    return _UNIT.format(exec_start=_unit_quote(executable))
-
-
-def render_autostart(executable: Path) -> str:
-    """The XDG autostart entry running `executable run`."""
-    shipped = resources.files("ergod").joinpath(f"data/{DESKTOP_NAME}").read_text("utf-8")
-    lines = [
-        f"Exec={_desktop_quote(executable)} run" if line.startswith("Exec=") else line
-        for line in shipped.splitlines()
-    ]
-    return "\n".join(lines) + "\n"
 
 
 def render(route: Route, executable: Path) -> str:
@@ -259,6 +196,8 @@ def plan(
     systemd = target.route is Route.SYSTEMD
     steps: list[Step] = []
     if action is Action.INSTALL:
+        if target.scope is Scope.GLOBAL:
+            check_global_executable(executable)
         wanted = render(target.route, executable)
         if current != wanted:
             steps.append(WriteFile(path, wanted))
@@ -305,10 +244,7 @@ def apply(steps: Sequence[Step], target: Target, runner: Runner = run_command) -
         if isinstance(step, WriteFile):
             try:
                 step.path.parent.mkdir(parents=True, exist_ok=True)
-                temp = step.path.with_name(f".{step.path.name}.tmp")
-                temp.write_text(step.text, encoding="utf-8")
-                temp.chmod(0o644)
-                temp.replace(step.path)
+                write_atomically(step.path, step.text, mode=0o644)
             except OSError as exc:
                 raise ServiceError(
                     f"cannot write {step.path}: {exc.strerror}; {_advice(target)}"
@@ -372,7 +308,10 @@ def installed(
                 # A package's unit, which /etc/systemd/user/ would override.
                 path = root / PACKAGED_UNIT
                 text = _read(path)
-            wanted = None if executable is None else render(route, executable)
+            try:
+                wanted = None if executable is None else render(route, executable)
+            except ServiceError:
+                wanted = None  # an unusable path: what is installed is not "current"
             enabled = active = None
             if route is Route.SYSTEMD and shutil.which("systemctl"):
                 enabled = _answer(runner, target.systemctl("is-enabled", UNIT_NAME))

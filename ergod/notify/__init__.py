@@ -75,9 +75,10 @@ def _open_plyer(where: Where) -> Notifier:
 
 
 def _open_console(where: Where) -> Notifier:
-    from ergod.notify.console import ConsoleNotifier
+    from ergod.notify.console import ConsoleNotifier, journal_stream
 
-    return ConsoleNotifier(where.stream)
+    stream = where.stream if where.stream is not None else sys.stderr
+    return ConsoleNotifier(where.stream, journal=journal_stream(stream, where.environ))
 
 
 @dataclass(frozen=True)

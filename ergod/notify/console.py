@@ -8,6 +8,11 @@ snoozes or skips with the `ergod` command instead.
 A stream with a file descriptor (stderr) is written with one `write(2)` of at
 most `PIPE_BUF` bytes once `select` says it can take it, so a pipe nobody reads
 costs at most `SHOW_TIMEOUT`, never a hung daemon.
+
+When its stream is the systemd journal (`journal_stream`: `$JOURNAL_STREAM`
+names the stream's device and inode), nobody reads the line as a prompt and
+the journal keeps it, so only the title is written ("ergod: Stretch break"):
+never how long the user sat, the exercise, or weekly figures (docs/privacy.md).
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import io
 import os
 import select
 import sys
+from collections.abc import Mapping
 from typing import TextIO
 
 from ergod.notify.base import SHOW_TIMEOUT, ActionCallback, Delivery, Message
@@ -32,13 +38,31 @@ def format_line(message: Message) -> str:
     return f"ergod: {message.title}: {text}" if text else f"ergod: {message.title}"
 
 
+def journal_stream(stream: TextIO, environ: Mapping[str, str]) -> bool:
+    """Whether `stream` is the systemd journal, as `$JOURNAL_STREAM` ("dev:inode") says.
+
+    Compared with the stream itself, because the variable is inherited by
+    programs started from a service, whose stderr may be a terminal.
+    """
+    try:
+        device, inode = (int(part) for part in environ.get("JOURNAL_STREAM", "").split(":"))
+        info = os.fstat(stream.fileno())
+    except (ValueError, OSError, AttributeError, io.UnsupportedOperation):
+        return False
+    return (info.st_dev, info.st_ino) == (device, inode)
+
+
 class ConsoleNotifier:
-    """Writes prompts to a text stream (stderr unless given another)."""
+    """Writes prompts to a text stream (stderr unless given another).
+
+    `journal`: the stream is the systemd journal; write the title only.
+    """
 
     name = NAME
 
-    def __init__(self, stream: TextIO | None = None) -> None:
+    def __init__(self, stream: TextIO | None = None, *, journal: bool = False) -> None:
         self._stream = stream
+        self._journal = journal
 
     @property
     def supports_actions(self) -> bool:
@@ -50,7 +74,8 @@ class ConsoleNotifier:
             return Delivery(False, NAME, "cannot write to stderr: it is closed")
         try:
             bell = "\a" if stream.isatty() else ""
-            text = format_line(message) + bell + "\n"
+            line = f"ergod: {message.title}" if self._journal else format_line(message)
+            text = line + bell + "\n"
             fd = _fileno(stream)
             if fd is None:
                 stream.write(text)

@@ -5,7 +5,8 @@ skipped. Events are the spec's section 1 events, as the engine names them
 (`input`, `lock`, `unlock`, `sleep`, `wake`, `snooze`, `skip`, `quiet_start`,
 `quiet_end`, `attend_start`, `attend_end`). Every error names the
 file and line and says what was expected; parsing never raises anything but
-`UsageError`.
+`UsageError`. `read_trace` reads with the limits configuration files have
+(`ergod.files.read_bounded`): /dev/zero or a FIFO with no writer is refused.
 """
 
 from __future__ import annotations
@@ -67,9 +68,18 @@ def _shown(text: str, limit: int = 60) -> str:
     return f"{text[:limit]!r}... ({len(text)} characters)"
 
 
+MAX_TRACE_BYTES = 64 << 20
+"""A trace larger than this is refused, not read (a month of typing is ~15 MiB)."""
+
+
 def read_trace(path: Path) -> list[TraceEvent]:
+    """The events in the trace file at `path`: at most MAX_TRACE_BYTES, and a pipe
+    or device must deliver them within the same 2 s a configuration file gets."""
+    from ergod.config.document import PIPE_WAIT
+    from ergod.files import read_bounded
+
     try:
-        data = path.read_bytes()
+        data = read_bounded(path, limit=MAX_TRACE_BYTES, pipe_wait=PIPE_WAIT)
     except OSError as exc:
         raise UsageError(f"{path}: cannot read trace: {exc.strerror or exc}") from None
     try:

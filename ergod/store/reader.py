@@ -2,7 +2,8 @@
 
 Contract: `open_reader(path)` opens the database read-only (an SQLite `mode=ro`
 URI; it never creates, migrates or repairs anything) and checks it first:
-a missing file raises MissingStoreError, a corrupt or foreign one
+a symlink raises StoreError (the writer never follows one either), a missing
+file raises MissingStoreError, a corrupt or foreign one
 CorruptStoreError, a newer schema NewerSchemaError (all StoreError, exit 1,
 with a message naming the file). Rows come back as frozen values whose times
 are timezone-aware datetimes in the UTC offset they were recorded in; query
@@ -85,6 +86,9 @@ class DaemonEventRow:
 
 def open_reader(path: Path) -> StoreReader:
     """A read-only view of the database at `path` (raises StoreError if unusable)."""
+    if path.is_symlink():
+        # The writer never follows one (schema.claim_file); what is behind it is not ours.
+        raise StoreError(f"{path} is a symbolic link; ergod does not follow one to its database")
     if not path.exists():
         raise MissingStoreError(f"no adherence data yet: {path} does not exist")
     try:

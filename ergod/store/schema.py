@@ -13,14 +13,17 @@ Contract:
   and timed, never described (tests/test_store_schema.py lists the columns).
 * `open_store` is the one way to get a writable connection: it refuses (raising,
   never repairing or resetting) a file that is not an ergod database, is corrupt,
-  or has a newer schema, and reads such a file without writing to it.
+  or has a newer schema, and reads such a file without writing to it. It opens
+  the file with `claim_file`: never through a symlink, created 0600, refused
+  when it (or its -wal / -shm) belongs to another user.
 """
 
 from __future__ import annotations
 
-import contextlib
+import errno
 import os
 import sqlite3
+import stat
 from datetime import datetime, timedelta, timezone
 from enum import Enum
 from pathlib import Path
@@ -220,6 +223,47 @@ def delete_before(conn: sqlite3.Connection, before_utc: float) -> int:
     return deleted
 
 
+FORGOTTEN_BEFORE = "forgotten_before"
+"""The `meta` key holding the latest cut of `ergod data forget` (UTC epoch seconds)."""
+
+
+def forgotten_before(conn: sqlite3.Connection) -> float:
+    """Moments before this were forgotten by the user; 0 when nothing was."""
+    row = conn.execute("SELECT value FROM meta WHERE key = ?", (FORGOTTEN_BEFORE,)).fetchone()
+    try:
+        return float(row[0]) if row else 0.0
+    except ValueError:
+        return 0.0
+
+
+def mark_forgotten(conn: sqlite3.Connection, before_utc: float) -> None:
+    """Record that what happened before `before_utc` was forgotten (caller's transaction).
+
+    A writer that still holds records of that time (the daemon's open break,
+    its unwritten batch) drops them instead of bringing them back.
+    """
+    cut = max(forgotten_before(conn), before_utc)
+    conn.execute(
+        "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (FORGOTTEN_BEFORE, repr(cut))
+    )
+
+
+def compact(conn: sqlite3.Connection) -> str | None:
+    """Rewrite the file without deleted rows and empty the WAL; why not, or None.
+
+    Another connection in the middle of a read keeps the old pages, deleted
+    rows included, in the file until it ends: then this says so.
+    """
+    try:
+        conn.execute("VACUUM")
+        busy, log, done = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    except sqlite3.Error as exc:
+        return str(exc)
+    if busy or done < log:
+        return "another program is reading the file (ergod summary, a database browser?)"
+    return None
+
+
 def open_store(path: Path) -> sqlite3.Connection:
     """A writable connection to the database at `path`, created and migrated as needed.
 
@@ -230,12 +274,11 @@ def open_store(path: Path) -> sqlite3.Connection:
     and lets OSError / sqlite3.OperationalError (read-only, full disk) through.
     """
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    # Private from the first byte, whatever the umask or the directory's mode:
-    # SQLite gives the -wal and -shm files the database file's permissions.
-    with contextlib.suppress(FileExistsError):
-        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    identity = claim_file(path)
     conn = sqlite3.connect(path, isolation_level=None, timeout=5.0, check_same_thread=False)
     try:
+        if _identity(path) != identity:
+            raise StoreError(f"{path} was replaced while ergod opened it; ergod leaves it")
         version = check_readable(conn, path)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
@@ -247,6 +290,67 @@ def open_store(path: Path) -> sqlite3.Connection:
         conn.close()
         raise
     return conn
+
+
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return None
+    return None if stat.S_ISLNK(info.st_mode) else (info.st_dev, info.st_ino)
+
+
+def claim_file(path: Path) -> tuple[int, int]:
+    """Open or create the database file as this user's alone; its (device, inode).
+
+    Never through a symbolic link (`O_NOFOLLOW`: a link another user planted
+    in a shared directory would otherwise get the history, world-readable),
+    created 0600 whatever the umask (SQLite gives the -wal and -shm files the
+    database file's permissions), and refused when another user owns it or
+    its -wal / -shm, or when one of those is a link. A file of ours left
+    readable by others (an old ergod) is made 0600. StoreError says what.
+    """
+    flags = os.O_RDWR | os.O_CREAT | os.O_NONBLOCK | _NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(path, flags, 0o600)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP or os.path.islink(path):
+            raise StoreError(
+                f"{path} is a symbolic link; ergod does not follow one to its database "
+                "(another user may have planted it): point [store] path at a real file"
+            ) from None
+        raise
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise StoreError(f"{path} is not a regular file; ergod leaves it")
+        _refuse_foreign(path, info)
+        if stat.S_IMODE(info.st_mode) & 0o077:
+            os.fchmod(fd, 0o600)
+    finally:
+        os.close(fd)
+    for suffix in ("-wal", "-shm"):
+        side = Path(f"{path}{suffix}")
+        try:
+            side_info = os.lstat(side)
+        except FileNotFoundError:
+            continue
+        if not stat.S_ISREG(side_info.st_mode):
+            raise StoreError(f"{side} is not a regular file (a link?); ergod leaves {path}")
+        _refuse_foreign(side, side_info)
+    return info.st_dev, info.st_ino
+
+
+def _refuse_foreign(path: Path, info: os.stat_result) -> None:
+    getuid = getattr(os, "getuid", None)
+    if getuid is not None and info.st_uid != getuid():
+        raise StoreError(
+            f"{path} belongs to uid {info.st_uid}, not to you: that user could read and "
+            "change your history; ergod leaves it: point [store] path elsewhere"
+        )
 
 
 def _corrupt_message(path: Path, detail: str) -> str:

@@ -12,6 +12,12 @@ Retention: with `retention` set (seconds; `[store] retention`), the first batch
 and then one batch a day also delete what is older than that. The daemon may
 assign `writer.retention` on a reload; `prune_older_than` prunes on demand.
 
+Forgetting: with `honour_forget` (the daemon's writer), each batch reads the
+cut of the last `ergod data forget` (`schema.forgotten_before`) and drops
+what happened before it (a break that fell due, an event), keeping only the
+part after the cut of a bout or activity span that straddles it: a break
+open when the user forgot everything does not come back with its old date.
+
 Failure contract (`status` says which, for `ergod status` and the doctor):
 * "ok": writing works.
 * "read-only: ...", "disk full: ...", "write failed: ...": a write or the open
@@ -40,33 +46,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ergod.core.model import BreakRecord
-from ergod.store.breaks import BreakRow, break_row, upsert_break
-from ergod.store.schema import DaemonEvent, StoreError, delete_before, open_store, to_columns
+from ergod.store.breaks import break_row
+from ergod.store.records import Insert, Op, Prune, Span, apply
+from ergod.store.schema import DaemonEvent, StoreError, forgotten_before, open_store, to_columns
 
 OK = "ok"
 _PRUNE_EVERY = 86400.0
-
-
-@dataclass(frozen=True)
-class _Insert:
-    sql: str
-    params: tuple[object, ...]
-
-
-@dataclass(frozen=True)
-class _Span:
-    start: int
-    start_offset: int
-    end: int
-    end_offset: int
-
-
-@dataclass(frozen=True)
-class _Prune:
-    before_utc: float
-
-
-_Op = _Insert | _Span | _Prune | BreakRow
 
 
 @dataclass
@@ -90,18 +75,20 @@ class StoreWriter:
         retry_after: float = 30.0,
         backlog_limit: int = 10_000,
         retention: float | None = None,
+        honour_forget: bool = False,
     ) -> None:
         self.path = path
         self.retention = retention
+        self._honour_forget = honour_forget
         self._log = log
         self._next_prune = 0.0  # time.monotonic() of the next automatic prune
         self._interval = batch_interval
         self._retry_after = retry_after
         self._limit = backlog_limit
-        self._queue: queue.SimpleQueue[_Op | _Control] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[Op | _Control] = queue.SimpleQueue()
         self._open_lock = threading.Lock()
         self._open_dues: dict[tuple[str, float], tuple[float, int]] = {}
-        self._pending: deque[_Op] = deque()
+        self._pending: deque[Op] = deque()
         self._conn: sqlite3.Connection | None = None
         self._thread: threading.Thread | None = None
         self._retry_at = 0.0
@@ -130,10 +117,12 @@ class StoreWriter:
         s, s_off = to_columns(start)
         e, e_off = to_columns(end)
         self._put(
-            _Insert(
+            Insert(
                 "INSERT INTO bouts (start_utc, start_offset, end_utc, end_offset, length_s) "
                 "VALUES (?, ?, ?, ?, ?)",
                 (s, s_off, e, e_off, max(0.0, e - s)),
+                s,
+                bout=True,
             )
         )
 
@@ -166,20 +155,21 @@ class StoreWriter:
         e, e_off = to_columns(end)
         lo, hi = int(s // 1), -int(-e // 1)
         if hi >= lo:
-            self._put(_Span(lo, s_off, hi, e_off))
+            self._put(Span(lo, s_off, hi, e_off))
 
     def daemon_event(self, event: DaemonEvent, at: datetime, detail: str = "") -> None:
         utc, offset = to_columns(at)
         self._put(
-            _Insert(
+            Insert(
                 "INSERT INTO daemon_events (at_utc, at_offset, event, detail) VALUES (?, ?, ?, ?)",
                 (utc, offset, DaemonEvent(event).value, detail),
+                utc,
             )
         )
 
     def prune_older_than(self, seconds: float, now: float | None = None) -> None:
         """Delete, with the next batch, the records that ended more than `seconds` ago."""
-        self._put(_Prune((time.time() if now is None else now) - seconds))
+        self._put(Prune((time.time() if now is None else now) - seconds))
 
     # -- blocking: shutdown and tests ----------------------------------------------------
 
@@ -206,7 +196,7 @@ class StoreWriter:
         self._queue.put(request)
         return request.done.wait(timeout) and request.ok
 
-    def _put(self, op: _Op) -> None:
+    def _put(self, op: Op) -> None:
         if self._unavailable or self._closed:
             self.dropped += 1
             return
@@ -249,13 +239,13 @@ class StoreWriter:
                 later = max(time.monotonic() + self._interval, self._retry_at)
                 due = later if self._pending else None
 
-    def _add(self, op: _Op) -> None:
+    def _add(self, op: Op) -> None:
         if self._unavailable:
             self.dropped += 1
             return
         retention = self.retention
         if retention is not None and time.monotonic() >= self._next_prune:
-            self._pending.append(_Prune(time.time() - retention))
+            self._pending.append(Prune(time.time() - retention))
             self._next_prune = time.monotonic() + _PRUNE_EVERY
         self._pending.append(op)
         while len(self._pending) > self._limit:
@@ -276,8 +266,9 @@ class StoreWriter:
         batch = list(self._pending)
         try:
             self._conn.execute("BEGIN IMMEDIATE")
+            cut = forgotten_before(self._conn) if self._honour_forget else 0.0
             for op in batch:
-                _apply(self._conn, op)
+                apply(self._conn, op, cut)
             self._conn.execute("COMMIT")
         except sqlite3.Error as exc:
             self._rollback()
@@ -292,7 +283,7 @@ class StoreWriter:
             return False
         for _ in batch:
             self._pending.popleft()
-        self.written += sum(1 for op in batch if not isinstance(op, _Prune))
+        self.written += sum(1 for op in batch if not isinstance(op, Prune))
         self._succeeded()
         return True
 
@@ -358,54 +349,6 @@ class StoreWriter:
             with contextlib.suppress(sqlite3.Error):
                 self._conn.close()
             self._conn = None
-
-
-def _apply(conn: sqlite3.Connection, op: _Op) -> None:
-    if isinstance(op, _Insert):
-        conn.execute(op.sql, op.params)
-    elif isinstance(op, _Span):
-        _merge_span(conn, op)
-    elif isinstance(op, BreakRow):
-        upsert_break(conn, op)
-    else:
-        delete_before(conn, op.before_utc)
-
-
-def _merge_span(conn: sqlite3.Connection, span: _Span) -> None:
-    """Insert a span as the union with every stored span it overlaps or touches.
-
-    Stored spans are disjoint (every write comes through here), so the ones to
-    merge are the first by end that end at or after the new start, up to the
-    first that starts after the new end. Spans mostly arrive in time order, so
-    this reads a row or two, not the table.
-    """
-    rows: list[tuple[int, int, int, int, int]] = []
-    cursor = conn.execute(
-        "SELECT id, start_utc, start_offset, end_utc, end_offset FROM activity "
-        "INDEXED BY activity_end WHERE end_utc >= ? ORDER BY end_utc",
-        (span.start,),
-    )
-    for row in cursor:
-        if row[1] > span.end:
-            break
-        rows.append(row)
-    cursor.close()  # a statement left running would hold up the commit on old SQLite
-    if not rows:
-        conn.execute(
-            "INSERT INTO activity (start_utc, start_offset, end_utc, end_offset) "
-            "VALUES (?, ?, ?, ?)",
-            (span.start, span.start_offset, span.end, span.end_offset),
-        )
-        return
-    # Each end keeps the offset of the span it came from.
-    start = min([(span.start, span.start_offset), *((r[1], r[2]) for r in rows)])
-    end = max([(span.end, span.end_offset), *((r[3], r[4]) for r in rows)])
-    conn.execute(
-        "UPDATE activity SET start_utc = ?, start_offset = ?, end_utc = ?, end_offset = ? "
-        "WHERE id = ?",
-        (*start, *end, rows[0][0]),
-    )
-    conn.executemany("DELETE FROM activity WHERE id = ?", [(r[0],) for r in rows[1:]])
 
 
 def _classify(path: Path, exc: BaseException) -> str:
