@@ -666,7 +666,10 @@ def test_a_reload_is_recorded_and_a_broken_one_keeps_the_running_rules(
     assert world.runtime.parts.link.engine.rules.stretch.every == 90.0
     # Retention is the store writer's alone; a reload hands it the new length.
     assert world.recorder._writer.retention == 30 * 86400
-    user.write_text('[breaks.stretch]\nevery = "soon"\n')
+    # The user's own file is read forgivingly; a site file is not.
+    site = tmp_path / "etc" / "config.d" / "50-site.toml"
+    site.parent.mkdir(parents=True, exist_ok=True)
+    site.write_text('[breaks.stretch]\nevery = "soon"\n')
     with pytest.raises(ControlError, match="last good configuration stays"):
         world.api.answer(Request(Command.RELOAD))
     assert world.runtime.parts.link.engine.rules.stretch.every == 90.0

@@ -219,14 +219,15 @@ def test_the_watchdog_stops_while_the_engine_thread_stalls(
     tmp_path: Path, notify_socket: NotifySocket
 ) -> None:
     """Issue 17 item 6: the watchdog was fed from the scheduler thread, so a
-    stalled engine thread went unnoticed. A reload whose user config is a FIFO
+    stalled engine thread went unnoticed. A reload whose --config file is a FIFO
     with no writer holds the engine thread for the 2 s a pipe gets."""
     env = private_env(tmp_path, NOTIFY_SOCKET=str(notify_socket.path), WATCHDOG_USEC="300000")
-    user = Path(env["XDG_CONFIG_HOME"]) / "ergod" / "config.toml"
-    user.parent.mkdir(parents=True)
-    with Daemon(env, "--config", str(config_file(tmp_path, OPEN_LONG))) as daemon:
+    # The --config file: the user's own is read forgivingly (a bad one is passed over).
+    config = config_file(tmp_path, OPEN_LONG)
+    with Daemon(env, "--config", str(config)) as daemon:
         wait_for(lambda: len(notify_socket.pings()) >= 3, 15, "watchdog pings")
-        os.mkfifo(user)
+        config.unlink()
+        os.mkfifo(config)
         stalled_at = time.monotonic()
         daemon.proc.send_signal(signal.SIGHUP)
         wait_for(lambda: "reload refused" in daemon.peek(), 15, "the refused reload")

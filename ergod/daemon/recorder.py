@@ -52,7 +52,11 @@ class Recorder:
     def path(self) -> Path:
         return self._writer.path
 
-    def start(self, now: float) -> None:
+    def start(self, now: float, retention: float | None = None) -> None:
+        """Open the store and record the start; `retention`, when given, replaces
+        the writer's (it prunes by it from then on)."""
+        if retention is not None:
+            self._writer.retention = retention
         self._writer.start()
         self._log.info("adherence log: %s (%s)", self._writer.path, self._writer.status)
         self._writer.daemon_event(DaemonEvent.START, self._local(now), __version__)
