@@ -28,8 +28,9 @@ TITLE = "Daily limit reached"
 
 def daily_notice(active: float, timeout: float) -> Message:
     """The soft notice: how long today, and a suggestion, no buttons."""
-    hours, minutes = divmod(int(active // 60), 60)
-    spent = f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    from ergod.durations import human_duration
+
+    spent = human_duration(active)
     return Message(
         title=TITLE,
         body=(
