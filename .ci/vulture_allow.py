@@ -7,16 +7,21 @@
 
 # Read by name or value, not as attributes.
 _.__getattr__  # ergod/config/__init__.py: the module's lazy attribute hook (PEP 562)
-_.STATUS  # ergod/daemon/control.py Command: looked up by value from the request
-_.RESUME  # ditto
-_.RELOAD  # ditto; and store/schema.py DaemonEvent.RELOAD, documented in docs/store.md
-#           (recording it is issue 17 item 13, harden branch)
 _.UNINSTALL  # ergod/fleet/service.py Action: looked up by value from the command line
 _.PRESENCE  # ergod/config/schema.py Inhibitors: chosen by value in the config
 _.IGNORE  # ditto
 _.ignored  # ergod/summary/model.py KindStats: written out whole (dataclasses.asdict)
 _.merged  # ditto
 _.suppressed  # ditto
+_.since_seconds  # ergod/daemon/api.py StatusView and its parts: `status --json`, written
+_.in_seconds  # out whole (dataclasses.asdict); the keys are docs/control.md's table
+_.limit_seconds  # ditto
+_.active_seconds  # ditto
+_.uptime_seconds  # ditto
+_.rss_bytes  # ditto
+_.cpu_seconds  # ditto
+_.config_files  # ditto
+_.weekly_summary_at  # ditto
 
 # Set for a library that reads it.
 _.cbSize  # ergod/activity/windows.py: LASTINPUTINFO field, read by GetLastInputInfo
@@ -30,35 +35,13 @@ _.unique_name  # dbus.py BusLink: tests match Mutter's watches to the link
 _.PACKAGED_EXECUTABLE  # fleet/service.py: the path in the shipped unit, checked by a test
 _.format_trace  # replay/trace.py: writes traces for tests and benchmarks (parse_trace's inverse)
 _.daemon_events_between  # store/reader.py: tests read the daemon's own records back
+_.prune_older_than  # store/writer.py: retention on demand; the daemon relies on the
+#                     writer's own daily prune, tests prune at a given moment
 _.ALLOWED  # core/phases.py: the transition table the property test and the docs diagram check
 _.mermaid  # core/phases.py: the diagram docs/architecture.md is compared with
 
 # Building blocks the daemon split (daemon branch, issues 10 and 11) wires in;
 # drop each line when its caller lands.
-_.SessionSource  # activity/base.py: the Protocol the daemon's parts annotate
-_.daily_limit  # config/schema.py SittingConfig: the daily-limit notice
-_.prompt_for  # notify/prompt.py: the prompt with its card, "This hurts" and the pointer
-_.hurt_message  # notify/prompt.py: the notice after "This hurts"
-_.weekly_message  # notify/prompt.py: the weekly notice with the safety pointer
-_.ProbeStates  # quiet/rounds.py: probe answers to attend/quiet engine events
-_.session_ended  # ditto
-_.break_opened  # store/writer.py, store/base.py: a shown break stored as pending at once
-_.any_prompt_shown  # store/reader.py: the first prompt since install carries the pointer
 _.waiting_since  # core/phases.py KindView: for the typed status view (read by no one yet)
-
-# ergod/daemon/api.py StatusView and its parts: written out whole (dataclasses.asdict)
-# as `ergod status --json`; docs/control.md lists each key.
-_.since_seconds
-_.in_seconds
-_.limit_seconds
-_.active_seconds
-_.uptime_seconds
-_.rss_bytes
-_.cpu_seconds
-_.config_files
-_.weekly_summary_at
-# store/base.py Store, store/writer.py StoreWriter: prune on demand; the writer
-# prunes by its `retention` itself (daemon/recorder.py), tests prune directly.
-_.prune_older_than
 _.prompt_message  # notify/prompt.py: the card-as-text entry point; the daemon uses prompt_for,
 #                   tests hold both to the same limits (tests/test_exercises.py)
