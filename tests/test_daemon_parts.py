@@ -866,3 +866,30 @@ def test_a_call_keeps_the_bout_going_without_input_and_the_prompt_catches_up(
     probe.answer = None
     world.user_types_until(world.clock() + 200)  # past catch_up (2 min)
     assert world.notifier.titles()[:1] == ["Stretch break"]
+
+
+def test_a_weekly_job_is_due_at_its_local_time_across_dst(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Sunday 02:30 in Berlin on the night clocks go forward (29 March 2026)
+    does not exist: the job is due at the same instant as 01:30 UTC."""
+    monkeypatch.setenv("TZ", "Europe/Berlin")
+    wall = datetime(2026, 3, 28, 12, 0, tzinfo=timezone.utc)  # Saturday
+    scheduler = Wakeups(lambda: 0.0, lambda: wall)
+    scheduler.weekly("summary", (6, 150), lambda: None)
+    due = scheduler.next_run("summary")
+    assert due is not None and due.weekday() == 6
+    assert due.astimezone(timezone.utc) == datetime(2026, 3, 29, 1, 30, tzinfo=timezone.utc)
+    scheduler.weekly("summary", None, lambda: None)
+    assert scheduler.next_run("summary") is None
+
+
+def test_a_weekly_job_follows_a_wall_clock_step(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TZ", "UTC")
+    shift = [0.0]
+    base = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)  # Monday 09:00
+    scheduler = Wakeups(lambda: 100.0, lambda: base + timedelta(seconds=shift[0]))
+    scheduler.weekly("summary", (0, 10 * 60), lambda: None)  # Monday 10:00
+    engine_due = scheduler._jobs["summary"].due
+    assert engine_due == 100.0 + 3600
+    shift[0] = 1800.0  # the wall clock was set 30 min ahead
+    scheduler.clock_stepped()
+    assert scheduler._jobs["summary"].due == 100.0 + 1800

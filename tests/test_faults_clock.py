@@ -6,11 +6,10 @@ This machine's clocks cannot be changed safely, so each scenario runs
 `Daemon(...).run()` on the main thread of a child Python process with the
 clocks it injects (CHILD below):
 
-* the wall clock is `real + WALL`, for the daemon (`wall=`) and for APScheduler
-  (its `datetime.now`), as a system clock step would be for the whole process;
-  the engine's clock (`clock=`, CLOCK_BOOTTIME) does not move; the step is
-  noticed by the polling step watch (`steps=`), since no kernel sees this
-  process's shift;
+* the wall clock is `real + WALL` for the daemon (`wall=`), as a system clock
+  step would be; the engine's clock (`clock=`, CLOCK_BOOTTIME), on which the
+  daemon schedules its wake-ups, does not move; the step is noticed by the
+  polling step watch (`steps=`), since no kernel sees this process's shift;
 * a suspend adds SLEPT to the engine's clock and to `read_clocks()`'s boottime
   but not to its monotonic reading (the BOOTTIME/MONOTONIC gap the daemon's
   SuspendDetector watches), and to the wall clock, as a real suspend does;
@@ -53,7 +52,6 @@ import json, logging, os, subprocess, sys, threading, time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-import apscheduler.schedulers.base as aps_base
 import ergod.activity.suspend as suspend
 from ergod.daemon import clock as boot
 from ergod.daemon.protocol import send_request
@@ -67,12 +65,6 @@ WALL = [0.0]   # seconds the wall clock is off from the real one
 SLEPT = [0.0]  # emulated suspend: CLOCK_BOOTTIME ran on, CLOCK_MONOTONIC did not
 
 
-class ShiftedDatetime(datetime):
-    @classmethod
-    def now(cls, tz=None):
-        return datetime.now(tz) + timedelta(seconds=WALL[0])
-
-
 def engine_clock():
     return boot.now() + SLEPT[0]
 
@@ -82,7 +74,6 @@ def wall():
 
 
 logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
-aps_base.datetime = ShiftedDatetime
 suspend.read_clocks = lambda: suspend.ClockReading(
     boottime=engine_clock(), monotonic=time.monotonic()
 )

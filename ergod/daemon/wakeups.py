@@ -1,46 +1,66 @@
-"""When the daemon wakes: APScheduler 3 driven from the engine's clock.
+"""When the daemon wakes: one scheduler thread on the engine's clock.
 
-The engine reckons in seconds on CLOCK_BOOTTIME; APScheduler in wall time.
-`Wakeups` owns the one `BackgroundScheduler` (one worker thread) and bridges
-the two:
+`Wakeups` keeps a few named jobs and one thread that sleeps until the
+earliest is due, runs it, and sleeps again; with no job due it sleeps until a
+job is added. Nothing polls.
 
-* `place(moment)` keeps exactly one one-shot job, at the engine moment given
-  (or none), placed in UTC at `wall now + (moment - boot now)` with no misfire
-  limit and coalescing. A suspend or a clock jump makes the job late or early,
-  never lost or replayed; an early job only makes the daemon look and place
-  it again.
-* `weekly(...)` and `every(...)` hold the fixed-time and periodic jobs.
-* `local(t)` / `local_now()` turn engine moments into aware local times in the
-  local zone (a zone, not a fixed offset, so DST is right), read afresh each
-  time so a time-zone change is followed.
+* `place(moment)`: the one one-shot (`"wake"`) at a moment on the engine's
+  clock (CLOCK_BOOTTIME in the daemon), the earliest of everything the
+  engine and the parts want next; the daemon places it anew after every job.
+* `every(job_id, seconds, func)`: a periodic job (the metrics textfile).
+* `weekly(job_id, (weekday, minute), func)`: a job at a local wall time each
+  week (the summary notice), in the local zone read afresh (`tzlocal`), so
+  DST and a time-zone change are followed; `clock_stepped()` recomputes it
+  after the wall clock was set (`ergod.daemon.steps` says when).
+* `local(t)` / `local_now()`: engine moments as aware local times.
 
-APScheduler sleeps on the monotonic clock until a wall-clock moment: after the
-wall clock steps back an hour, a placed job would sit an hour too far ahead.
-`ergod.daemon.steps` tells the daemon when the wall clock is set (a Linux
-timerfd, no polling), and the daemon then places the one-shot again. So the
-scheduler sleeps until its next job, however far ahead.
+Jobs run on the scheduler's thread and must be short: a job that touches
+engine state only posts work to the engine thread. A job due while the thread
+was busy or the machine asleep runs once, late, never twice (coalescing).
 
-Threading contract: `place`, `weekly`, `every`, `remove` are called from the
-engine thread; the jobs run on the scheduler's thread. A job that touches
-engine state must only post work to the engine thread (the daemon passes its
-`post` for that).
+The thread waits with `threading.Condition.wait`, which counts CLOCK_MONOTONIC
+and so stops during a suspend: after a resume the wait ends late, but logind's
+wake signal, the timerfd's cancel on resume and the first job after it all
+make the daemon place the one-shot again, and a moment already past runs at
+once. (It replaces APScheduler 3, whose import alone cost the daemon 9 MiB of
+its 37 MiB at rest: asyncio, multiprocessing, and every installed package's
+metadata for its plugin entry points.)
+
+Threading contract: `place`, `weekly`, `every`, `remove` and `clock_stepped`
+may be called from any thread; `start` and `shutdown` from the main thread.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
-from typing import Any
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone, tzinfo
 
 from ergod.activity.base import Clock
-from ergod.durations import DAY_NAMES
 
 WallClock = Callable[[], datetime]
-_SAME = timedelta(milliseconds=1)
+WAKE = "wake"
+_STOP_JOIN = 2.0
 
 
 def utc_now() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def local_zone() -> tzinfo:
+    """The local zone as the system says now (TZ, /etc/localtime)."""
+    from tzlocal import reload_localzone
+
+    return reload_localzone()
+
+
+@dataclass
+class _Job:
+    func: Callable[[], object]
+    due: float  # on the engine's clock
+    every: float | None = None  # periodic
+    weekly: tuple[int, int] | None = None  # (weekday, minute of day), local time
 
 
 class Wakeups:
@@ -49,109 +69,143 @@ class Wakeups:
     def __init__(self, clock: Clock, wall: WallClock) -> None:
         self._clock = clock
         self._wall = wall
+        self._jobs: dict[str, _Job] = {}
         self._fire: Callable[[], None] = lambda: None
-        self._scheduler: Any = None
-        self._placed: tuple[float, datetime] | None = None  # engine moment, wall run date
+        self._changed = threading.Condition()
+        self._stopping = False
+        self._thread: threading.Thread | None = None
 
     def start(self, fire: Callable[[], None]) -> None:
-        """Start the scheduler; `fire` runs (on its thread) at each one-shot."""
-        from apscheduler.executors.pool import ThreadPoolExecutor
-        from apscheduler.schedulers.background import BackgroundScheduler
-
+        """Start the thread; `fire` runs on it at each one-shot."""
         self._fire = fire
-        self._scheduler = BackgroundScheduler(
-            timezone=timezone.utc,
-            executors={"default": ThreadPoolExecutor(max_workers=1)},
-            job_defaults={"coalesce": True, "misfire_grace_time": None, "max_instances": 1},
-        )
-        self._scheduler.start()
-
-    def clock_stepped(self) -> None:
-        """The wall clock was set (`ergod.daemon.steps`): the scheduler, asleep
-        until an old wall time, looks again; the daemon places the one-shot anew."""
-        if self._scheduler is not None:
-            self._scheduler.wakeup()
+        self._thread = threading.Thread(target=self._run, name="ergod-wakeups", daemon=True)
+        self._thread.start()
 
     def shutdown(self) -> None:
-        if self._scheduler is not None:
-            self._scheduler.shutdown(wait=False)
+        with self._changed:
+            self._stopping = True
+            self._changed.notify()
+        if self._thread is not None:
+            self._thread.join(_STOP_JOIN)
 
     # ---- time --------------------------------------------------------------
 
     def local(self, t: float) -> datetime:
         """A moment on the engine's clock as an aware local time."""
-        from tzlocal import reload_localzone
-
         wall = self._wall() + timedelta(seconds=t - self._clock())
-        return wall.astimezone(reload_localzone())
+        return wall.astimezone(local_zone())
 
     def local_now(self) -> datetime:
-        from tzlocal import reload_localzone
+        return self._wall().astimezone(local_zone())
 
-        return self._wall().astimezone(reload_localzone())
+    def _engine_moment(self, local: datetime) -> float:
+        """A local wall time as a moment on the engine's clock."""
+        return self._clock() + (local - self._wall()).total_seconds()
 
     # ---- jobs --------------------------------------------------------------
 
     def place(self, moment: float | None) -> None:
         """The one one-shot: at `moment` on the engine's clock, or none."""
-        if self._scheduler is None:
-            return
         if moment is None:
-            self._placed = None
-            self.remove("wake")
+            self.remove(WAKE)
             return
-        run_date = self._wall() + timedelta(seconds=max(0.0, moment - self._clock()))
-        placed = self._placed
-        # The same moment at (within a millisecond) the same wall time: leave
-        # the job alone, so a job placed again after every job costs nothing.
-        if placed is not None and placed[0] == moment and abs(placed[1] - run_date) < _SAME:
-            return
-        self._placed = (moment, run_date)
-        self._scheduler.add_job(
-            self._fired, "date", run_date=run_date, id="wake", replace_existing=True
-        )
+        with self._changed:
+            job = self._jobs.get(WAKE)
+            if job is not None and job.due == moment:
+                return  # placed again after every job: nothing to wake for
+            self._jobs[WAKE] = _Job(self._fired, moment)
+            self._changed.notify()
 
     def _fired(self) -> None:
-        self._placed = None  # gone from the scheduler: the next `place` must add it
         self._fire()
 
     def weekly(self, job_id: str, when: tuple[int, int] | None, func: Callable[[], None]) -> None:
-        """`func` every week at (weekday, minute of day) local time; None removes it.
-
-        Cron is fine for a weekly moment away from the small hours; schedule
-        boundaries, which may sit at midnight, go through `place` instead
-        (APScheduler 3's cron can skip or repeat around DST: #529, #1021).
-        """
-        from apscheduler.triggers.cron import CronTrigger
-        from tzlocal import get_localzone
-
-        self.remove(job_id)
-        if when is None or self._scheduler is None:
+        """`func` every week at (weekday, minute of day) local time; None removes it."""
+        if when is None:
+            self.remove(job_id)
             return
-        weekday, minute = when
-        trigger = CronTrigger(
-            day_of_week=DAY_NAMES[weekday],
-            hour=minute // 60,
-            minute=minute % 60,
-            timezone=get_localzone(),
-        )
-        self._scheduler.add_job(func, trigger, id=job_id)
+        self._add(job_id, _Job(func, self._next_weekly(when), weekly=when))
 
     def every(
-        self, job_id: str, seconds: float | None, func: Callable[[], Any], *, now: bool = False
+        self, job_id: str, seconds: float | None, func: Callable[[], object], *, now: bool = False
     ) -> None:
         """`func` every `seconds` (first run at once if `now`); None removes it."""
-        self.remove(job_id)
-        if seconds is None or self._scheduler is None:
+        if seconds is None:
+            self.remove(job_id)
             return
-        first = {"next_run_time": utc_now()} if now else {}
-        self._scheduler.add_job(func, "interval", seconds=seconds, id=job_id, **first)
+        first = self._clock() if now else self._clock() + seconds
+        self._add(job_id, _Job(func, first, every=seconds))
 
     def remove(self, job_id: str) -> None:
-        if self._scheduler is not None and self._scheduler.get_job(job_id):
-            self._scheduler.remove_job(job_id)
+        with self._changed:
+            if self._jobs.pop(job_id, None) is not None:
+                self._changed.notify()
 
     def next_run(self, job_id: str) -> datetime | None:
-        job = self._scheduler.get_job(job_id) if self._scheduler else None
-        moment: datetime | None = job.next_run_time if job else None
-        return moment
+        """When `job_id` runs next, as a local time; None if there is no such job."""
+        with self._changed:
+            job = self._jobs.get(job_id)
+            due = None if job is None else job.due
+        return None if due is None else self.local(due)
+
+    def clock_stepped(self) -> None:
+        """The wall clock was set: weekly jobs are due at other engine moments now."""
+        with self._changed:
+            for job in self._jobs.values():
+                if job.weekly is not None:
+                    job.due = self._next_weekly(job.weekly)
+            self._changed.notify()
+
+    def _add(self, job_id: str, job: _Job) -> None:
+        with self._changed:
+            self._jobs[job_id] = job
+            self._changed.notify()
+
+    def _next_weekly(self, when: tuple[int, int]) -> float:
+        """The next (weekday, minute) in the local zone, as an engine moment."""
+        weekday, minute = when
+        local = self.local_now()
+        zone = local.tzinfo
+        for days in range(8):
+            day = (local + timedelta(days=days)).date()
+            if day.weekday() != weekday:
+                continue
+            at = datetime(day.year, day.month, day.day, minute // 60, minute % 60, tzinfo=zone)
+            # Through UTC: a time in a DST gap or fold resolves the PEP 495 way.
+            at = at.astimezone(timezone.utc).astimezone(zone)
+            if at > local:
+                return self._engine_moment(at)
+        raise AssertionError("a weekday comes within eight days")
+
+    # ---- the thread --------------------------------------------------------
+
+    def _run(self) -> None:
+        while True:
+            due = self._wait_for_due()
+            if due is None:
+                return
+            for func in due:
+                func()
+
+    def _wait_for_due(self) -> list[Callable[[], object]] | None:
+        """Sleep until jobs are due; their functions (None when shutting down)."""
+        with self._changed:
+            while not self._stopping:
+                now = self._clock()
+                ready = [(job_id, job) for job_id, job in self._jobs.items() if job.due <= now]
+                if ready:
+                    return [self._reschedule(job_id, job, now) for job_id, job in ready]
+                earliest = min((job.due for job in self._jobs.values()), default=None)
+                self._changed.wait(None if earliest is None else earliest - now)
+            return None
+
+    def _reschedule(self, job_id: str, job: _Job, now: float) -> Callable[[], object]:
+        """After a job is due: the next run (coalescing what was missed), or none."""
+        if job.every is not None:
+            following = job.due + job.every
+            job.due = following if following > now else now + job.every
+        elif job.weekly is not None:
+            job.due = max(self._next_weekly(job.weekly), now + 1.0)
+        else:
+            del self._jobs[job_id]
+        return job.func
