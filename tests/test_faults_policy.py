@@ -259,9 +259,6 @@ def test_status_shows_the_system_dir_when_the_daemon_reports_it() -> None:
     assert "system config: ERGOD_SYSTEM_DIR is set: ..." in lines
 
 
-@pytest.mark.xfail(
-    strict=True, reason='lead: add "system_dir": env.system_dir_note() to Daemon.status()'
-)
 def test_the_daemons_status_reports_the_system_dir(tmp_path: Path) -> None:
     env = private_env(tmp_path)
     with Daemon(env) as daemon:
@@ -314,10 +311,6 @@ def test_policy_bounds_ergod_pause(tmp_path: Path) -> None:
         assert daemon.stop() == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="lead: Daemon._pause calls bounded_pause(seconds, config.quiet.max_pause)",
-)
 def test_the_daemon_bounds_a_pause_sent_straight_to_its_socket(tmp_path: Path) -> None:
     env = private_env(tmp_path)
     _system_file(env, "policy.d/20-pause.toml", '[quiet]\nmax_pause = "1h"\n')

@@ -86,6 +86,7 @@ class StatusView:
     config_files: tuple[str, ...]
     store: str
     weekly_summary_at: str | None
+    system_dir: str | None
 
     def to_json(self) -> dict[str, object]:
         return asdict(self)
@@ -187,6 +188,7 @@ class ControlApi:
             config_files=tuple(p.settings.files),
             store=p.sink.store_status,
             weekly_summary_at=_minutes(p.wakeups.next_run("summary")),
+            system_dir=p.env.system_dir_note(),
         )
 
     def _paused_until(self) -> str | None:

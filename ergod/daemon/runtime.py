@@ -169,8 +169,12 @@ class Runtime:
         p.sink.notice(hurt_message(*outcome.notice()))
 
     def pause(self, seconds: float | None) -> None:
+        """Pause for `seconds` (None: until resumed), within policy's `[quiet] max_pause`."""
+        from ergod.core.quiet import bounded_pause
+
         t = self._clock()
-        self._quiet_changed(t, self.parts.quiet.pause(t, seconds))
+        grant = bounded_pause(seconds, self.parts.settings.config.quiet.max_pause)
+        self._quiet_changed(t, self.parts.quiet.pause(t, grant.seconds))
 
     def resume(self) -> bool:
         """End a pause; whether there was one."""
