@@ -21,7 +21,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-import secrets
 import stat
 from collections.abc import Iterator
 from pathlib import Path
@@ -39,7 +38,9 @@ class TooLarge(OSError):
 def _open_temp(directory: Path, name: str) -> tuple[int, Path]:
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _CLOEXEC
     for _ in range(_TEMP_ATTEMPTS):
-        temp = directory / f".{name}.{secrets.token_hex(8)}.tmp"
+        # os.urandom, not secrets: secrets pulls in hashlib and OpenSSL (~3 MiB resident
+        # in the daemon) for the same 8 random bytes.
+        temp = directory / f".{name}.{os.urandom(8).hex()}.tmp"
         try:
             return os.open(temp, flags, 0o600), temp
         except FileExistsError:
