@@ -104,6 +104,10 @@ class ProcessProbe:
                 yield match, proc
 
 
+_COMM_KEPT = 15
+"""Characters of a process name Linux keeps in /proc/PID/comm."""
+
+
 def _matching_in_proc(wanted: Mapping[str, str], uid: int) -> Iterator[str]:
     """The configured names of this user's processes, read from Linux's /proc.
 
@@ -118,15 +122,25 @@ def _matching_in_proc(wanted: Mapping[str, str], uid: int) -> Iterator[str]:
             if entry.stat().st_uid != uid:
                 continue
             with open(f"/proc/{entry.name}/comm", encoding="utf-8", errors="replace") as f:
-                info: dict[str, Any] = {"name": f.read().rstrip("\n")}
-            match = wanted.get(_normal(info["name"]))
+                comm = f.read().rstrip("\n")
+            with open(f"/proc/{entry.name}/cmdline", "rb") as f:
+                argv0 = f.read(4096).split(b"\0", 1)[0].decode("utf-8", "replace")
+            info: dict[str, Any] = {"name": comm, "cmdline": [argv0] if argv0 else []}
+            truncated = False
+            if len(comm) >= _COMM_KEPT:
+                # The kernel may have cut the name: complete it from argv[0], as
+                # psutil does, so a configured name matches whole names only; with
+                # no completion the cut name matches nothing by itself.
+                if os.path.basename(argv0).startswith(comm):
+                    info["name"] = os.path.basename(argv0)
+                else:
+                    truncated = True
+            match = None if truncated else wanted.get(_normal(info["name"]))
             if match is None:
                 with contextlib.suppress(OSError):
                     info["exe"] = os.readlink(f"/proc/{entry.name}/exe")
-                with open(f"/proc/{entry.name}/cmdline", "rb") as f:
-                    argv0 = f.read(4096).split(b"\0", 1)[0]
-                info["cmdline"] = [argv0.decode("utf-8", "replace")] if argv0 else []
-                match = next((wanted[n] for n in _program_names(info) if n in wanted), None)
+                names = _program_names(info) - ({_normal(comm)} if truncated else set())
+                match = next((wanted[n] for n in names if n in wanted), None)
         except OSError:
             continue
         if match is not None:
