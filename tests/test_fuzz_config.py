@@ -247,7 +247,8 @@ def assert_clear_answer(doc: Doc, path: Path, code: int, out: str, err: str) -> 
     for problem in problems:
         assert problem.startswith(f"{path}:") or problem.startswith(f"{path} "), (doc.what, problem)
         assert len(problem) < len(str(path)) + 500, f"{doc.what}: a long value echoed whole"
-    count = len(problems)
+    # Warnings (": warning: ") are listed beside the problems but not counted as such.
+    count = len([p for p in problems if ": warning: " not in p])
     assert err == f"ergod: {count} problem{'s' if count != 1 else ''} found\n", (doc.what, err)
     if doc.key is not None:
         expected = f"{path}:{doc.line}:"
@@ -435,3 +436,20 @@ def test_a_long_value_is_shown_shortened(private_layers: Path) -> None:
     assert code == 2
     assert out.startswith(f"{path}:2:1: sitting.break_after: expected a duration")
     assert out.endswith(f'found "{"x" * 199}... (300002 characters)\n')
+
+
+def test_a_stretch_longer_than_every_card_is_one_problem_and_one_warning(
+    private_layers: Path,
+) -> None:
+    """Found by the fuzzing above: an 11-day stretch duration listed one warning per
+    exercise set (13 lines) beside its one problem."""
+    default = (Path(__file__).parent.parent / "config" / "default.toml").read_text()
+    path = private_layers / "long-stretch.toml"
+    path.write_text(default.replace('duration = "20s"', "duration = 1000000", 1))
+    code, out, err = check_in_process(path)
+    assert code == 2
+    lines = out.splitlines()
+    assert len(lines) == 2, out
+    assert "expected less than breaks.stretch.every" in lines[0]
+    assert ": warning: no set of stretch exercises" in lines[1]
+    assert err == "ergod: 1 problem found\n"

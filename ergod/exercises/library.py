@@ -239,7 +239,11 @@ def duration_warnings(library: Library, durations: Mapping[Kind, float]) -> list
                     f"{kind.value} break's duration ({human_duration(duration)}); it is shown "
                     "in a set with others so the break counts",
                 )
+    named: set[Kind] = set()
     for kind, card in short_cards(library, durations):
+        if kind in named:
+            continue  # one line per kind, naming the first set that falls short
+        named.add(kind)
         add(
             f"breaks.{kind.value}.duration",
             f"no set of {kind.value} exercises lasts the {kind.value} duration "
