@@ -13,7 +13,6 @@ test; the example counts stay as each test sets them.
 from __future__ import annotations
 
 import os
-import os
 from collections.abc import Iterator
 
 import pytest
