@@ -15,6 +15,7 @@ import pytest
 from import_support import loaded_after
 
 import ergod
+from ergod import cli
 
 
 def _ergod_executable() -> Path:
@@ -84,3 +85,18 @@ def test_unknown_command_is_a_one_line_usage_error(argv: list[str]) -> None:
     errors = [line for line in result.stderr.splitlines() if line.startswith("ergod: error:")]
     assert len(errors) == 1
     assert "frobnicate" in errors[0]
+
+
+def _help_of(command: str) -> str:
+    call = f"main([{command!r}, '--help'])"
+    return f"from ergod.cli import main\ntry:\n    {call}\nexcept SystemExit:\n    pass"
+
+
+def test_ergod_run_keeps_no_other_command_module() -> None:
+    # The daemon lives all day: it builds only its own parser, so the modules
+    # of `summary`, `service`, `doctor` ... never load in it (issue 10: RSS).
+    others = [f"ergod.cli.{name}" for name in cli.COMMANDS if name != "run"]
+    assert loaded_after(_help_of("run"), [*others, "ergod.cli.run"]) == ["ergod.cli.run"]
+    # Every other command still builds the whole command line (its usage
+    # errors list every command).
+    assert loaded_after(_help_of("status"), others) == sorted(others)

@@ -16,7 +16,7 @@ def test_an_unexpected_exception_is_one_line(
         raise RuntimeError("boom")
 
     parser = cli.build_parser()
-    monkeypatch.setattr(cli, "build_parser", lambda: parser)
+    monkeypatch.setattr(cli, "build_parser", lambda only=None: parser)
     args = parser.parse_args(["simulate", "--trace", "x.csv"])
     monkeypatch.setattr(
         parser, "parse_args", lambda argv=None: argparse.Namespace(**{**vars(args), "func": broken})
@@ -34,7 +34,7 @@ def test_debug_shows_the_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
 
     parser = cli.build_parser()
     args = parser.parse_args(["simulate", "--trace", "x.csv"])
-    monkeypatch.setattr(cli, "build_parser", lambda: parser)
+    monkeypatch.setattr(cli, "build_parser", lambda only=None: parser)
     monkeypatch.setattr(
         parser, "parse_args", lambda argv=None: argparse.Namespace(**{**vars(args), "func": broken})
     )
