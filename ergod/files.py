@@ -14,6 +14,9 @@ With `replace=False` an existing target (a symlink included) is left alone and
 Reading (`read_bounded`) takes at most `limit` bytes and waits at most
 `pipe_wait` seconds on anything that is not a regular file, so /dev/zero or a
 FIFO nobody writes to cannot exhaust memory or hang a command.
+
+Shipped files (`package_data`): what ergod installs beside its code under
+`ergod/data/` (the defaults, the exercise library, the autostart entry).
 """
 
 from __future__ import annotations
@@ -29,6 +32,17 @@ from typing import TextIO
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 _TEMP_ATTEMPTS = 100
+
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+
+
+def package_data(name: str) -> Path:
+    """The shipped file `name` under `ergod/data/`. A path beside the code, not
+    `importlib.resources`: ergod is always installed as files (wheel, Debian
+    package, editable), and `importlib.resources` loads `zipfile`, `tempfile`,
+    `bz2` and `lzma` with it, about 1 MiB the daemon would hold all day."""
+    return DATA_DIR / name
 
 
 class TooLarge(OSError):

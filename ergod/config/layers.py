@@ -34,7 +34,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -45,6 +44,7 @@ from ergod.config.policy import Bound, out_of_bounds, read_policy
 from ergod.config.schema import CROSS_RULES, KEYS, Config, show_value
 from ergod.environment import Environment
 from ergod.exercises.fields import CUSTOM, DISABLED
+from ergod.files import package_data
 
 if TYPE_CHECKING:
     from ergod.exercises.model import Library
@@ -147,12 +147,12 @@ class Evaluation:
 
 def builtin_text() -> str:
     """The shipped default.toml: the key set, documented, and the defaults."""
-    return resources.files("ergod").joinpath("data/default.toml").read_text(encoding="utf-8")
+    return package_data("default.toml").read_text(encoding="utf-8")
 
 
 def builtin_path() -> str:
     """Where the built-in defaults are installed, for people to read."""
-    return str(resources.files("ergod").joinpath("data/default.toml"))
+    return str(package_data("default.toml"))
 
 
 def _toml_files(directory: Path) -> list[Path]:

@@ -128,9 +128,9 @@ def load_library(
 
 
 def _builtin_tables() -> list[Mapping[str, object]]:
-    from importlib.resources import files
+    from ergod.files import package_data
 
-    text = (files("ergod") / "data" / "exercises.toml").read_text(encoding="utf-8")
+    text = package_data("exercises.toml").read_text(encoding="utf-8")
     tables = _toml_loads(text).get("exercise", [])
     if not isinstance(tables, list):
         raise ExerciseConfigError([ExerciseProblem(_BUILTIN, "[[exercise]] is not a list")])

@@ -15,11 +15,11 @@ Contract:
 from __future__ import annotations
 
 import os
-from importlib import resources
 from pathlib import Path
 
 from ergod.environment import untrusted_reason
 from ergod.errors import ErgodError
+from ergod.files import package_data
 
 DESKTOP_NAME = "ergod.desktop"
 
@@ -142,7 +142,7 @@ def render_unit(executable: Path) -> str:
 def render_autostart(executable: Path) -> str:
     """The XDG autostart entry running `executable run`."""
     _one_line(executable)
-    shipped = resources.files("ergod").joinpath(f"data/{DESKTOP_NAME}").read_text("utf-8")
+    shipped = package_data(DESKTOP_NAME).read_text("utf-8")
     lines = [
         f"Exec={_desktop_quote(executable)} run" if line.startswith("Exec=") else line
         for line in shipped.splitlines()

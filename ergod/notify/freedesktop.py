@@ -23,7 +23,6 @@ at the next `show`.
 
 from __future__ import annotations
 
-import html
 import logging
 import threading
 import time
@@ -38,6 +37,7 @@ from ergod.notify.base import (
     Message,
     NotifierUnavailable,
     Urgency,
+    escape_markup,
 )
 
 if TYPE_CHECKING:
@@ -69,7 +69,7 @@ def notify_args(
     body = message.body
     if "body-markup" in capabilities:
         # Servers that parse markup would drop text after a stray "<" or "&".
-        body = html.escape(body, quote=False)
+        body = escape_markup(body)
     actions: list[str] = []
     if "actions" in capabilities:
         for action in message.actions:

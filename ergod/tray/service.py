@@ -27,7 +27,6 @@ wait on the bus thread); method calls are answered on the link's thread.
 
 from __future__ import annotations
 
-import html
 import logging
 import os
 import threading
@@ -36,6 +35,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from ergod.daemon.barview import Glance, State, tooltip
+from ergod.notify.base import escape_markup
 from ergod.tray import actions, icons, menu
 from ergod.tray.dbusmenu import (
     INTROSPECT_IFACE,
@@ -175,7 +175,7 @@ class Tray:
             glance = self._glance
         state = glance.state.value if glance is not None else "off"
         picture = list(icons.pixmaps(state))
-        text = html.escape(tooltip(glance), quote=False)
+        text = escape_markup(tooltip(glance))
         return {
             "Category": ("s", "ApplicationStatus"),
             "Id": ("s", "ergod"),
