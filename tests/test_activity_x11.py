@@ -1,6 +1,6 @@
 """The X11 activity sources against a real Xvfb driven by xdotool.
 
-Covers `X11Source` (MIT-SCREEN-SAVER idle + one-shot pynput return watch),
+Covers `X11Source` (MIT-SCREEN-SAVER idle + one-shot XRecord return watch),
 `ListenerSource` (the pynput fallback), the shared `QuerySource` flow that
 Windows and macOS use (through a fake of their one platform call only), the
 loss of the X server, and privacy: a typed secret must not surface anywhere.
@@ -237,6 +237,30 @@ def test_no_display_is_a_clear_refusal(monkeypatch: pytest.MonkeyPatch) -> None:
         probe(now, environ)
     with pytest.raises(SourceUnavailable, match="cannot open X display :4242"):
         probe(now, {"DISPLAY": ":4242"})
+
+
+def test_the_x11_return_watch_loads_no_pynput(display: str) -> None:
+    # The watch reads XRecord itself: pynput's keysym tables (about 3 MiB) never
+    # load in the daemon, and no event is ever decoded into a key. In a fresh
+    # process, since this one has loaded pynput for other tests.
+    code = (
+        "import os, subprocess, sys, threading\n"
+        "from ergod.activity.x11 import probe\n"
+        "from ergod.daemon.clock import now\n"
+        "source = probe(now, os.environ)\n"
+        "source.start()\n"
+        "seen = threading.Event()\n"
+        "source.watch_return(lambda t: seen.set())\n"
+        "subprocess.run(['xdotool', 'mousemove', '33', '44'], check=True)\n"
+        "print('returned' if seen.wait(5) else 'no return')\n"
+        "source.stop()\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'pynput'))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split("\n")[:2] == ["returned", "[]"]
 
 
 def test_pynput_import_failure_becomes_source_unavailable() -> None:

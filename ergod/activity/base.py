@@ -9,6 +9,9 @@ Two small protocols, one per question the daemon asks:
 * `SessionSource`: the screen was locked or unlocked, the machine suspended or
   resumed.
 
+`OneShot` is the guard every return watch shares (XRecord, pynput): its
+callback runs at most once, whoever reports first.
+
 Privacy: a source never looks at, keeps, logs or passes on which key, button or
 position an event had. The only thing that leaves a source is a time.
 
@@ -18,6 +21,7 @@ running during suspend), read through the `Clock` callable the source is given.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
@@ -104,3 +108,48 @@ class SessionSource(Protocol):
     def stop(self) -> None: ...
 
     def healthy(self) -> bool: ...
+
+
+class OneShot:
+    """The guard every return watch shares: `callback(t)` at most once.
+
+    `fire(t)` reports a return (the watch's own first event, or one the owner
+    learnt another way, an idle query) unless one was reported or the watch
+    cancelled; then `_halt()` stops listening. `cancel()` disarms without
+    calling back, halts and `_join()`s (bounded). Subclasses give `_halt`
+    (non-blocking, any thread, safe twice) and `_join`.
+    """
+
+    def __init__(self, callback: Callable[[float], None]) -> None:
+        self._callback = callback
+        self._lock = threading.Lock()
+        self._done = False
+
+    @property
+    def done(self) -> bool:
+        return self._done
+
+    def fire(self, t: float) -> bool:
+        """Report the return at `t` unless already reported or cancelled."""
+        with self._lock:
+            if self._done:
+                return False
+            self._done = True
+        try:
+            self._callback(t)
+        finally:
+            self._halt()
+        return True
+
+    def cancel(self) -> None:
+        """Disarm without calling back; joins the listening threads (bounded)."""
+        with self._lock:
+            self._done = True
+        self._halt()
+        self._join()
+
+    def _halt(self) -> None:
+        raise NotImplementedError
+
+    def _join(self) -> None:
+        raise NotImplementedError

@@ -1,14 +1,17 @@
-"""pynput listeners in ergod: the one-shot return watch and the fallback source.
+"""Return watches and pynput listeners: the idle-first sources' shared flow.
 
-A pynput listener sees every keyboard and mouse event and pays Python work for
-each (on X11 python-xlib parses every XRecord event, ~180 us), so ergod runs
-one only where it must:
+A listener sees every keyboard and mouse event and pays Python work for each
+(on X11 python-xlib parses every XRecord event, ~180 us), so ergod runs one
+only where it must:
 
-* `ReturnWatch`: started when an absence in progress has passed the threshold,
-  stopped at its first event. `QuerySource` pairs it with a platform idle query
-  (X11, Windows, macOS): the idle-first sources.
-* `ListenerSource`: the fallback where no idle query exists. Its callbacks
-  store a time (and hand it to an armed watch); they never build a queue.
+* `QuerySource`: a platform idle query (X11, the ScreenSaver interface,
+  Windows, macOS) plus a one-shot return watch, started when an absence in
+  progress has passed the threshold and stopped at its first event. On an X
+  display that watch is `xrecord.RecordWatch` (XRecord directly, no pynput:
+  see there why); on Windows and macOS it is `ReturnWatch`, pynput's.
+* `ListenerSource`: the fallback where no idle query exists, pynput's
+  listeners for as long as it runs. Its callbacks store a time (and hand it to
+  an armed watch); they never build a queue.
 
 Privacy: every callback takes `*_` and never looks at what pynput passes (key,
 button, position); only `clock()` readings leave this module.
@@ -30,9 +33,9 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, Protocol
 
-from ergod.activity.base import Clock, SourceUnavailable
+from ergod.activity.base import Clock, OneShot, SourceUnavailable
 from ergod.activity.xserver import require_extensions, session_display
 
 READY_TIMEOUT = 5.0
@@ -67,18 +70,34 @@ def require_pynput() -> tuple[Any, Any]:
     return keyboard, mouse
 
 
-def require_return_watch(environ: Mapping[str, str]) -> None:
-    """SourceUnavailable unless pynput listeners can see this session's input.
+def require_return_watch(environ: Mapping[str, str]) -> str | None:
+    """The X display a return watch reads here (None: pynput's, on Windows and
+    macOS); SourceUnavailable unless a watch can see this session's input.
 
     Off Windows and macOS that takes an X session (`xserver.session_display`)
-    whose server has RECORD, which pynput's xorg backend reads.
+    whose server has RECORD, which `xrecord.RecordWatch` reads.
     """
     if sys.platform in ("win32", "darwin"):
         require_pynput()
-        return
+        return None
     display = session_display(environ)
-    require_pynput()
     require_extensions(display, ("RECORD",))
+    return display
+
+
+class Watch(Protocol):
+    """A one-shot return watch (`ReturnWatch`, `xrecord.RecordWatch`)."""
+
+    @property
+    def done(self) -> bool: ...
+
+    def start(self) -> None: ...
+
+    def fire(self, t: float) -> bool: ...
+
+    def cancel(self) -> None: ...
+
+    def threads(self) -> list[threading.Thread]: ...
 
 
 def _is_xorg(listener: Any) -> bool:
@@ -215,13 +234,9 @@ def start_listeners(on_input: Callable[..., object], ready_timeout: float) -> li
     )
 
 
-class ReturnWatch:
-    """One-shot: the time of the first keyboard or mouse event after `start()`.
-
-    `callback(t)` runs exactly once, from a listener thread, unless `cancel()`
-    comes first; then every listener stops. `fire(t)` lets the owner report a
-    return it learnt another way (an idle query) through the same guard.
-    """
+class ReturnWatch(OneShot):
+    """One-shot: the time of the first keyboard or mouse event after `start()`,
+    through pynput's listeners (Windows, macOS; see `OneShot` for the guard)."""
 
     def __init__(
         self,
@@ -229,11 +244,9 @@ class ReturnWatch:
         callback: Callable[[float], None],
         ready_timeout: float = READY_TIMEOUT,
     ) -> None:
+        super().__init__(callback)
         self._clock = clock
-        self._callback = callback
         self._ready_timeout = ready_timeout
-        self._lock = threading.Lock()
-        self._done = False
         self._listeners: list[Any] = []
 
     def start(self) -> None:
@@ -244,34 +257,11 @@ class ReturnWatch:
             done = self._done
         if done:
             # An event fired before every listener was ready to be halted.
-            self._halt_all()
-
-    @property
-    def done(self) -> bool:
-        return self._done
+            self._halt()
 
     def threads(self) -> list[threading.Thread]:
         """The listener threads, for joining and for tests."""
         return list(self._listeners)
-
-    def fire(self, t: float) -> bool:
-        """Report the return at `t` unless already reported or cancelled."""
-        with self._lock:
-            if self._done:
-                return False
-            self._done = True
-        try:
-            self._callback(t)
-        finally:
-            self._halt_all()
-        return True
-
-    def cancel(self) -> None:
-        """Disarm without calling back; joins the listeners (bounded)."""
-        with self._lock:
-            self._done = True
-        self._halt_all()
-        _join(self._listeners)
 
     def _on_input(self, *_: object) -> bool:
         self.fire(self._clock())
@@ -279,20 +269,24 @@ class ReturnWatch:
         # xorg, where fire() has halted this listener as all the others).
         return not _stops_itself(threading.current_thread())
 
-    def _halt_all(self) -> None:
+    def _halt(self) -> None:
         with self._lock:
             listeners = list(self._listeners)
         for listener in listeners:
             _halt(listener)
 
+    def _join(self) -> None:
+        _join(self._listeners)
+
 
 class QuerySource:
-    """An idle-first source: the platform's idle query, and a ReturnWatch while away.
+    """An idle-first source: the platform's idle query, and a return watch while away.
 
     `query()` returns seconds since the last input and raises SourceUnavailable
     when the mechanism is gone. Nothing runs between calls: no thread exists
-    unless a watch is armed. Subclasses open and close their connection in
-    `start()`/`stop()`.
+    unless a watch is armed. The watch reads X display `watch_display` through
+    XRecord, or with None (Windows, macOS) is pynput's. Subclasses open and
+    close their connection in `start()`/`stop()`.
     """
 
     def __init__(
@@ -301,12 +295,14 @@ class QuerySource:
         clock: Clock,
         query: Callable[[], float],
         ready_timeout: float = READY_TIMEOUT,
+        watch_display: str | None = None,
     ) -> None:
         self.name = name
         self._clock = clock
         self._query = query
         self._ready_timeout = ready_timeout
-        self._watch: ReturnWatch | None = None
+        self._watch_display = watch_display
+        self._watch: Watch | None = None
         # Arming may come from the daemon's thread or from inside a callback.
         self._watch_lock = threading.Lock()
 
@@ -323,7 +319,7 @@ class QuerySource:
         """Arm the watch; raises SourceUnavailable if its listeners cannot start."""
         self.cancel_watch()
         armed_at = self._clock()
-        watch = ReturnWatch(self._clock, callback, self._ready_timeout)
+        watch = self._new_watch(callback)
         with self._watch_lock:
             self._watch = watch
         watch.start()
@@ -332,6 +328,13 @@ class QuerySource:
         last_input = self._clock() - self.idle_seconds()
         if last_input > armed_at:
             watch.fire(last_input)
+
+    def _new_watch(self, callback: Callable[[float], None]) -> Watch:
+        if self._watch_display is None:
+            return ReturnWatch(self._clock, callback, self._ready_timeout)
+        from ergod.activity.xrecord import RecordWatch
+
+        return RecordWatch(self._watch_display, self._clock, callback, self._ready_timeout)
 
     def cancel_watch(self) -> None:
         with self._watch_lock:
@@ -405,5 +408,6 @@ class ListenerSource:
 
 def probe(clock: Clock, environ: Mapping[str, str]) -> ListenerSource:
     """The fallback source if pynput can see this session's input here."""
-    require_return_watch(environ)
+    if require_return_watch(environ) is not None:
+        require_pynput()  # on X, pynput's xorg backend reads RECORD too
     return ListenerSource(clock)

@@ -8,7 +8,7 @@ Two adapters over the session bus:
   milliseconds, and so do the tools that read it on KDE (Safe Eyes divides by
   1000), so milliseconds is the default; `unit=1.0` reads seconds.
   The interface has no event for the user's return and ergod does not poll,
-  so the return comes from the same one-shot pynput watch as the X11 source
+  so the return comes from the same one-shot XRecord watch as the X11 source
   (`listener.QuerySource`). That needs an X display and not a Wayland session
   (XWayland sees only X clients' input): elsewhere `probe()` raises
   `SourceUnavailable` saying so, and the selector moves on. On KDE Wayland no
@@ -49,7 +49,9 @@ MILLISECONDS = 0.001
 
 
 class ScreenSaverIdleSource(QuerySource):
-    """`ActivitySource`: GetSessionIdleTime plus a pynput return watch (see the module doc)."""
+    """`ActivitySource`: GetSessionIdleTime plus a return watch (see the module doc).
+
+    `watch_display`: the X display the watch reads (None: pynput's watch)."""
 
     def __init__(
         self,
@@ -59,8 +61,9 @@ class ScreenSaverIdleSource(QuerySource):
         unit: float = MILLISECONDS,
         timeout: float = 1.0,
         ready_timeout: float = READY_TIMEOUT,
+        watch_display: str | None = None,
     ) -> None:
-        super().__init__("screensaver", clock, self._query_idle, ready_timeout)
+        super().__init__("screensaver", clock, self._query_idle, ready_timeout, watch_display)
         self._bus = LinkOwner(address, timeout=timeout, name="screensaver")
         self._unit = unit
         self._path = OBJECT_PATHS[0]
@@ -135,16 +138,17 @@ class ScreenSaverSessionSource(BusSessionSource):
 
 def probe(clock: Clock, environ: Mapping[str, str]) -> ScreenSaverIdleSource:
     """A ScreenSaver source that answered once and can watch; returned stopped."""
-    source = ScreenSaverIdleSource(clock, bus_address(environ, SESSION))
-    source.start()
-    source.stop()
+    address = bus_address(environ, SESSION)
+    answering = ScreenSaverIdleSource(clock, address)
+    answering.start()
+    answering.stop()
     try:
-        require_return_watch(environ)
+        display = require_return_watch(environ)
     except SourceUnavailable as exc:
         raise SourceUnavailable(
             f"screensaver: idle time answers, but the user's return cannot be seen ({exc})"
         ) from exc
-    return source
+    return ScreenSaverIdleSource(clock, address, watch_display=display)
 
 
 def probe_session(clock: Clock, environ: Mapping[str, str]) -> ScreenSaverSessionSource:

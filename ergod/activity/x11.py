@@ -1,15 +1,15 @@
-"""X11 activity: the server's idle time, and a pynput watch while the user is away.
+"""X11 activity: the server's idle time, and an XRecord watch while the user is away.
 
 `X11Source` asks the X server for the time since the last input (the
 MIT-SCREEN-SAVER extension, through python-xlib) only when the daemon asks
 `idle_seconds()`; nothing runs between questions. While an absence is in
-progress, `watch_return()` starts a pynput keyboard+mouse listener (XRecord)
-that reports its first event and stops. So the cost is a few queries per break
-threshold while the user works, whatever the input rate.
+progress, `watch_return()` starts a one-shot XRecord watch
+(`xrecord.RecordWatch`) that reports the first keyboard or mouse event and
+stops. So the cost is a few queries per break threshold while the user works,
+whatever the input rate.
 
 The idle query uses a connection of its own, guarded by a lock (python-xlib
-displays are not thread-safe); the return watch's listeners use pynput's,
-which read DISPLAY from the process environment. Losing the server turns the
+displays are not thread-safe); the return watch opens its own two. Losing the server turns the
 next `idle_seconds()` into SourceUnavailable, never a hang.
 
 Known limit: the server also restarts its idle time on a screensaver reset
@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ergod.activity.base import Clock, SourceUnavailable
-from ergod.activity.listener import QuerySource, require_pynput
+from ergod.activity.listener import QuerySource
 from ergod.activity.xserver import (
     close_quietly,
     open_display,
@@ -34,14 +34,14 @@ from ergod.activity.xserver import (
 )
 
 REQUIRED_EXTENSIONS = ("MIT-SCREEN-SAVER", "RECORD")
-"""MIT-SCREEN-SAVER answers the idle time; RECORD feeds pynput's return watch."""
+"""MIT-SCREEN-SAVER answers the idle time; RECORD feeds the return watch."""
 
 
 class X11Source(QuerySource):
-    """Idle time from MIT-SCREEN-SAVER; the return from a one-shot pynput watch."""
+    """Idle time from MIT-SCREEN-SAVER; the return from a one-shot XRecord watch."""
 
     def __init__(self, clock: Clock, display_name: str) -> None:
-        super().__init__("x11", clock, self._query_idle)
+        super().__init__("x11", clock, self._query_idle, watch_display=display_name)
         self._display_name = display_name
         self._lock = threading.Lock()
         self._display: Any = None
@@ -77,5 +77,4 @@ def probe(clock: Clock, environ: Mapping[str, str]) -> X11Source:
     """An unstarted X11Source if this session's X server can serve one."""
     display_name = session_display(environ)
     require_extensions(display_name, REQUIRED_EXTENSIONS)
-    require_pynput()
     return X11Source(clock, display_name)
