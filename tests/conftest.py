@@ -2,7 +2,9 @@
 
 Tiers: a test that uses a real-server fixture is marked by what it uses
 (`x11` for Xvfb, `dbus` for a bus or notification server); files that start
-the installed daemon or other real servers mark themselves (`e2e`, ...). The
+the installed daemon or other real servers mark themselves (`e2e`, ...), and a
+test that starts the installed daemon through `daemon_support.Daemon` (itself
+or through a helper of its module) is marked `e2e` here whatever its file. The
 fast tier is `-m "not x11 and not dbus and not e2e and not wayland"`.
 
 Hypothesis runs under the `ergod` profile: no deadline and no `too_slow` or
@@ -16,6 +18,7 @@ import os
 from collections.abc import Iterator
 
 import pytest
+from daemon_support import Daemon
 from hypothesis import HealthCheck, settings
 from servers import NotificationServer, running_dbus_session, running_dunst, running_xvfb
 
@@ -47,8 +50,25 @@ _FIXTURE_MARKS = {
 }
 
 
+def _starts_the_daemon(item: pytest.Item) -> bool:
+    """Whether the test's code, or a function of its module it calls, names
+    `daemon_support.Daemon` (the installed `ergod run` as a subprocess)."""
+    function = getattr(item, "function", None)
+    module = getattr(item, "module", None)
+    if function is None or module is None or getattr(module, "Daemon", None) is not Daemon:
+        return False
+    names = set(function.__code__.co_names)
+    for name in list(names):
+        helper = getattr(module, name, None)
+        if callable(helper) and hasattr(helper, "__code__"):
+            names.update(helper.__code__.co_names)
+    return "Daemon" in names
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
+        if _starts_the_daemon(item):
+            item.add_marker("e2e")
         for fixture in getattr(item, "fixturenames", ()):
             mark = _FIXTURE_MARKS.get(fixture)
             if mark is not None:

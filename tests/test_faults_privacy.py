@@ -82,6 +82,7 @@ def _prompt_lines(tmp_path: Path, *, journal: str | None) -> list[str]:
     return [line for line in text.splitlines() if line.startswith(titles)]
 
 
+@pytest.mark.e2e  # the installed daemon, until it prompts
 def test_in_the_journal_a_prompt_is_its_title_only(tmp_path: Path) -> None:
     lines = _prompt_lines(tmp_path, journal="match")
     # Before: "ergod: Stretch break: Neck tilt / Tilt your head ..." and, for a
@@ -90,6 +91,7 @@ def test_in_the_journal_a_prompt_is_its_title_only(tmp_path: Path) -> None:
     assert set(lines) <= {"ergod: Stretch break", "ergod: Time to stand up and move"}, lines
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("journal", [None, "1:2"], ids=["a terminal", "an inherited variable"])
 def test_elsewhere_a_prompt_is_whole(tmp_path: Path, journal: str | None) -> None:
     lines = _prompt_lines(tmp_path, journal=journal)
