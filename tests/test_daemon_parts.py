@@ -599,7 +599,9 @@ def test_a_snooze_for_a_given_length_reaches_the_engine(world: World) -> None:
 )
 def test_a_snooze_outside_the_policy_bounds_is_refused(world: World) -> None:
     world.user_types_until(world.clock() + 61)
-    with pytest.raises(ControlError, match=r'a snooze of 2 min is outside the bounds \["10s", "1m"\]'):
+    with pytest.raises(
+        ControlError, match=r'a snooze of 2 min is outside the bounds \["10s", "1m"\]'
+    ):
         world.api.answer(Request(Command.SNOOZE, 120.0))
     assert world.api.answer(Request(Command.SNOOZE, 30.0))["message"].endswith("for 30 s")
 
