@@ -15,7 +15,7 @@ from typing import Any
 
 from ergod.daemon.barview import WEEKDAYS, break_name, kind_word, reason_text
 from ergod.durations import human_duration
-from ergod.i18n import N_, _, ngettext
+from ergod.i18n import _, ngettext
 
 
 def _number(value: object) -> float | None:
@@ -86,13 +86,11 @@ def _open_line(result: Mapping[str, Any]) -> str | None:
         text = _("open: {name}").format(name=name)
     else:
         text = _("open: {name} for {duration}").format(name=name, duration=human_duration(since))
-    for key, one, many in (
-        ("prompts", N_("{count} prompt"), N_("{count} prompts")),
-        ("snoozes", N_("{count} snooze"), N_("{count} snoozes")),
-    ):
-        count = block.get(key)
-        if isinstance(count, int):
-            text += ", " + ngettext(one, many, count).format(count=count)
+    prompts, snoozes = block.get("prompts"), block.get("snoozes")
+    if isinstance(prompts, int):
+        text += ", " + ngettext("{count} prompt", "{count} prompts", prompts).format(count=prompts)
+    if isinstance(snoozes, int):
+        text += ", " + ngettext("{count} snooze", "{count} snoozes", snoozes).format(count=snoozes)
     return text
 
 
