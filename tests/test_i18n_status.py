@@ -24,7 +24,7 @@ import test_control
 from test_daemon_parts import World
 from test_daemon_parts import utc as utc  # the fixture
 from test_daemon_parts import world as world  # the fixture
-from test_i18n import LANGUAGES, catalogs, untranslated
+from test_i18n import LANGUAGES, catalogs, cli_probe, untranslated
 from test_i18n import pseudo as pseudo  # the fixture
 from test_tray import glance as make_glance
 
@@ -174,3 +174,10 @@ def test_the_daemon_answers_in_the_language_asked(world: World) -> None:
     # Only the answer changed language: the daemon (its tray, its prompts) did not.
     assert i18n.current().code == "en"
     assert tooltip(None) == "ergod is not running"
+
+
+def test_ergod_status_in_german_does_not_load_babel() -> None:
+    done = cli_probe([["status"], ["status", "--format", "waybar"]], "de")
+    assert done.stdout.splitlines()[-1] == "[3, 0] False", done.stderr
+    assert done.stderr.startswith("ergod: ergod läuft nicht (kein Steuer-Socket unter ")
+    assert '"text": "ergod aus"' in done.stdout
