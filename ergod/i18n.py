@@ -12,7 +12,10 @@ Strings are marked with `_()` (translated where used), `N_()` (a constant
 marked for extraction, translated later with `_()`) and `ngettext()` (plurals
 by the catalog's own rules). The active translation is this module's one piece
 of state, by gettext's design: every module reads the same current language,
-and only `activate` changes it.
+and only `activate` changes it. One exception, for one thread at a time:
+`speaking(code, environ)` makes the calling thread speak another language
+while it builds one answer (the daemon answering `ergod pause` in the
+language of whoever asked); other threads keep the active one.
 
 Formatting (`decimal`, `percent`, `long_date`, `short_date`, `short_weekday`,
 `weekday_name`) imports Babel on first use, so `ergod --help`, `ergod status`
@@ -24,7 +27,9 @@ set (a translator checking a catalog before it is installed: docs/translating.md
 from __future__ import annotations
 
 import gettext
-from collections.abc import Mapping
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -49,6 +54,7 @@ class Language:
 
 
 _active = Language(ENGLISH, gettext.NullTranslations())
+_thread = threading.local()
 
 
 def requested(setting: str, environ: Mapping[str, str]) -> list[str]:
@@ -93,12 +99,25 @@ def activate(setting: str, environ: Mapping[str, str]) -> Language:
     return _active
 
 
+@contextmanager
+def speaking(code: str, environ: Mapping[str, str]) -> Iterator[Language]:
+    """This thread speaks `code` inside the block (`choose(code, environ)`);
+    an empty code keeps the active language. Other threads are unaffected."""
+    before = getattr(_thread, "language", None)
+    _thread.language = choose(code, environ) if code else None
+    try:
+        yield current()
+    finally:
+        _thread.language = before
+
+
 def current() -> Language:
-    return _active
+    language: Language | None = getattr(_thread, "language", None)
+    return _active if language is None else language
 
 
 def _(message: str) -> str:
-    return _active.translation.gettext(message)
+    return current().translation.gettext(message)
 
 
 def N_(message: str) -> str:
@@ -107,7 +126,7 @@ def N_(message: str) -> str:
 
 
 def ngettext(singular: str, plural: str, count: int) -> str:
-    return _active.translation.ngettext(singular, plural, count)
+    return current().translation.ngettext(singular, plural, count)
 
 
 # ---- formatting: Babel, imported on first use ------------------------------------
@@ -118,7 +137,7 @@ def babel_locale() -> str:
     from babel import Locale, UnknownLocaleError
 
     try:
-        return str(Locale.parse(_active.code))
+        return str(Locale.parse(current().code))
     except (UnknownLocaleError, ValueError):
         return ENGLISH
 

@@ -254,7 +254,7 @@ def test_pause_with_a_duration(
 ) -> None:
     assert main(["pause", "1h30m"]) == 0
     assert capsys.readouterr().out == "paused for 5400 s\n"
-    assert daemon.seen == [Request(Command.PAUSE, 5400.0)]
+    assert daemon.seen == [Request(Command.PAUSE, 5400.0, "en")]
 
 
 def test_pause_without_a_duration_is_until_resume(
@@ -262,7 +262,7 @@ def test_pause_without_a_duration_is_until_resume(
 ) -> None:
     assert main(["pause"]) == 0
     assert capsys.readouterr().out == "paused for resume\n"
-    assert daemon.seen == [Request(Command.PAUSE, None)]
+    assert daemon.seen == [Request(Command.PAUSE, None, "en")]
 
 
 def test_pause_until_a_clock_time(server: ControlServer, daemon: ScriptedDaemon) -> None:
@@ -310,7 +310,7 @@ def test_snooze_refused_by_the_daemon_exits_1_with_its_message(
 ) -> None:
     assert main(["snooze", "2m"]) == EXIT_RUNTIME
     assert capsys.readouterr().err == "ergod: no reminder is open\n"
-    assert daemon.seen == [Request(Command.SNOOZE, 120.0)]
+    assert daemon.seen == [Request(Command.SNOOZE, 120.0, "en")]
 
 
 def test_reload_and_resume_print_the_confirmation(
@@ -405,6 +405,10 @@ def test_status_loads_no_heavy_library(env: Environment) -> None:
         (b'{"command": "pause", "seconds": ' + b"9" * 4000 + b"}\n", "at most 31622400"),
         (b'{"command": "status", "seconds": 5}\n', "status does not take seconds"),
         (b'{"command": "pause", "until": "14:00"}\n', "pause does not take until"),
+        (b'{"command": "status", "language": "de"}\n', "status does not take language"),
+        (b'{"command": "skip", "language": 7}\n', '"language" must be a locale code'),
+        (b'{"command": "skip", "language": "de;rm"}\n', '"language" must be a locale code'),
+        (b'{"command": "skip", "language": "' + b"d" * 65 + b'"}\n', "must be a locale code"),
         (b"[" * 100000 + b"\n", "request too large"),
         (b"[" * 60000 + b"\n", "one JSON object"),
         (b" " * (2 * 1024 * 1024) + b'{"command": "status"}\n', "request too large"),
@@ -523,7 +527,12 @@ def test_a_daemon_that_does_not_answer_in_time(env: Environment) -> None:
 
 
 def test_the_wire_form_round_trips() -> None:
-    for request in (Request(Command.STATUS), Request(Command.PAUSE, 60.0), Request(Command.SNOOZE)):
+    for request in (
+        Request(Command.STATUS),
+        Request(Command.PAUSE, 60.0),
+        Request(Command.SNOOZE),
+        Request(Command.SKIP, language="de_DE"),
+    ):
         assert Request.from_json(json.loads(json.dumps(request.to_json()))) == request
     with pytest.raises(ControlError):
         Request(Command.SKIP, 5.0)

@@ -589,7 +589,7 @@ def test_a_snooze_for_a_given_length_reaches_the_engine(world: World) -> None:
     labels = [a.label for a in world.notifier.shown[0].actions]
     assert labels == ["Snooze 20 s", "Skip", "This hurts"]  # under a minute, the button stays
     reply = world.api.answer(Request(Command.SNOOZE, 45.0))
-    assert reply == {"message": "stretch break snoozed for 45s"}
+    assert reply == {"message": "stretch break snoozed for 45 s"}
     stretch = world.runtime.parts.link.engine.view(world.clock()).kinds[1]
     assert stretch.next_prompt == pytest.approx(world.clock() + 45.0)
 
@@ -599,9 +599,11 @@ def test_a_snooze_for_a_given_length_reaches_the_engine(world: World) -> None:
 )
 def test_a_snooze_outside_the_policy_bounds_is_refused(world: World) -> None:
     world.user_types_until(world.clock() + 61)
-    with pytest.raises(ControlError, match=r'a snooze of 2m is outside the bounds \["10s", "1m"\]'):
+    with pytest.raises(
+        ControlError, match=r'a snooze of 2 min is outside the bounds \["10s", "1m"\]'
+    ):
         world.api.answer(Request(Command.SNOOZE, 120.0))
-    assert world.api.answer(Request(Command.SNOOZE, 30.0))["message"].endswith("for 30s")
+    assert world.api.answer(Request(Command.SNOOZE, 30.0))["message"].endswith("for 30 s")
 
 
 @pytest.mark.parametrize("world", [("90s", "")], indirect=True)

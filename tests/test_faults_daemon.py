@@ -123,7 +123,7 @@ def test_snooze_for_a_duration_and_within_policy_bounds(tmp_path: Path) -> None:
         assert str(policy) in refused.stderr
         done = ergod(env, "snooze", "2m")
         assert done.returncode == 0, done.stderr
-        assert done.stdout.strip() == "stretch break snoozed for 2m"
+        assert done.stdout.strip() == "stretch break snoozed for 2 min"
         data = status(env) or {}
         assert data["open_break"]["snoozes"] == 1
         # The default snooze is 5 min: the next prompt comes at the 2 min asked for.

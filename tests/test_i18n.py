@@ -195,21 +195,27 @@ def test_a_prompt_in_german_does_not_load_babel() -> None:
     assert loaded_after(code, ["babel"]) == []
 
 
-def test_the_cli_does_not_load_babel_unless_it_formats() -> None:
+def cli_probe(commands: list[list[str]], language: str) -> subprocess.CompletedProcess[str]:
+    """Run `ergod` commands in one fresh interpreter; its last line: their exit
+    codes and whether Babel was loaded."""
     probe = (
         "import sys; from ergod.cli import main\n"
-        "code = main(['exercises', 'show', 'chest_doorway'])\n"
-        "print(code, 'babel' in sys.modules)\n"
+        f"codes = [main(argv) for argv in {commands!r}]\n"
+        "print(codes, 'babel' in sys.modules)\n"
     )
-    done = subprocess.run(
+    return subprocess.run(
         [sys.executable, "-c", probe],
-        env={"PATH": "/usr/bin:/bin", "HOME": "/nonexistent", "LANGUAGE": "fr"},
+        env={"PATH": "/usr/bin:/bin", "HOME": "/nonexistent", "LANGUAGE": language},
         capture_output=True,
         text=True,
         timeout=30,
     )
+
+
+def test_the_cli_does_not_load_babel_unless_it_formats() -> None:
+    done = cli_probe([["exercises", "show", "chest_doorway"]], "fr")
     assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines()[-1] == "0 False"
+    assert done.stdout.splitlines()[-1] == "[0] False"
 
 
 # ---- the catalogs --------------------------------------------------------------------

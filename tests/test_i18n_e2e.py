@@ -9,10 +9,18 @@
   ⟦ ⟧), the installed command's outputs (`ergod exercises`, every card through
   `ergod exercises show`, `ergod summary` in text and HTML) hold no string that
   bypassed the catalog.
+* Against a running daemon under the pseudo-locale, `ergod status` (text and
+  every bar format) and the answers of pause, resume, snooze, skip and reload
+  hold none either; a German `ergod` command gets German answers from that
+  same daemon (the answer is in the reader's language). `ergod demo` and
+  `ergod data forget` speak the pseudo-locale and German too.
 """
 
 from __future__ import annotations
 
+import json
+import re
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -28,6 +36,7 @@ from test_summary_html import chromium, in_a_phone, no_console_errors, weeks
 from ergod import i18n
 from ergod.core.rules import Kind
 from ergod.exercises.library import cards, load_library
+from ergod.i18n import LOCALE_DIR
 from ergod.summary.render_html import render_html
 
 pytestmark = pytest.mark.e2e
@@ -132,3 +141,98 @@ def test_no_untranslated_string_in_the_installed_commands(
     assert page.returncode == 0, page.stderr
     assert f'lang="{catalogs.PSEUDO}"' in page.stdout
     assert untranslated(visible_text(page.stdout), allowed) == []
+
+
+def _daemon_words(env: dict[str, str]) -> frozenset[str]:
+    """Words `ergod status` shows as the daemon sends them: version, names, paths."""
+    data = status(env) or {}
+    shown = [data.get(key) for key in ("version", "notifier", "config_files", "store")]
+    text = json.dumps([*shown, data.get("source", {}).get("name"), data.get("source", {})])
+    return frozenset(re.findall(r"[^\W\d_]{2,}", text))
+
+
+def _said(done: subprocess.CompletedProcess[str], code: int = 0) -> str:
+    assert done.returncode == code, (done.stdout, done.stderr)
+    return done.stdout if code == 0 else done.stderr
+
+
+def test_status_and_answers_under_the_pseudo_locale(
+    tmp_path: Path, ergod_env: dict[str, str], notification_server: NotificationServer
+) -> None:
+    catalogs.pseudo(tmp_path / "locale")
+    # ERGOD_LOCALEDIR replaces the catalogs: German is there too, for the German command.
+    shutil.copytree(LOCALE_DIR / "de", tmp_path / "locale" / "de")
+    config = tmp_path / "e2e.toml"
+    config.write_text(CONFIG)
+    env = {**ergod_env, "LANGUAGE": catalogs.PSEUDO, "ERGOD_LOCALEDIR": str(tmp_path / "locale")}
+    log = (tmp_path / "ergod.log").open("w")
+    daemon = subprocess.Popen(
+        [str(ERGOD), "run", "--config", str(config)], env=env, stdout=log, stderr=subprocess.STDOUT
+    )
+    german = {**env, "LANGUAGE": "de"}
+    try:
+        wait_for(lambda: status(env), 15, "the control socket")
+        allowed = allowed_words() | _daemon_words(env)
+        seen = [_said(ergod(env, "status"))]
+        for fmt in ("text", "waybar", "i3blocks"):
+            line = json.loads(_said(ergod(env, "status", "--format", fmt))) if fmt != "text" else {}
+            seen += [str(v) for k, v in line.items() if k in ("text", "tooltip", "full_text")]
+        seen.append(_said(ergod(env, "status", "--format", "text")))
+        seen.append(_said(ergod(env, "pause", "30m")))
+        seen.append(_said(ergod(env, "status")))
+        paused = json.loads(_said(ergod(env, "status", "--format", "waybar")))
+        assert paused["class"] == "paused"
+        seen += [paused["text"], paused["tooltip"]]
+        seen.append(_said(ergod(env, "pause")))
+        seen += [_said(ergod(env, "resume")), _said(ergod(env, "resume"))]
+        seen += [_said(ergod(env, "snooze"), 1), _said(ergod(env, "skip"), 1)]
+        seen.append(_said(ergod(env, "reload")))
+        for text in seen:
+            assert "\u27e6" in text, text
+            assert untranslated(text, allowed) == [], text
+        # The same daemon answers a German command in German.
+        assert _said(ergod(german, "pause", "1h")) == "pausiert für 1 h\n"
+        assert "Ruhe: pausiert bis " in _said(ergod(german, "status"))
+        assert json.loads(_said(ergod(german, "status", "--format", "waybar")))["text"].startswith(
+            "pausiert bis "
+        )
+        assert _said(ergod(german, "skip"), 1) == (
+            "ergod: nichts zu überspringen: keine Pause ist offen\n"
+        )
+        assert _said(ergod(german, "resume")) == "fortgesetzt\n"
+    finally:
+        stop_process(daemon)
+        log.close()
+    assert "language: qps" in (tmp_path / "ergod.log").read_text()
+    gone = _said(ergod(env, "status"), 3)
+    assert "\u27e6" in gone and untranslated(gone, allowed) == [], gone
+    off = _said(ergod(env, "status", "--format", "text"))
+    assert off == "\u27e6ergod off\u27e7\n"
+    assert _said(ergod(german, "status", "--format", "text")) == "ergod aus\n"
+
+
+def test_demo_and_forget_under_the_pseudo_locale(tmp_path: Path) -> None:
+    catalogs.pseudo(tmp_path / "locale")
+    (tmp_path / "home").mkdir()
+    env = {
+        **soak_env(tmp_path / "home"),
+        "LANGUAGE": catalogs.PSEUDO,
+        "ERGOD_LOCALEDIR": str(tmp_path / "locale"),
+    }
+    path_words = frozenset(re.findall(r"[^\W\d_]{2,}", str(tmp_path)))
+    allowed = allowed_words() | path_words | {"local", "share", "db"}
+    demo = ergod(env, "demo", "--week", WEEK, "--weeks", "2")
+    assert demo.returncode == 0, demo.stderr
+    said = [demo.stderr]
+    said.append(_said(ergod(env, "data", "forget", "--before", "2026-03-31", "--yes")))
+    said.append(_said(ergod(env, "data", "forget", "--all", "--yes")))
+    said.append(_said(ergod(env, "data", "forget", "--all", "--yes")))
+    for text in said:
+        assert "\u27e6" in text, text
+        assert untranslated(text, allowed) == [], text
+    german = {**env, "LANGUAGE": "de"}
+    del german["ERGOD_LOCALEDIR"]
+    again = ergod(german, "demo", "--week", WEEK)
+    assert again.returncode == 0, again.stderr
+    assert again.stderr.startswith("ergod: ") and " Sitzphasen und " in again.stderr
+    assert " Einträge aus " in _said(ergod(german, "data", "forget", "--all", "--yes"))

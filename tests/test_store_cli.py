@@ -257,7 +257,7 @@ def test_forget_on_a_terminal_asks_first(db: Path, home: Path) -> None:
             os.close(controller)
             os.close(terminal)
         assert result.returncode == code, result.stderr
-        assert "Delete 10 of all stored records" in result.stderr
+        assert "Delete all 10 stored records" in result.stderr
         assert len(_installed(home, "data", "export").stdout.splitlines()) == remaining
 
 

@@ -278,9 +278,9 @@ def test_the_menu_layout_and_what_is_clickable(host: Host, tray: Tray) -> None:
 
 def test_clicks_do_what_the_entries_say(host: Host, tray: Tray, recorded: RecordingHost) -> None:
     host.click(tray.name, 1)
-    assert recorded.requests.get(timeout=WAIT) == Request(Command.PAUSE, 1800.0)
+    assert recorded.requests.get(timeout=WAIT) == Request(Command.PAUSE, 1800.0, "en")
     host.click(tray.name, 2)
-    assert recorded.requests.get(timeout=WAIT) == Request(Command.PAUSE, 3600.0)
+    assert recorded.requests.get(timeout=WAIT) == Request(Command.PAUSE, 3600.0, "en")
     host.click(tray.name, 9)
     assert recorded.summaries.get(timeout=WAIT)
     host.click(tray.name, menu.EXERCISE_BASE + 1)
@@ -288,9 +288,10 @@ def test_clicks_do_what_the_entries_say(host: Host, tray: Tray, recorded: Record
     host.click(tray.name, 7)  # Skip is disabled: no break open
     tray.show(glance(State.OPEN))
     host.click(tray.name, 6)
-    assert recorded.requests.get(timeout=WAIT) == Request(Command.SNOOZE)  # not the skip
+    # Snooze, not the skip; in English, for the log.
+    assert recorded.requests.get(timeout=WAIT) == Request(Command.SNOOZE, language="en")
     host.click(tray.name, 7)
-    assert recorded.requests.get(timeout=WAIT) == Request(Command.SKIP)
+    assert recorded.requests.get(timeout=WAIT) == Request(Command.SKIP, language="en")
 
 
 def test_event_group_reports_unknown_ids(host: Host, tray: Tray, recorded: RecordingHost) -> None:
@@ -303,7 +304,7 @@ def test_event_group_reports_unknown_ids(host: Host, tray: Tray, recorded: Recor
         [(4242, "clicked", ("i", 0), 0), (2, "clicked", ("i", 0), 0)],
     )
     assert missing == [4242]
-    assert recorded.requests.get(timeout=WAIT) == Request(Command.PAUSE, 3600.0)
+    assert recorded.requests.get(timeout=WAIT) == Request(Command.PAUSE, 3600.0, "en")
 
 
 def test_unknown_methods_and_properties_are_errors(host: Host, tray: Tray) -> None:
@@ -357,7 +358,7 @@ def test_perform_pauses_until_the_schedule_start() -> None:
         menu.Choice(menu.PAUSE_TOMORROW), recorded.host(), 8 * 60, datetime(2026, 3, 2, 17, 0)
     )
     assert said == "pause done"
-    assert recorded.requests.get_nowait() == Request(Command.PAUSE, 15 * 3600.0)
+    assert recorded.requests.get_nowait() == Request(Command.PAUSE, 15 * 3600.0, "en")
     refused = actions.perform(menu.Choice(menu.SKIP), recorded.host(), 0, datetime(2026, 3, 2))
     assert refused == "nothing to skip: no break is open"
 

@@ -16,6 +16,12 @@ so the daemon only ever receives seconds. `pause` is shortened to `[quiet]
 max_pause` when that is set (and says so). Every command first checks that the
 runtime directory is the user's own (`check_runtime_dir`). Stdlib only at top level: these run
 often and must start fast.
+
+What a person reads is in the command's language: `[notify] language` when
+the configuration sets it (read forgivingly: a configuration it cannot read
+leaves the environment's language), else the environment's. The status text
+and the bar lines are built here; the daemon builds the other answers, in the
+language the request names. `--json` stays in English keys and values.
 """
 
 from __future__ import annotations
@@ -31,18 +37,20 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from ergod.core.quiet import PauseGrant
 
-from ergod.durations import human_duration, seconds_until
+from ergod.cli.status_text import render_status
+from ergod.durations import seconds_until
+from ergod.i18n import N_, _, current
 
 BAR_FORMATS = ("text", "waybar", "i3blocks")
 FOLLOW_RETRY = 5.0
 """Seconds between attempts to reach a daemon that is not running (`--follow`)."""
 
 _DEFAULT_CONFIRMATIONS = {
-    "pause": "paused",
-    "resume": "resumed",
-    "snooze": "snoozed",
-    "skip": "skipped",
-    "reload": "configuration reloaded",
+    "pause": N_("paused"),
+    "resume": N_("resumed"),
+    "snooze": N_("snoozed"),
+    "skip": N_("skipped"),
+    "reload": N_("configuration reloaded"),
 }
 
 
@@ -99,19 +107,46 @@ def register(sub: Any) -> None:
     reload.set_defaults(func=_simple, command="reload")
 
 
-def _send(request: dict[str, object]) -> dict[str, Any]:
+def _send(request: dict[str, object], *, answer: bool = True) -> dict[str, Any]:
+    """Send a request; an `answer` (a message) comes in this command's language."""
     from ergod.daemon.instance import check_runtime_dir
     from ergod.daemon.protocol import send_request
     from ergod.environment import Environment
 
     env = Environment.from_os()
     check_runtime_dir(env)
+    if answer:
+        _configured()
+        request = {**request, "language": current().code}
     return send_request(env, request)
+
+
+_settings: dict[str, float] = {}
+
+
+def _configured() -> float:
+    """Speak `[notify] language` when the configuration sets it (see the module
+    doc); `[quiet] max_pause` (0: none, or the configuration cannot be read)."""
+    from ergod.config.compose import load
+    from ergod.environment import Environment
+    from ergod.errors import ErgodError
+    from ergod.i18n import activate
+
+    if "max_pause" not in _settings:
+        env = Environment.from_os()
+        try:
+            config = load(env).config
+        except ErgodError:
+            _settings["max_pause"] = 0.0
+        else:
+            activate(config.notify.language, env.environ)
+            _settings["max_pause"] = config.quiet.max_pause
+    return _settings["max_pause"]
 
 
 def _confirm(command: str, result: Mapping[str, Any]) -> int:
     message = result.get("message")
-    text = message if isinstance(message, str) and message else _DEFAULT_CONFIRMATIONS[command]
+    text = message if isinstance(message, str) and message else _(_DEFAULT_CONFIRMATIONS[command])
     sys.stdout.write(f"{text}\n")
     return 0
 
@@ -151,11 +186,10 @@ def _pause(args: argparse.Namespace) -> int:
     grant = _bounded(seconds)
     code = _confirm("pause", _send({"command": "pause", "seconds": grant.seconds}))
     if grant.shortened:
-        sys.stdout.write(_SHORTENED)
+        sys.stdout.write(
+            _("shortened to the longest pause allowed here ([quiet] max_pause)") + "\n"
+        )
     return code
-
-
-_SHORTENED = "shortened to the longest pause allowed here ([quiet] max_pause)\n"
 
 
 def _bounded(seconds: float | None) -> PauseGrant:
@@ -164,16 +198,9 @@ def _bounded(seconds: float | None) -> PauseGrant:
     The daemon applies it as well (ergod.core.quiet.bounded_pause); a
     configuration that cannot be read leaves the decision to the daemon.
     """
-    from ergod.config.compose import load
     from ergod.core.quiet import bounded_pause
-    from ergod.environment import Environment
-    from ergod.errors import ErgodError
 
-    try:
-        max_pause = load(Environment.from_os()).config.quiet.max_pause
-    except ErgodError:
-        max_pause = 0.0
-    return bounded_pause(seconds, max_pause)
+    return bounded_pause(seconds, _configured())
 
 
 def _snooze(args: argparse.Namespace) -> int:
@@ -186,176 +213,16 @@ def _status(args: argparse.Namespace) -> int:
         return _follow("json" if args.json else args.format or "text")
     if args.format:
         return _glance_once(args.format)
-    result = _send({"command": "status"})
     if args.json:
+        result = _send({"command": "status"}, answer=False)
+
         json.dump(result, sys.stdout, indent=1, ensure_ascii=False)
         sys.stdout.write("\n")
     else:
+        _configured()
+        result = _send({"command": "status"}, answer=False)
         sys.stdout.write("".join(f"{line}\n" for line in render_status(result, datetime.now())))
     return 0
-
-
-def _plural(count: object, noun: str) -> str:
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
-
-
-def _number(value: object) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    return float(value)
-
-
-def _paused_text(paused_until: object, now: datetime) -> str:
-    if paused_until == "indefinitely":
-        return "paused until resume"
-    if not isinstance(paused_until, str):
-        return "paused"
-    return f"paused until {_clock_text(paused_until, now)}"
-
-
-def _headline(result: Mapping[str, Any]) -> str:
-    version = result.get("version")
-    pid = result.get("pid")
-    text = "ergod" + (f" {version}" if version else "") + " running"
-    if pid is not None:
-        text += f" (pid {pid})"
-    parts = []
-    source = result.get("source")
-    if isinstance(source, Mapping) and source.get("name"):
-        mode = ", ".join(str(source[k]) for k in ("protocol", "mode") if source.get(k))
-        parts.append(f"activity: {source['name']}" + (f" ({mode})" if mode else ""))
-    if result.get("notifier"):
-        parts.append(f"notifications: {result['notifier']}")
-    return text + (" \u2014 " + "; ".join(parts) if parts else "")
-
-
-def _sitting_line(result: Mapping[str, Any]) -> str | None:
-    if "sitting_seconds" not in result:
-        return None
-    sitting = _number(result["sitting_seconds"])
-    if sitting is None:
-        return "sitting: not measured"
-    idle = _number(result.get("idle_seconds"))
-    return f"sitting for {human_duration(sitting)}" + (
-        f" (idle {human_duration(idle)})" if idle is not None else ""
-    )
-
-
-def _open_line(result: Mapping[str, Any]) -> str | None:
-    if "open_break" not in result:
-        return None
-    block = result["open_break"]
-    if not isinstance(block, Mapping):
-        return "open: no break"
-    text = f"open: {block.get('kind', '?')} break"
-    since = _number(block.get("since_seconds"))
-    if since is not None:
-        text += f" for {human_duration(since)}"
-    if "prompts" in block:
-        text += f", {_plural(block['prompts'], 'prompt')}"
-    if "snoozes" in block:
-        text += f", {_plural(block['snoozes'], 'snooze')}"
-    return text
-
-
-def _next_line(result: Mapping[str, Any]) -> str | None:
-    if "next" not in result:
-        return None
-    block = result["next"]
-    if not isinstance(block, Mapping):
-        return "next: nothing due"
-    delay = _number(block.get("in_seconds"))
-    return f"next: {block.get('kind', '?')}" + (
-        f" in {human_duration(delay)}" if delay is not None else ""
-    )
-
-
-def _attended_line(result: Mapping[str, Any]) -> str | None:
-    reasons = result.get("attended")
-    shown = [str(r) for r in reasons] if isinstance(reasons, list) else []
-    return "present without input: " + ", ".join(shown) if shown else None
-
-
-def _quiet_line(result: Mapping[str, Any], now: datetime) -> str | None:
-    reasons = result.get("quiet")
-    paused = result.get("paused_until")
-    shown = [str(r) for r in reasons] if isinstance(reasons, list) else []
-    if paused is not None:
-        text = _paused_text(paused, now)
-        shown = [text if r == "paused" else r for r in shown]
-        if text not in shown:
-            shown.insert(0, text)
-    return "quiet: " + ", ".join(shown) if shown else None
-
-
-def _daily_line(result: Mapping[str, Any], now: datetime) -> str | None:
-    block = result.get("daily_limit")
-    if not isinstance(block, Mapping):
-        return None
-    limit = _number(block.get("limit_seconds"))
-    active = _number(block.get("active_seconds"))
-    shown = "?" if limit is None else human_duration(limit)
-    if active is None:
-        return f"today: active time not measured (daily limit {shown})"
-    reached = block.get("reached_at")
-    if isinstance(reached, str):
-        when = _clock_text(reached, now)
-        return f"today: active {human_duration(active)}; daily limit {shown} reached at {when}"
-    return f"today: active {human_duration(active)} of the daily limit {shown}"
-
-
-def _clock_text(iso: str, now: datetime) -> str:
-    """`14:30` today, `Mon 09:00` another day, for a local ISO time."""
-    try:
-        when = datetime.fromisoformat(iso)
-    except ValueError:
-        return iso
-    if when.tzinfo is not None:
-        when = when.astimezone().replace(tzinfo=None)
-    return when.strftime("%H:%M") if when.date() == now.date() else when.strftime("%a %H:%M")
-
-
-def _resources_line(result: Mapping[str, Any]) -> str | None:
-    parts = []
-    uptime = _number(result.get("uptime_seconds"))
-    if uptime is not None:
-        parts.append(f"up {human_duration(uptime)}")
-    rss = _number(result.get("rss_bytes"))
-    if rss is not None:
-        parts.append(f"memory {rss / 1048576:.1f} MiB")
-    cpu = _number(result.get("cpu_seconds"))
-    if cpu is not None:
-        parts.append(f"CPU {cpu:.1f} s")
-    return ", ".join(parts) or None
-
-
-def render_status(result: Mapping[str, Any], now: datetime) -> list[str]:
-    """The human summary of a status result; keys that are missing are left out."""
-    lines = [_headline(result)]
-    source = result.get("source")
-    if isinstance(source, Mapping) and source.get("why"):
-        lines.append(f"why: {source['why']}")
-    if isinstance(source, Mapping) and source.get("advice"):
-        lines.append(f"advice: {source['advice']}")
-    for line in (
-        _sitting_line(result),
-        _open_line(result),
-        _next_line(result),
-        _quiet_line(result, now),
-        _attended_line(result),
-        _daily_line(result, now),
-        _resources_line(result),
-    ):
-        if line is not None:
-            lines.append(line)
-    files = result.get("config_files")
-    if isinstance(files, list) and files:
-        lines.append("config: " + ", ".join(str(f) for f in files))
-    if result.get("system_dir"):
-        lines.append(f"system config: {result['system_dir']}")
-    if result.get("store"):
-        lines.append(f"store: {result['store']}")
-    return lines
 
 
 def _line(fmt: str, result: Mapping[str, Any] | None) -> str:
@@ -377,6 +244,8 @@ def _glance_once(fmt: str) -> int:
     from ergod.environment import Environment
     from ergod.errors import NoDaemonError
 
+    if fmt != "json":
+        _configured()
     try:
         result = next(iter(follow_replies(Environment.from_os())), None)
     except NoDaemonError:
@@ -394,6 +263,8 @@ def _follow(fmt: str) -> int:
     from ergod.errors import ErgodError, NoDaemonError
 
     env = Environment.from_os()
+    if fmt != "json":
+        _configured()
     retry = float(os.environ.get("ERGOD_FOLLOW_RETRY_SECONDS", "") or FOLLOW_RETRY)
     shown: str | None = None
     said = ""

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from ergod.errors import ErgodError, UsageError
+from ergod.i18n import _, ngettext
 
 if TYPE_CHECKING:
     from ergod.store import StoreReader
@@ -141,17 +142,16 @@ def run_forget(args: argparse.Namespace) -> int:
     from ergod.store import open_store
     from ergod.store.schema import compact, count_before, delete_before, mark_forgotten
 
-    if args.all:
+    day = None if args.all else parse_day(args.before)
+    if day is None:
         # Everything on file, and whatever a running daemon still holds from before now.
-        cut, forget_until, what = float("inf"), time.time(), "all stored records"
+        cut, forget_until = float("inf"), time.time()
     else:
-        day = parse_day(args.before)
         # Local midnight, in the zone this machine is in today.
         cut = forget_until = datetime(day.year, day.month, day.day).astimezone().timestamp()
-        what = f"the records from before {day.isoformat()}"
     path = _db_path(args)
     if not path.exists():
-        print(f"nothing to forget: {path} does not exist")
+        print(_("nothing to forget: {path} does not exist").format(path=path))
         return 0
     try:
         conn = open_store(path)
@@ -159,8 +159,8 @@ def run_forget(args: argparse.Namespace) -> int:
         raise ErgodError(f"cannot open {path}: {exc}") from exc
     try:
         count = count_before(conn, cut)
-        if count and not args.yes and not _confirm(f"Delete {count} of {what} in {path}?"):
-            print("nothing deleted")
+        if count and not args.yes and not _confirm(_question(count, day, path)):
+            print(_("nothing deleted"))
             return 1
         try:
             conn.execute("BEGIN IMMEDIATE")
@@ -173,19 +173,45 @@ def run_forget(args: argparse.Namespace) -> int:
         why = compact(conn)
     finally:
         conn.close()
-    done = f"deleted {deleted} records from {path}" if deleted else f"nothing to delete in {path}"
+    if deleted:
+        done = ngettext(
+            "deleted {count} record from {path}", "deleted {count} records from {path}", deleted
+        ).format(count=deleted, path=path)
+    else:
+        done = _("nothing to delete in {path}").format(path=path)
     if why is not None:
         raise ErgodError(
-            f"{done}, but their old copies are still in the file: {why}. "
-            "Close it and run the same command again to remove them"
+            _(
+                "{done}, but their old copies are still in the file: {why}. "
+                "Close it and run the same command again to remove them"
+            ).format(done=done, why=why)
         )
-    print(done if deleted else f"nothing to forget: no records in {path} match")
+    print(done if deleted else _("nothing to forget: no records in {path} match").format(path=path))
     return 0
 
 
+def _question(count: int, day: date | None, path: Path) -> str:
+    if day is None:
+        return ngettext(
+            "Delete the {count} stored record in {path}?",
+            "Delete all {count} stored records in {path}?",
+            count,
+        ).format(count=count, path=path)
+    return ngettext(
+        "Delete {count} record from before {day} in {path}?",
+        "Delete {count} records from before {day} in {path}?",
+        count,
+    ).format(count=count, day=day.isoformat(), path=path)
+
+
 def _confirm(question: str) -> bool:
+    """Ask on the terminal; yes is "y" or "yes", or the reader's language's words."""
     if not sys.stdin.isatty():
         raise UsageError("not on a terminal: add --yes to delete without being asked")
-    sys.stderr.write(f"{question} [y/N] ")
+    # Translators: the answers the question takes: yes is the first letter of your "yes".
+    answers = _("[y/N]")
+    sys.stderr.write(f"{question} {answers} ")
     sys.stderr.flush()
-    return sys.stdin.readline().strip().lower() in ("y", "yes")
+    # Translators: the short and long "yes" a person types to answer "[y/N]".
+    yes = {"y", "yes", _("y").lower(), _("yes").lower()}
+    return sys.stdin.readline().strip().lower() in yes

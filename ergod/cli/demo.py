@@ -59,12 +59,19 @@ def run(args: argparse.Namespace) -> int:
     result = simulate_pairs(pairs, engine_rules(loaded.config))
     inputs = [t for t, kind in pairs if kind is EventKind.INPUT]
     done = write_store(path, result, inputs, start)
-    weeks = str(last) if count == 1 else f"{first} to {last}"
-    sys.stderr.write(
-        f"ergod: recorded {done.bouts} bouts and {done.breaks} breaks, {weeks}, into {path}\n"
-        f"ergod: see them with: ergod summary --week {last}  (or --last {count}, "
-        "--format html --output week.html); remove them with: ergod data forget --all\n"
+    from ergod.i18n import _, ngettext
+
+    weeks = str(last) if count == 1 else _("{first} to {last}").format(first=first, last=last)
+    bouts = ngettext("{count} bout", "{count} bouts", done.bouts).format(count=done.bouts)
+    breaks = ngettext("{count} break", "{count} breaks", done.breaks).format(count=done.breaks)
+    recorded = _("recorded {bouts} and {breaks}, {weeks}, into {path}").format(
+        bouts=bouts, breaks=breaks, weeks=weeks, path=path
     )
+    see = _(
+        "see them with: {summary}  (or --last {count}, --format html --output week.html); "
+        "remove them with: {forget}"
+    ).format(summary=f"ergod summary --week {last}", count=count, forget="ergod data forget --all")
+    sys.stderr.write(f"ergod: {recorded}\nergod: {see}\n")
     return 0
 
 

@@ -170,7 +170,8 @@ def reload_running_daemon(env: Environment) -> str | None:
 
     check_runtime_dir(env)
     try:
-        result = send_request(env, {"command": "reload"})
+        # `ergod config` speaks English (docs/translating.md): so does the answer.
+        result = send_request(env, {"command": "reload", "language": "en"})
     except NoDaemonError:
         return None
     message = result.get("message")

@@ -2,7 +2,9 @@
 
 `ControlApi.answer(request)` runs on the engine thread (the control socket's
 threads post it there and wait) and returns the reply's `result` object, or
-raises `ControlError` with a message for the user.
+raises `ControlError` with a message for the user. Messages and errors are
+in the language the request asks for (`Request.language`: the `ergod`
+command's), else in the daemon's.
 
 `StatusView` is what `ergod status --json` prints: a frozen dataclass whose
 fields are exactly the keys docs/control.md lists (a test holds the three
@@ -12,16 +14,24 @@ together). `to_json()` is the wire form.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass
 from datetime import datetime
+from functools import partial
 
 from ergod import __version__
 from ergod.core import EventKind
 from ergod.core.engine import EngineView
+from ergod.daemon.barview import break_name
 from ergod.daemon.protocol import Command, ControlError, Request
 from ergod.daemon.runtime import Runtime
-from ergod.durations import format_duration, human_duration
+from ergod.durations import human_duration
 from ergod.errors import ErgodError
+from ergod.i18n import N_, Language, _, speaking
+
+Words = Callable[[], AbstractContextManager[Language]]
+"""Enters the language an answer is wanted in (`ergod.i18n.speaking`)."""
 
 
 @dataclass(frozen=True)
@@ -101,57 +111,84 @@ class ControlApi:
         self._clock = runtime.parts.clocks.engine
 
     def answer(self, request: Request) -> dict[str, object]:
+        """The reply's `result`; messages and errors in `request.language`
+        (the daemon's own when empty), built only after the work is done, so
+        what the work shows (the tray) stays in the daemon's language."""
         runtime = self._runtime
         command = request.command
         if command is Command.STATUS:
             return self.status().to_json()
+        words = partial(speaking, request.language, self._parts.env.environ)
         if command is Command.PAUSE:
             runtime.pause(request.seconds)
-            if request.seconds is None:
-                return {"message": "paused until you run `ergod resume`"}
-            return {"message": f"paused for {human_duration(request.seconds)}"}
+            with words():
+                if request.seconds is None:
+                    return {"message": _("paused until you run `ergod resume`")}
+                return {
+                    "message": _("paused for {duration}").format(
+                        duration=human_duration(request.seconds)
+                    )
+                }
         if command is Command.RESUME:
-            return {"message": "resumed" if runtime.resume() else "was not paused"}
+            resumed = runtime.resume()
+            with words():
+                return {"message": _("resumed") if resumed else _("was not paused")}
         if command is Command.SNOOZE:
-            return {"message": self._snooze(request.seconds)}
+            return {"message": self._snooze(request.seconds, words)}
         if command is Command.SKIP:
-            kind = self._open_kind("skip")
+            kind = self._open_kind(N_("nothing to skip: no break is open"), words)
             runtime.user_event(EventKind.SKIP, self._clock())
-            return {"message": f"{kind} break skipped"}
+            with words():
+                return {"message": _("{name} skipped").format(name=break_name(kind))}
         try:
-            return {"message": runtime.reload()}
+            runtime.reload()
         except ErgodError as exc:
-            raise ControlError(
-                f"reload refused, the last good configuration stays:\n{exc.message}"
-            ) from None
+            with words():
+                refused = _("reload refused, the last good configuration stays:")
+            raise ControlError(f"{refused}\n{exc.message}") from None
+        with words():
+            return {"message": _("configuration reloaded")}
 
-    def _open_kind(self, command: str) -> str:
+    def _open_kind(self, nothing: str, words: Words) -> str:
         kind = self._parts.link.engine.open_kind()
         if kind is None:
-            raise ControlError(f"nothing to {command}: no break is open")
+            with words():
+                raise ControlError(_(nothing))
         return kind.value
 
     def _snoozes(self) -> int:
         view = self._parts.link.engine.view(self._clock())
         return sum(kv.snoozes for kv in view.kinds)
 
-    def _snooze(self, seconds: float | None) -> str:
+    def _snooze(self, seconds: float | None, words: Words) -> str:
         """Snooze the open break by `seconds` (None: its kind's `snooze`)."""
-        kind = self._open_kind("snooze")
+        kind = self._open_kind(N_("nothing to snooze: no break is open"), words)
         key = f"breaks.{kind}.snooze"
         bound = self._parts.settings.loaded.bounds.get(key)
         if seconds is not None and bound is not None and not bound.allows(seconds):
-            raise ControlError(
-                f"a snooze of {format_duration(seconds)} is outside the bounds {bound.text} "
-                f"that policy {bound.file} sets on {key}"
-            )
+            with words():
+                raise ControlError(
+                    _(
+                        "a snooze of {duration} is outside the bounds {bounds} "
+                        "that policy {file} sets on {key}"
+                    ).format(
+                        duration=human_duration(seconds),
+                        bounds=bound.text,
+                        file=bound.file,
+                        key=key,
+                    )
+                )
         before = self._snoozes()
         self._runtime.user_event(EventKind.SNOOZE, self._clock(), snooze=seconds)
-        if self._snoozes() == before:
-            raise ControlError(f"the {kind} break cannot be snoozed again")
-        if seconds is None:
-            return f"{kind} break snoozed"
-        return f"{kind} break snoozed for {format_duration(seconds)}"
+        with words():
+            name = break_name(kind)
+            if self._snoozes() == before:
+                raise ControlError(_("the {name} cannot be snoozed again").format(name=name))
+            if seconds is None:
+                return _("{name} snoozed").format(name=name)
+            return _("{name} snoozed for {duration}").format(
+                name=name, duration=human_duration(seconds)
+            )
 
     def status(self) -> StatusView:
         """What `ergod status` shows (engine thread only)."""

@@ -15,8 +15,10 @@ is when the sitting time next crosses a minute: the daemon wakes then only
 while someone watches, and never while nobody sits.
 
 The formatters (`waybar`, `i3blocks`, `text_line`, `tooltip`) turn a glance,
-or None for "ergod is not running", into one line. Everything here is pure:
-no clock, no I/O, the standard library only, so `ergod status` stays light.
+or None for "ergod is not running", into one line, in the active language
+(`ergod.i18n`): the words only; the JSON keys, `alt` and `class` stay the
+same in every language. Everything here is pure: no clock, no I/O, the
+standard library only (and `ergod.i18n`), so `ergod status` stays light.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING, Any
+
+from ergod.i18n import N_, _
 
 if TYPE_CHECKING:
     from ergod.core.engine import EngineView, KindView
@@ -217,59 +221,119 @@ def _percentage(kinds: list[KindView], rules: Rules, at: float, sitting: bool) -
 
 # ---- words -----------------------------------------------------------------
 
+KINDS = {"movement": N_("movement"), "stretch": N_("stretch")}
+"""A kind in one word, as a bar shows it ("stretch in 5 min")."""
+BREAK_NAMES = {"movement": N_("movement break"), "stretch": N_("stretch break")}
+"""A kind's break by name, as a sentence uses it ("stretch break skipped")."""
+WEEKDAYS = (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun"))
+"""Short day names, Monday first: a clock time on another day ("Tue 14:30")."""
+REASONS = {
+    "outside the schedule": N_("outside the schedule"),
+    "do not disturb is on": N_("do not disturb is on"),
+    "a window is fullscreen": N_("a window is fullscreen"),
+}
+"""The quiet-time reasons with fixed words (as `ergod.core.quiet` and the
+probes word them; not imported, to stay light)."""
+_RUNNING = " is running"
+
+
+def kind_word(kind: str | None) -> str:
+    return _(KINDS[kind]) if kind in KINDS else str(kind)
+
+
+def break_name(kind: str | None) -> str:
+    """`stretch break`, `Dehnpause`; an unknown kind as "<kind> break"."""
+    if kind in BREAK_NAMES:
+        return _(BREAK_NAMES[kind])
+    return _("{kind} break").format(kind=kind)
+
+
+def clock_text(text: str) -> str:
+    """`14:30` as is; `Tue 14:30` with the day in the reader's language."""
+    day, _space, clock = text.partition(" ")
+    return f"{_(day)} {clock}" if clock and day in WEEKDAYS else text
+
+
+def reason_text(reason: str) -> str:
+    """A quiet-time reason in the reader's language, where its words are known."""
+    if reason in REASONS:
+        return _(REASONS[reason])
+    if reason.endswith(_RUNNING) and " " not in reason[: -len(_RUNNING)]:
+        return _("{program} is running").format(program=reason[: -len(_RUNNING)])
+    return reason
+
 
 def minutes_text(minutes: int) -> str:
     """`34 min`, `1 h 05 min`: a bar is read at a glance."""
     if minutes < 60:
-        return f"{minutes} min"
+        return _("{minutes} min").format(minutes=minutes)
     hours, rest = divmod(minutes, 60)
-    return f"{hours} h {rest:02d} min"
+    return _("{hours} h {minutes} min").format(hours=hours, minutes=f"{rest:02d}")
 
 
-def _in(minutes: int) -> str:
-    return "now" if minutes <= 0 else f"in {minutes_text(minutes)}"
+def _kind_when(kind: str | None, minutes: int) -> str:
+    """`stretch in 5 min`, `stretch now`."""
+    if minutes <= 0:
+        return _("{kind} now").format(kind=kind_word(kind))
+    return _("{kind} in {duration}").format(kind=kind_word(kind), duration=minutes_text(minutes))
 
 
 def bar_text(glance: Glance | None) -> str:
     """The short text a bar shows."""
     if glance is None:
-        return "ergod off"
+        return _("ergod off")
     if glance.state is State.PAUSED:
-        return f"paused until {glance.paused_until}" if glance.paused_until else "paused"
+        if glance.paused_until:
+            return _("paused until {time}").format(time=clock_text(glance.paused_until))
+        return _("paused")
     if glance.state is State.QUIET:
-        return "quiet"
+        return _("quiet")
     if glance.state is State.OPEN:
-        return f"{glance.open_kind} break"
+        return break_name(glance.open_kind)
     if glance.state is State.DUE and glance.next_minutes is not None:
         if glance.next_minutes <= 0:
-            return f"{glance.next_kind} break due"
-        return f"{glance.next_kind} {_in(glance.next_minutes)}"
+            return _("{name} due").format(name=break_name(glance.next_kind))
+        return _kind_when(glance.next_kind, glance.next_minutes)
     if glance.sitting_minutes is None:
-        return "not sitting"
-    return f"sitting {minutes_text(glance.sitting_minutes)}"
+        return _("not sitting")
+    return _("sitting {duration}").format(duration=minutes_text(glance.sitting_minutes))
+
+
+def _next_text(glance: Glance) -> str:
+    name = break_name(glance.next_kind)
+    if glance.next_minutes is None:
+        return _("Next: {name}").format(name=name)
+    if glance.next_minutes <= 0:
+        return _("Next: {name} now").format(name=name)
+    return _("Next: {name} in {duration}").format(
+        name=name, duration=minutes_text(glance.next_minutes)
+    )
 
 
 def tooltip(glance: Glance | None) -> str:
     """Several short lines: sitting time, next break, pause and quiet, the mode."""
     if glance is None:
-        return "ergod is not running"
+        return _("ergod is not running")
     lines = [
-        "Not sitting"
+        _("Not sitting")
         if glance.sitting_minutes is None
-        else f"Sitting for {minutes_text(glance.sitting_minutes)}"
+        else _("Sitting for {duration}").format(duration=minutes_text(glance.sitting_minutes))
     ]
     if glance.open_kind is not None:
-        lines.append(f"Open: {glance.open_kind} break")
+        lines.append(_("Open: {name}").format(name=break_name(glance.open_kind)))
     if glance.next_kind is not None:
-        when = "" if glance.next_minutes is None else f" {_in(glance.next_minutes)}"
-        lines.append(f"Next: {glance.next_kind} break{when}")
+        lines.append(_next_text(glance))
     if glance.paused:
-        until = glance.paused_until or "you resume"
-        lines.append(f"Paused until {until}")
+        if glance.paused_until:
+            lines.append(_("Paused until {time}").format(time=clock_text(glance.paused_until)))
+        else:
+            lines.append(_("Paused until you resume"))
     if glance.quiet:
-        lines.append("Quiet: " + ", ".join(glance.quiet))
+        lines.append(
+            _("Quiet: {reasons}").format(reasons=", ".join(reason_text(r) for r in glance.quiet))
+        )
     if glance.mode == SCHEDULE_ONLY:
-        lines.append("Reminders follow the clock (no activity source)")
+        lines.append(_("Reminders follow the clock (no activity source)"))
     return "\n".join(lines)
 
 
@@ -282,7 +346,7 @@ def text_line(glance: Glance | None) -> str:
         and glance.next_kind is not None
         and glance.next_minutes is not None
     ):
-        text += f" \u00b7 {glance.next_kind} {_in(glance.next_minutes)}"
+        text += " \u00b7 " + _kind_when(glance.next_kind, glance.next_minutes)
     return text
 
 
@@ -308,7 +372,8 @@ def i3blocks(glance: Glance | None) -> str:
     """An i3bar block as i3blocks' `format=json` reads it (one per line)."""
     block: dict[str, object] = {"full_text": text_line(glance)}
     if glance is not None and glance.sitting_minutes is not None:
-        block["short_text"] = f"{glance.sitting_minutes}m"
+        # Translators: the sitting minutes where a bar has little room ("34m").
+        block["short_text"] = _("{minutes}m").format(minutes=glance.sitting_minutes)
     color = I3_COLORS.get(glance.state) if glance is not None else I3_COLORS[State.PAUSED]
     if color:
         block["color"] = color

@@ -64,7 +64,10 @@ class Panel:
             self._tray.stop()
             self._tray = None
         if self._tray is not None:
-            names = [(e.id, e.name) for e in settings.library.enabled()]
+            from ergod.i18n import _
+
+            # The names in the daemon's language (a user's own exercise as written).
+            names = [(e.id, _(e.name)) for e in settings.library.enabled()]
             self._tray.configure(names, settings.config.schedule.start)
 
     def stop(self) -> None:

@@ -19,6 +19,9 @@ Commands and their arguments (any other key is an error):
   The CLI turns `--until HH:MM` into seconds, so the daemon only sees seconds.
 * `snooze`: `seconds` (number > 0), or null / absent for the kind's own
   `snooze` setting.
+* `pause`, `resume`, `snooze`, `skip`, `reload` also take `language`: the
+  locale code (`de_DE`) the answer's message and errors are to be in; absent
+  or empty: the daemon's own language.
 
 This module is the wire format (`Request`, `parse_request`) and the client
 (`send_request`); it imports only the standard library, so the CLI stays
@@ -66,6 +69,11 @@ class Command(str, enum.Enum):
 
 
 _TAKES_SECONDS = frozenset({Command.PAUSE, Command.SNOOZE})
+_TAKES_LANGUAGE = frozenset(
+    {Command.PAUSE, Command.RESUME, Command.SNOOZE, Command.SKIP, Command.RELOAD}
+)
+_LANGUAGE_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.@")
+_MAX_LANGUAGE = 64
 
 
 class ControlError(ErgodError):
@@ -78,14 +86,18 @@ class Request:
 
     `seconds` is only meaningful for pause (None: until resume) and snooze
     (None: the configured snooze); it is always None for other commands.
+    `language` is the locale code the answer is wanted in ("": the daemon's).
     """
 
     command: Command
     seconds: float | None = None
+    language: str = ""
 
     def __post_init__(self) -> None:
         if self.seconds is not None and self.command not in _TAKES_SECONDS:
             raise ControlError(f"{self.command.value} takes no seconds")
+        if self.language and self.command not in _TAKES_LANGUAGE:
+            raise ControlError(f"{self.command.value} takes no language")
 
     @classmethod
     def from_json(cls, data: object) -> Request:
@@ -100,17 +112,36 @@ class Request:
         except ValueError:
             known = ", ".join(c.value for c in Command)
             raise ControlError(f"unknown command {name!r} (known: {known})") from None
-        allowed = {"command", "seconds"} if command in _TAKES_SECONDS else {"command"}
+        allowed = {"command"}
+        if command in _TAKES_SECONDS:
+            allowed.add("seconds")
+        if command in _TAKES_LANGUAGE:
+            allowed.add("language")
         extra = sorted(str(field) for field in data if field not in allowed)
         if extra:
             raise ControlError(f"{command.value} does not take {', '.join(extra)}")
-        return cls(command, _seconds(data.get("seconds")))
+        return cls(command, _seconds(data.get("seconds")), _language(data.get("language")))
 
     def to_json(self) -> dict[str, object]:
         """The wire form, as `from_json` reads it."""
+        data: dict[str, object] = {"command": self.command.value}
         if self.command in _TAKES_SECONDS:
-            return {"command": self.command.value, "seconds": self.seconds}
-        return {"command": self.command.value}
+            data["seconds"] = self.seconds
+        if self.language:
+            data["language"] = self.language
+        return data
+
+
+def _language(value: object) -> str:
+    if value is None:
+        return ""
+    if (
+        not isinstance(value, str)
+        or len(value) > _MAX_LANGUAGE
+        or not set(value) <= _LANGUAGE_CHARS
+    ):
+        raise ControlError('"language" must be a locale code such as "de_DE"')
+    return value
 
 
 def _seconds(value: object) -> float | None:
@@ -221,7 +252,11 @@ def _connect(sock: socket.socket, path: Path, deadline: float) -> None:
             sock.connect(os.fspath(path))
             return
         except (FileNotFoundError, ConnectionRefusedError):
-            raise NoDaemonError(f"ergod is not running (no control socket at {path})") from None
+            from ergod.i18n import _
+
+            raise NoDaemonError(
+                _("ergod is not running (no control socket at {path})").format(path=path)
+            ) from None
         except OSError as exc:
             busy = exc.errno in (errno.EAGAIN, errno.EWOULDBLOCK)
             if not busy or time.monotonic() >= deadline:

@@ -34,6 +34,7 @@ from ergod.durations import seconds_until
 from ergod.tray import menu
 
 SUMMARY_FILE = "week-summary.html"
+LOG_LANGUAGE = "en"
 _SUMMARY_TIMEOUT = 60.0
 
 
@@ -56,12 +57,13 @@ def perform(choice: menu.Choice, host: TrayHost, resume_minute: int, now: dateti
     if action == menu.EXERCISE:
         host.show_exercise(choice.exercise)
         return f"showing {choice.exercise}"
+    # The answer goes to the log, which stays in English.
     if action in menu.PAUSE_SECONDS:
-        request = Request(Command.PAUSE, menu.PAUSE_SECONDS[action])
+        request = Request(Command.PAUSE, menu.PAUSE_SECONDS[action], LOG_LANGUAGE)
     elif action == menu.PAUSE_TOMORROW:
-        request = Request(Command.PAUSE, seconds_until(resume_minute, now))
+        request = Request(Command.PAUSE, seconds_until(resume_minute, now), LOG_LANGUAGE)
     else:
-        request = Request(Command(action))
+        request = Request(Command(action), language=LOG_LANGUAGE)
     try:
         result = host.request(request)
     except ControlError as exc:

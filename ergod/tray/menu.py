@@ -1,6 +1,7 @@
 """The tray menu as values, and its com.canonical.dbusmenu wire form.
 
-`build(glance, exercises)` gives the menu for a glance: pause 30 min / 1 h /
+`build(glance, exercises)` gives the menu for a glance, in the active
+language (the daemon's: `[notify] language` or its environment): pause 30 min / 1 h /
 until tomorrow, resume (only while paused), snooze and skip (only while a
 break is open), this week's summary, and an Exercises submenu with one item
 per exercise. Labels carry access keys the dbusmenu way ("_Pause 30 min":
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ergod.daemon.barview import Glance
+from ergod.i18n import _
 
 PAUSE_SHORT = "pause-30m"
 PAUSE_HOUR = "pause-1h"
@@ -63,23 +65,24 @@ def build(glance: Glance | None, exercises: Sequence[tuple[str, str]]) -> Item:
     """The whole menu (root id 0) for `glance`; `exercises` are (id, name) pairs."""
     paused = glance is not None and glance.paused
     open_break = glance is not None and glance.open_kind is not None
+    # Translators: "_" marks the access key (the letter after it); keep one per label.
     items = [
-        _entry(1, "_Pause 30 min", PAUSE_SHORT),
-        _entry(2, "Pause _1 h", PAUSE_HOUR),
-        _entry(3, "Pause until _tomorrow", PAUSE_TOMORROW),
-        _entry(4, "_Resume", RESUME, enabled=paused),
+        _entry(1, _("_Pause 30 min"), PAUSE_SHORT),
+        _entry(2, _("Pause _1 h"), PAUSE_HOUR),
+        _entry(3, _("Pause until _tomorrow"), PAUSE_TOMORROW),
+        _entry(4, _("_Resume"), RESUME, enabled=paused),
         Item(5, separator=True),
-        _entry(6, "_Snooze", SNOOZE, enabled=open_break),
-        _entry(7, "S_kip", SKIP, enabled=open_break),
+        _entry(6, _("_Snooze"), SNOOZE, enabled=open_break),
+        _entry(7, _("S_kip"), SKIP, enabled=open_break),
         Item(8, separator=True),
-        _entry(9, "This _week's summary", SUMMARY),
+        _entry(9, _("This _week's summary"), SUMMARY),
     ]
     cards = tuple(
         Item(EXERCISE_BASE + n, plain(name), choice=Choice(EXERCISE, ident))
         for n, (ident, name) in enumerate(exercises)
     )
     if cards:
-        items.append(Item(10, "_Exercises", children=cards))
+        items.append(Item(10, _("_Exercises"), children=cards))
     return Item(0, children=tuple(items))
 
 
