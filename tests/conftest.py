@@ -5,7 +5,7 @@ Tiers: a test that uses a real-server fixture is marked by what it uses
 the installed daemon or other real servers mark themselves (`e2e`, ...), and a
 test that starts the installed daemon through `daemon_support.Daemon` (itself
 or through a helper of its module) is marked `e2e` here whatever its file. The
-fast tier is `-m "not x11 and not dbus and not e2e and not wayland"`.
+fast tier (`scripts/test --fast`) also leaves out `slow`, the long property runs.
 
 Hypothesis runs under the `ergod` profile: no deadline and no `too_slow` or
 `data_too_large` health check, so a busy CI machine cannot fail a property

@@ -72,6 +72,7 @@ def toggled(r: Rules, kind: Kind) -> Rules:
     return replace(r, movement=new) if kind is Kind.MOVEMENT else replace(r, stretch=new)
 
 
+@pytest.mark.slow  # hundreds of Hypothesis examples: the full suite, not the fast tier
 @settings(max_examples=500, deadline=None)
 @given(rules(), traces(), st.data())
 def test_only_the_diagrams_transitions_happen(

@@ -57,6 +57,7 @@ def accepted_inputs(pairs: list[Pair]) -> tuple[list[float], list[tuple[float, f
     return out, spans
 
 
+@pytest.mark.slow  # hundreds of Hypothesis examples: the full suite, not the fast tier
 @PROPERTY_SETTINGS
 @given(rules(), traces())
 def test_bouts_never_overlap(r: Rules, pairs: list[Pair]) -> None:
@@ -68,6 +69,7 @@ def test_bouts_never_overlap(r: Rules, pairs: list[Pair]) -> None:
         assert b.start - a.end >= r.break_after
 
 
+@pytest.mark.slow  # hundreds of Hypothesis examples: the full suite, not the fast tier
 @PROPERTY_SETTINGS
 @given(rules(), traces())
 def test_no_prompt_while_away(r: Rules, pairs: list[Pair]) -> None:
@@ -82,6 +84,7 @@ def test_no_prompt_while_away(r: Rules, pairs: list[Pair]) -> None:
             assert idle < min(r.presence, r.kind(effect.kind).duration)
 
 
+@pytest.mark.slow  # hundreds of Hypothesis examples: the full suite, not the fast tier
 @PROPERTY_SETTINGS
 @given(rules(), traces())
 def test_breaks_resolve_once_and_one_at_a_time(r: Rules, pairs: list[Pair]) -> None:
@@ -107,6 +110,7 @@ def test_breaks_resolve_once_and_one_at_a_time(r: Rules, pairs: list[Pair]) -> N
     assert all(n == 1 for n in resolved.values())
 
 
+@pytest.mark.slow  # hundreds of Hypothesis examples: the full suite, not the fast tier
 @PROPERTY_SETTINGS
 @given(rules(), traces())
 def test_outcomes_follow_first_prompt(r: Rules, pairs: list[Pair]) -> None:
@@ -135,6 +139,7 @@ def test_outcomes_follow_first_prompt(r: Rules, pairs: list[Pair]) -> None:
         assert rec.prompts - rec.snoozes <= r.kind(rec.kind).max_prompts
 
 
+@pytest.mark.slow  # hundreds of Hypothesis examples: the full suite, not the fast tier
 @settings(max_examples=300, deadline=None)
 @given(rules(), traces())
 def test_idle_first_sees_what_every_event_sees(r: Rules, pairs: list[Pair]) -> None:

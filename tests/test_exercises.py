@@ -174,6 +174,7 @@ FIELD_VALUES: dict[str, list[object]] = {
 }
 
 
+@pytest.mark.slow  # hundreds of Hypothesis examples: the full suite, not the fast tier
 @settings(max_examples=300, deadline=None)
 @given(
     st.fixed_dictionaries(
@@ -445,6 +446,7 @@ custom_tables = st.lists(
 )
 
 
+@pytest.mark.slow  # hundreds of Hypothesis examples: the full suite, not the fast tier
 @settings(max_examples=300, deadline=None)
 @given(
     disabled=st.lists(st.sampled_from(_CHOICES), unique=True),

@@ -258,6 +258,7 @@ def assert_clear_answer(doc: Doc, path: Path, code: int, out: str, err: str) -> 
         assert any(p.startswith(expected) and doc.key in p for p in problems), (doc.what, out)
 
 
+@pytest.mark.slow  # hundreds of Hypothesis examples: the full suite, not the fast tier
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(doc=documents)
 def test_config_check_answers_every_document_clearly(private_layers: Path, doc: Doc) -> None:

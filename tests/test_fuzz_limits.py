@@ -114,6 +114,7 @@ def nests(draw: st.DrawFn) -> tuple[str, int, int]:
     return f"{noise}{key} = {''.join(opens)}1{closes}\n", depth, parts
 
 
+@pytest.mark.slow  # hundreds of Hypothesis examples: the full suite, not the fast tier
 @settings(max_examples=300, deadline=None)
 @given(nest=nests())
 def test_any_nesting_is_read_or_refused_with_its_line(nest: tuple[str, int, int]) -> None:

@@ -140,6 +140,7 @@ def assert_names_the_line(trace: Trace, path: Path, code: int, out: str, err: st
     assert len(err) < len(str(path)) + 300, "a long line is echoed whole"
 
 
+@pytest.mark.slow  # hundreds of Hypothesis examples: the full suite, not the fast tier
 @settings(max_examples=300, deadline=None)
 @given(trace=malformed_traces())
 def test_the_first_bad_line_is_named(private_layers: Path, trace: Trace) -> None:

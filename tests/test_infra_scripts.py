@@ -47,9 +47,9 @@ def test_readme_quick_start_is_the_two_commands_and_ci_runs_the_test_one() -> No
     readme = (REPO / "README.md").read_text()
     quick_start = readme.split("## Quick start", 1)[1].split("\n## ", 1)[0]
     commands = re.findall(r"```sh\n(.*?)\n```", quick_start, re.DOTALL)
-    # The run command, the whole suite, then the fast tier (the same script with a marker filter).
+    # The run command, the whole suite, then the fast tier (the same script, --fast).
     assert commands[:2] == ["scripts/run", "scripts/test"]
-    assert commands[2:] == ['scripts/test -m "not x11 and not dbus and not e2e and not wayland"']
+    assert commands[2:] == ["scripts/test --fast"]
     ci_commands = [
         line
         for line in (REPO / ".ci/run").read_text().splitlines()
@@ -95,3 +95,11 @@ def test_ensure_venv_never_deletes_a_directory_that_is_not_a_venv(tmp_path: Path
     assert result.returncode != 0
     assert "is not a venv" in result.stderr
     assert (precious / "keep.txt").read_text() == "mine"
+
+
+def test_the_fast_tier_leaves_out_every_marker_the_suite_registers() -> None:
+    # A marker added for a new kind of server must leave the fast tier too.
+    registered = re.findall(r'^    "(\w+): ', (REPO / "pyproject.toml").read_text(), re.MULTILINE)
+    (expression,) = re.findall(r'-m "([^"]+)" -n auto', (REPO / "scripts/test").read_text())
+    assert set(registered) == {"x11", "dbus", "e2e", "wayland", "slow"}
+    assert expression == " and ".join(f"not {marker}" for marker in registered)

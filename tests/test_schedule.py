@@ -143,6 +143,7 @@ def test_apscheduler_skips_the_midnight_after_spring_forward() -> None:
 ZONES = ("Europe/Berlin", "America/Santiago", "Australia/Lord_Howe", "America/New_York", "UTC")
 
 
+@pytest.mark.slow  # hundreds of Hypothesis examples: the full suite, not the fast tier
 @settings(max_examples=300, deadline=None)
 @given(
     days=st.sets(st.integers(0, 6), min_size=1).map(lambda d: tuple(sorted(d))),

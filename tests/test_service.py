@@ -12,6 +12,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -25,15 +26,16 @@ from ergod.fleet import service
 from ergod.fleet.service import PACKAGED_EXECUTABLE, render_autostart, render_unit
 
 
-def verify(unit: Path, tmp_path: Path, *, user: bool) -> str:
+def verify(unit: Path, *, user: bool) -> str:
     """systemd-analyze's complaints about `unit` ("" when it has none)."""
     tool = require_tool("systemd-analyze")
-    runtime = tmp_path / "verify-runtime"
-    runtime.mkdir(mode=0o700, exist_ok=True)
-    # The user manager's lookup paths need a runtime directory, not a running manager.
-    env = {**os.environ, "XDG_RUNTIME_DIR": str(runtime)}
-    argv = [tool, *(["--user"] if user else []), "verify", "--man=no", str(unit)]
-    done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60)
+    # The user manager's lookup paths need a runtime directory, not a running
+    # manager; a short one, since the sockets under it must fit a unix address
+    # (108 bytes), which a nested pytest tmp_path (xdist's included) may not.
+    with tempfile.TemporaryDirectory(prefix="ergod-rt-") as runtime:
+        env = {**os.environ, "XDG_RUNTIME_DIR": runtime}
+        argv = [tool, *(["--user"] if user else []), "verify", "--man=no", str(unit)]
+        done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60)
     # Unknown keys are only warnings (exit 0): any output at all is a finding.
     return (done.stdout + done.stderr).strip() or ("" if done.returncode == 0 else "failed")
 
@@ -41,14 +43,14 @@ def verify(unit: Path, tmp_path: Path, *, user: bool) -> str:
 def test_rendered_unit_passes_systemd_analyze_verify(tmp_path: Path) -> None:
     unit = tmp_path / "ergod.service"
     unit.write_text(render_unit(ERGOD))
-    assert verify(unit, tmp_path, user=True) == ""
+    assert verify(unit, user=True) == ""
 
 
 def test_verify_catches_a_bad_key(tmp_path: Path) -> None:
     """The check above can fail: a misspelt option is reported."""
     unit = tmp_path / "ergod.service"
     unit.write_text(render_unit(ERGOD).replace("Restart=", "Restrat="))
-    assert "Restrat" in verify(unit, tmp_path, user=True)
+    assert "Restrat" in verify(unit, user=True)
 
 
 def test_shipped_unit_is_the_rendered_one_for_usr_bin() -> None:
@@ -66,8 +68,8 @@ def test_shipped_metrics_collector_units_verify(tmp_path: Path) -> None:
         text = (REPO / "systemd" / name).read_text()
         # Verify checks that ExecStart exists: point it at this ergod.
         (tmp_path / name).write_text(text.replace(str(PACKAGED_EXECUTABLE), str(ERGOD)))
-    assert verify(tmp_path / "ergod-metrics-collect.service", tmp_path, user=False) == ""
-    assert verify(tmp_path / "ergod-metrics-collect.timer", tmp_path, user=False) == ""
+    assert verify(tmp_path / "ergod-metrics-collect.service", user=False) == ""
+    assert verify(tmp_path / "ergod-metrics-collect.timer", user=False) == ""
 
 
 def test_dry_run_prints_the_unit_and_the_commands_and_writes_nothing(tmp_path: Path) -> None:
