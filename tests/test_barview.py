@@ -247,12 +247,18 @@ def test_tooltip_names_every_part() -> None:
 
 def test_barview_is_pure_and_light() -> None:
     """`ergod status` imports it: the standard library's pure parts only, and
-    `ergod.i18n` for its words (gettext; Babel only on a formatting call)."""
-    path = Path(barview.__file__)
+    `ergod.i18n` for its words (gettext; Babel only on a formatting call), also
+    through `ergod.reasons` (the quiet-time reasons), which holds to the same."""
+    for path in (Path(barview.__file__), Path(barview.__file__).parents[1] / "reasons.py"):
+        _holds_to_pure_and_light(path)
+
+
+def _holds_to_pure_and_light(path: Path) -> None:
     tree = ast.parse(path.read_text())
+    light = ("ergod.i18n", "ergod.reasons")
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("ergod"):
-            assert node.module.startswith("ergod.core") or node.module == "ergod.i18n", node.module
+            assert node.module.startswith("ergod.core") or node.module in light, node.module
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
             names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module]
             for name in names:

@@ -41,13 +41,18 @@ STATUS: dict[str, Any] = {
     "uptime_seconds": 7300.0,
     "paused_until": "2026-11-24T09:00:00",
     "quiet": ["paused", "outside the schedule", "zoom is running", "a window is fullscreen"],
-    "attended": ["do not disturb is on"],
+    "attended": [
+        "do not disturb is on",
+        "in a call: microphone in use by zoom; camera in use by cheese",
+        "keeping the screen awake: firefox, mpv",
+    ],
     "open_break": {"kind": "movement", "since_seconds": 130.0, "prompts": 2, "snoozes": 1},
     "config_files": ["/etc/ergod/config.toml"],
     "system_dir": "/etc/ergod",
 }
 AS_SENT = frozenset(
     {"ergod", "etc", "config", "toml", "freedesktop", "idle", "first", "zoom", "ok"}
+    | {"cheese", "firefox", "mpv"}
 )
 """Words `ergod status` shows as the daemon sends them: names, paths, values."""
 EXERCISES = [("eye_far_focus", "Far look"), ("neck_chin_glide", "Chin glide")]
@@ -63,6 +68,7 @@ GLANCES: list[Glance | None] = [
     make_glance(State.PAUSED, paused_until="Tue 09:00"),
     make_glance(State.PAUSED),
     make_glance(State.QUIET, quiet=("outside the schedule", "zoom is running")),
+    make_glance(State.QUIET, quiet=("in a call: microphone and camera in use by zoom",)),
     make_glance(State.SCHEDULE_ONLY, mode="schedule-only"),
 ]
 
@@ -181,3 +187,33 @@ def test_ergod_status_in_german_does_not_load_babel() -> None:
     assert done.stdout.splitlines()[-1] == "[3, 0] False", done.stderr
     assert done.stderr.startswith("ergod: ergod läuft nicht (kein Steuer-Socket unter ")
     assert '"text": "ergod aus"' in done.stdout
+
+
+REASONS_IN_GERMAN = {
+    "outside the schedule": "außerhalb der Arbeitszeit",
+    "zoom is running": "zoom läuft",
+    "in a call: microphone in use by zoom; camera in use by cheese": (
+        "im Anruf: Mikrofon wird von zoom verwendet; Kamera wird von cheese verwendet"
+    ),
+    "in a call: microphone and camera in use by zoom": (
+        "im Anruf: Mikrofon und Kamera werden von zoom verwendet"
+    ),
+    "keeping the screen awake: firefox, mpv": "Bildschirm wach gehalten von firefox, mpv",
+}
+
+
+def test_every_reason_a_probe_gives_reads_in_german() -> None:
+    # The probes word reasons in English (a reason is a key too); the reader
+    # sees them in the language, the names as they are.
+    from ergod.core.quiet import OUTSIDE_SCHEDULE
+    from ergod.reasons import OUTSIDE_SCHEDULE as WORDED
+    from ergod.reasons import in_call, translated
+
+    assert OUTSIDE_SCHEDULE == WORDED
+    assert in_call(["zoom"], ["cheese"]) in REASONS_IN_GERMAN
+    i18n.activate("de", {})
+    for reason, german in REASONS_IN_GERMAN.items():
+        assert translated(reason) == german
+    # What it does not know, or only half knows, is shown as it came.
+    for unknown in ("a newer reason", "in a call: a hologram", "two words is running"):
+        assert translated(unknown) == unknown

@@ -25,8 +25,9 @@ import pytest
 from servers import stop_process
 from sound_server import WAIT, Pulse, eventually, running_pulseaudio
 
-from ergod.quiet.calls import CallProbe, camera_users, counts_as_call, describe
+from ergod.quiet.calls import CallProbe, camera_users, counts_as_call
 from ergod.quiet.pulse import PulseClient, PulseError, Recording, _Reader, server_socket
+from ergod.reasons import in_call as describe
 
 LOG = logging.getLogger("test-calls")
 

@@ -2,8 +2,9 @@
 
 `render_status(result, now)` gives the lines a person reads, in the active
 language (`ergod.i18n`): labels, durations, day names and decimal separators.
-Names, paths, the activity source's `why` and `advice`, and quiet-time reasons
-with no known wording are shown as the daemon sends them. Keys that are
+Quiet-time reasons are read back into the language (`ergod.reasons`). Names,
+paths, the activity source's `why` and `advice`, and a reason with no known
+wording are shown as the daemon sends them. Keys that are
 missing are left out. Stdlib only (and `ergod.i18n`): `ergod status` starts fast.
 """
 
@@ -13,9 +14,10 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from ergod.daemon.barview import WEEKDAYS, break_name, kind_word, reason_text
+from ergod.daemon.barview import WEEKDAYS, break_name, kind_word
 from ergod.durations import human_duration
 from ergod.i18n import _, ngettext
+from ergod.reasons import translated
 
 
 def _number(value: object) -> float | None:
@@ -109,7 +111,7 @@ def _next_line(result: Mapping[str, Any]) -> str | None:
 
 def _attended_line(result: Mapping[str, Any]) -> str | None:
     reasons = result.get("attended")
-    shown = [reason_text(str(r)) for r in reasons] if isinstance(reasons, list) else []
+    shown = [translated(str(r)) for r in reasons] if isinstance(reasons, list) else []
     if not shown:
         return None
     return _("present without input: {reasons}").format(reasons=", ".join(shown))
@@ -118,7 +120,7 @@ def _attended_line(result: Mapping[str, Any]) -> str | None:
 def _quiet_line(result: Mapping[str, Any], now: datetime) -> str | None:
     reasons = result.get("quiet")
     paused = result.get("paused_until")
-    shown = [reason_text(str(r)) for r in reasons] if isinstance(reasons, list) else []
+    shown = [translated(str(r)) for r in reasons] if isinstance(reasons, list) else []
     if paused is not None:
         text = _paused_text(paused, now)
         shown = [text if r == "paused" else r for r in shown]

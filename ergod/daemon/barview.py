@@ -31,6 +31,7 @@ from enum import Enum
 from typing import TYPE_CHECKING, Any
 
 from ergod.i18n import N_, _
+from ergod.reasons import translated
 
 if TYPE_CHECKING:
     from ergod.core.engine import EngineView, KindView
@@ -227,14 +228,6 @@ BREAK_NAMES = {"movement": N_("movement break"), "stretch": N_("stretch break")}
 """A kind's break by name, as a sentence uses it ("stretch break skipped")."""
 WEEKDAYS = (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun"))
 """Short day names, Monday first: a clock time on another day ("Tue 14:30")."""
-REASONS = {
-    "outside the schedule": N_("outside the schedule"),
-    "do not disturb is on": N_("do not disturb is on"),
-    "a window is fullscreen": N_("a window is fullscreen"),
-}
-"""The quiet-time reasons with fixed words (as `ergod.core.quiet` and the
-probes word them; not imported, to stay light)."""
-_RUNNING = " is running"
 
 
 def kind_word(kind: str | None) -> str:
@@ -252,15 +245,6 @@ def clock_text(text: str) -> str:
     """`14:30` as is; `Tue 14:30` with the day in the reader's language."""
     day, _space, clock = text.partition(" ")
     return f"{_(day)} {clock}" if clock and day in WEEKDAYS else text
-
-
-def reason_text(reason: str) -> str:
-    """A quiet-time reason in the reader's language, where its words are known."""
-    if reason in REASONS:
-        return _(REASONS[reason])
-    if reason.endswith(_RUNNING) and " " not in reason[: -len(_RUNNING)]:
-        return _("{program} is running").format(program=reason[: -len(_RUNNING)])
-    return reason
 
 
 def minutes_text(minutes: int) -> str:
@@ -330,7 +314,7 @@ def tooltip(glance: Glance | None) -> str:
             lines.append(_("Paused until you resume"))
     if glance.quiet:
         lines.append(
-            _("Quiet: {reasons}").format(reasons=", ".join(reason_text(r) for r in glance.quiet))
+            _("Quiet: {reasons}").format(reasons=", ".join(translated(r) for r in glance.quiet))
         )
     if glance.mode == SCHEDULE_ONLY:
         lines.append(_("Reminders follow the clock (no activity source)"))

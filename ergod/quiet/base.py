@@ -14,9 +14,6 @@ from typing import TYPE_CHECKING, Any, Protocol
 if TYPE_CHECKING:
     from ergod.dbus import BusLink
 
-FULLSCREEN_ON = "a window is fullscreen"
-"""The reason both full-screen probes give (X11 `fullscreen`, Wayland `toplevels`)."""
-
 
 class QuietProbe(Protocol):
     """One reason prompts may have to wait.

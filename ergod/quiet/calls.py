@@ -26,11 +26,12 @@ import contextlib
 import logging
 import os
 import stat
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 
 from ergod.quiet.base import FailureLog
 from ergod.quiet.pulse import PulseClient, PulseError, Recording, server_socket
+from ergod.reasons import in_call
 
 VIDEO4LINUX_MAJOR = 81
 
@@ -108,20 +109,6 @@ def _process_name(pid_dir: Path) -> str:
         return "a program"
 
 
-def describe(microphone: Iterable[str], camera: Iterable[str]) -> str | None:
-    """ "in a call: microphone in use by zoom; camera in use by zoom", or None."""
-    parts = []
-    mic, cam = sorted(set(microphone)), sorted(set(camera))
-    if mic and mic == cam:
-        parts.append(f"microphone and camera in use by {', '.join(mic)}")
-    else:
-        if mic:
-            parts.append(f"microphone in use by {', '.join(mic)}")
-        if cam:
-            parts.append(f"camera in use by {', '.join(cam)}")
-    return f"in a call: {'; '.join(parts)}" if parts else None
-
-
 class CallProbe:
     """Quiet and attended while a microphone is recorded or a camera is open.
 
@@ -152,7 +139,7 @@ class CallProbe:
         self._cam_failure = FailureLog(log, "calls (camera)")
 
     def check(self) -> str | None:
-        return describe(self._microphone(), self._camera())
+        return in_call(self._microphone(), self._camera())
 
     def close(self) -> None:
         client, self._client = self._client, None

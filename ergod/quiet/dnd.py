@@ -6,11 +6,11 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from ergod.quiet.base import HeldConnectionProbe, bus_call
+from ergod.reasons import DND_ON
 
 if TYPE_CHECKING:
     from ergod.dbus import BusLink
 
-DND_ON = "do not disturb is on"
 
 NOTIFICATIONS = "org.freedesktop.Notifications"
 NOTIFICATIONS_PATH = "/org/freedesktop/Notifications"

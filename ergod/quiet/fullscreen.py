@@ -7,7 +7,8 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from ergod.quiet.base import FULLSCREEN_ON, HeldConnectionProbe, QuietProbe
+from ergod.quiet.base import HeldConnectionProbe, QuietProbe
+from ergod.reasons import FULLSCREEN_ON
 
 __all__ = ["FULLSCREEN_ON", "FullscreenProbe", "fullscreen_probe", "fullscreen_unavailable"]
 

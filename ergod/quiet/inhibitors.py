@@ -31,6 +31,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from ergod.quiet.base import FailureLog, bus_call
+from ergod.reasons import AWAKE
 
 if TYPE_CHECKING:
     from ergod.dbus import BusLink
@@ -95,7 +96,7 @@ class InhibitorProbe:
             holders = self._ask(SESSION, self._desktop)
         if not holders:
             return None
-        return f"keeping the screen awake: {', '.join(sorted(set(holders)))}"
+        return AWAKE.format(programs=", ".join(sorted(set(holders))))
 
     def close(self) -> None:
         links, self._links = self._links, {}

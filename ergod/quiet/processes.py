@@ -9,6 +9,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from ergod.quiet.base import FailureLog
+from ergod.reasons import RUNNING
 
 
 def _program_names(info: Mapping[str, Any]) -> set[str]:
@@ -57,7 +58,7 @@ class ProcessProbe:
             self._failure.failed(f"{type(exc).__name__}: {exc}")
             return None
         self._failure.ok()
-        return None if found is None else f"{found} is running"
+        return None if found is None else RUNNING.format(program=found)
 
     def close(self) -> None:
         pass

@@ -23,7 +23,8 @@ import struct
 from collections.abc import Mapping
 
 from ergod.activity import wlwire
-from ergod.quiet.base import FULLSCREEN_ON, HeldConnectionProbe
+from ergod.quiet.base import HeldConnectionProbe
+from ergod.reasons import FULLSCREEN_ON
 
 MANAGER = "zwlr_foreign_toplevel_manager_v1"
 HANDLE = "zwlr_foreign_toplevel_handle_v1"
