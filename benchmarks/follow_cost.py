@@ -77,6 +77,10 @@ def main() -> int:
                 followers = [Follower(env) for _ in range(args.followers)]
                 for follower in followers:
                     follower.next()
+                # Past the attach itself: the control thread returns to its select
+                # after the first line, and a follower to its read, a moment after
+                # that line arrives. The window is the steady state.
+                time.sleep(1.0)
                 procs = {"ergod run": ergod}
                 for i, follower in enumerate(followers):
                     procs[f"follower {i + 1}"] = psutil.Process(follower.proc.pid)
