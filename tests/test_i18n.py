@@ -430,3 +430,26 @@ def _two_weeks() -> list[WeekSummary]:
             outcome = outcomes[(day + n) % len(outcomes)]
             breaks.append(BreakRow(0, kind, due, due, 1, n % 2, outcome, due, 40.0 + day, None))
     return [summarize(IsoWeek(2026, w), bouts, breaks, BERLIN) for w in (46, 47)]
+
+
+@pytest.mark.parametrize("language", ("en", *LANGUAGES))
+def test_the_daily_limit_notice_fits_in_every_language(language: str) -> None:
+    from ergod.daemon.daily import daily_notice
+
+    i18n.activate(language, {})
+    try:
+        for active in (4 * 3600.0, 11 * 3600.0 + 59 * 60):
+            notice = daily_notice(active, 30.0)
+            assert len(notice.body) <= NOTIFICATION_BODY_MAX and len(notice.title) <= TITLE_MAX
+            assert "sitting.daily_limit" in notice.body  # the key is named as it is
+            assert (notice.title == "Daily limit reached") == (language == "en")
+    finally:
+        i18n.activate("en", {})
+
+
+def test_pseudo_locale_daily_limit_notice(pseudo: frozenset[str]) -> None:
+    from ergod.daemon.daily import daily_notice
+
+    notice = daily_notice(4 * 3600.0 + 300.0, 30.0)
+    shown = f"{notice.title}\n{notice.body}"
+    assert untranslated(shown, pseudo | {"sitting", "daily_limit"}) == [], shown
