@@ -139,3 +139,35 @@ def test_every_library_ergod_imports_is_a_declared_dependency() -> None:
         if not {_normal(d) for d in distributions.get(name, [name])} & declared
     ]
     assert undeclared == [], f"imported by ergod/ but not in pyproject.toml: {undeclared}"
+
+
+# Sizes (issue 10): no module over about 400 lines, no class over about 250,
+# no function over about 60. "About": a module may pass 400 by a few lines
+# of docstring, not by a second job.
+MODULE_LINES, CLASS_LINES, FUNCTION_LINES = 430, 260, 65
+
+
+def _oversized(path: Path) -> list[str]:
+    text = path.read_text(encoding="utf-8")
+    found = []
+    if len(text.splitlines()) > MODULE_LINES:
+        found.append(f"{path}: {len(text.splitlines())} lines")
+    for node in ast.walk(ast.parse(text)):
+        limit = {ast.ClassDef: CLASS_LINES, ast.FunctionDef: FUNCTION_LINES}.get(type(node))
+        if limit is not None and isinstance(node, (ast.ClassDef, ast.FunctionDef)):
+            length = (node.end_lineno or node.lineno) - node.lineno + 1
+            if length > limit:
+                found.append(f"{path}:{node.lineno} {node.name}: {length} lines")
+    return found
+
+
+def test_no_module_class_or_function_outgrows_its_one_job() -> None:
+    found = [line for path in sorted(ERGOD.rglob("*.py")) for line in _oversized(path)]
+    assert found == []
+
+
+def test_the_size_check_can_fail(tmp_path: Path) -> None:
+    big = tmp_path / "big.py"
+    body = "\n".join(f"    x{i} = {i}" for i in range(CLASS_LINES))
+    big.write_text(f"class Big:\n{body}\n")
+    assert _oversized(big) == [f"{big}:1 Big: {CLASS_LINES + 1} lines"]

@@ -9,8 +9,9 @@ Two small protocols, one per question the daemon asks:
 * `SessionSource`: the screen was locked or unlocked, the machine suspended or
   resumed.
 
-`OneShot` is the guard every return watch shares (XRecord, pynput): its
-callback runs at most once, whoever reports first.
+`Watch` is what a one-shot return watch offers its source; `OneShot` is the
+guard every return watch shares (XRecord, pynput): its callback runs at most
+once, whoever reports first.
 
 Privacy: a source never looks at, keeps, logs or passes on which key, button or
 position an event had. The only thing that leaves a source is a time.
@@ -153,3 +154,18 @@ class OneShot:
 
     def _join(self) -> None:
         raise NotImplementedError
+
+
+class Watch(Protocol):
+    """A one-shot return watch (`ReturnWatch`, `xrecord.RecordWatch`)."""
+
+    @property
+    def done(self) -> bool: ...
+
+    def start(self) -> None: ...
+
+    def fire(self, t: float) -> bool: ...
+
+    def cancel(self) -> None: ...
+
+    def threads(self) -> list[threading.Thread]: ...

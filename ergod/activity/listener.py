@@ -33,9 +33,9 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Mapping
-from typing import Any, Protocol
+from typing import Any
 
-from ergod.activity.base import Clock, OneShot, SourceUnavailable
+from ergod.activity.base import Clock, OneShot, SourceUnavailable, Watch
 from ergod.activity.xserver import require_extensions, session_display
 
 READY_TIMEOUT = 5.0
@@ -83,21 +83,6 @@ def require_return_watch(environ: Mapping[str, str]) -> str | None:
     display = session_display(environ)
     require_extensions(display, ("RECORD",))
     return display
-
-
-class Watch(Protocol):
-    """A one-shot return watch (`ReturnWatch`, `xrecord.RecordWatch`)."""
-
-    @property
-    def done(self) -> bool: ...
-
-    def start(self) -> None: ...
-
-    def fire(self, t: float) -> bool: ...
-
-    def cancel(self) -> None: ...
-
-    def threads(self) -> list[threading.Thread]: ...
 
 
 def _is_xorg(listener: Any) -> bool:

@@ -92,7 +92,8 @@ def _check(args: argparse.Namespace) -> int:
 
 def _show(args: argparse.Namespace) -> int:
     from ergod.config.layers import load_config
-    from ergod.config.schema import KEYS, toml_literal
+    from ergod.config.schema import KEYS
+    from ergod.config.values import toml_literal
 
     loaded = load_config(_environment(), args.config)
     for warning in loaded.warnings:

@@ -22,7 +22,8 @@ from typing import Any
 from ergod.config.document import toml_value, too_deep
 from ergod.config.errors import ConfigError, Problem
 from ergod.config.layers import CUSTOM_EXERCISES, evaluate
-from ergod.config.schema import KEYS, SECTIONS, FieldErrors, expected_text, show_value
+from ergod.config.schema import KEYS, SECTIONS
+from ergod.config.values import FieldErrors, expected_text, show_value
 from ergod.environment import Environment
 from ergod.errors import ErgodError, did_you_mean
 

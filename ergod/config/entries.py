@@ -17,7 +17,8 @@ from typing import Any
 
 from ergod.config.document import Document
 from ergod.config.errors import Problem
-from ergod.config.schema import KEYS, SECTIONS, FieldErrors, expected_text, show_value
+from ergod.config.schema import KEYS, SECTIONS
+from ergod.config.values import FieldErrors, expected_text, show_value
 from ergod.errors import did_you_mean
 
 BOUNDS_TABLE = "bounds"

@@ -41,7 +41,8 @@ from ergod.config.document import NO_SUCH_FILE, Document, parse_text, read_docum
 from ergod.config.entries import BOUNDS_TABLE, Entry, entries
 from ergod.config.errors import ConfigError, Problem
 from ergod.config.policy import Bound, out_of_bounds, read_policy
-from ergod.config.schema import CROSS_RULES, KEYS, Config, show_value
+from ergod.config.schema import CROSS_RULES, KEYS, Config
+from ergod.config.values import show_value
 from ergod.environment import Environment
 from ergod.exercises.fields import CUSTOM, DISABLED
 from ergod.files import package_data

@@ -16,7 +16,8 @@ from typing import Any
 from ergod.config.document import Document
 from ergod.config.entries import BOUNDS_TABLE, Entry, entries
 from ergod.config.errors import Problem
-from ergod.config.schema import KEYS, expected_text, show_value
+from ergod.config.schema import KEYS
+from ergod.config.values import expected_text, show_value
 from ergod.errors import did_you_mean
 
 

@@ -63,55 +63,17 @@ class _Control:
     ok: bool = False
 
 
-class StoreWriter:
-    """Records what the engine resolved into the database at `path`."""
+class Recording:
+    """The recording methods: each turns its arguments into one `Op` (column
+    values) and hands it to `_put`; any thread, never blocks. `StoreWriter`
+    is the one `_put`: a queue its writer thread drains."""
 
-    def __init__(
-        self,
-        path: Path,
-        log: logging.Logger,
-        *,
-        batch_interval: float = 2.0,
-        retry_after: float = 30.0,
-        backlog_limit: int = 10_000,
-        retention: float | None = None,
-        honour_forget: bool = False,
-    ) -> None:
-        self.path = path
-        self.retention = retention
-        self._honour_forget = honour_forget
-        self._log = log
-        self._next_prune = 0.0  # time.monotonic() of the next automatic prune
-        self._interval = batch_interval
-        self._retry_after = retry_after
-        self._limit = backlog_limit
-        self._queue: queue.SimpleQueue[Op | _Control] = queue.SimpleQueue()
+    def __init__(self) -> None:
         self._open_lock = threading.Lock()
         self._open_dues: dict[tuple[str, float], tuple[float, int]] = {}
-        self._pending: deque[Op] = deque()
-        self._conn: sqlite3.Connection | None = None
-        self._thread: threading.Thread | None = None
-        self._retry_at = 0.0
-        self._status = "not started"
-        self._unavailable = False
-        self._closed = False
-        self.written = 0  # records committed since start
-        self.dropped = 0  # records lost: backlog overflow, or the store unavailable
 
-    @property
-    def status(self) -> str:
-        return self._status
-
-    def start(self) -> None:
-        """Open (creating or migrating) the database and start the writer thread.
-
-        A problem is reported through `status` and the log, never raised.
-        """
-        self._open()
-        self._thread = threading.Thread(target=self._run, name="ergod-store", daemon=True)
-        self._thread.start()
-
-    # -- recording: any thread, never blocks -------------------------------------------
+    def _put(self, op: Op) -> None:
+        raise NotImplementedError
 
     def bout(self, start: datetime, end: datetime) -> None:
         s, s_off = to_columns(start)
@@ -170,6 +132,54 @@ class StoreWriter:
     def prune_older_than(self, seconds: float, now: float | None = None) -> None:
         """Delete, with the next batch, the records that ended more than `seconds` ago."""
         self._put(Prune((time.time() if now is None else now) - seconds))
+
+
+class StoreWriter(Recording):
+    """Records what the engine resolved into the database at `path`."""
+
+    def __init__(
+        self,
+        path: Path,
+        log: logging.Logger,
+        *,
+        batch_interval: float = 2.0,
+        retry_after: float = 30.0,
+        backlog_limit: int = 10_000,
+        retention: float | None = None,
+        honour_forget: bool = False,
+    ) -> None:
+        super().__init__()
+        self.path = path
+        self.retention = retention
+        self._honour_forget = honour_forget
+        self._log = log
+        self._next_prune = 0.0  # time.monotonic() of the next automatic prune
+        self._interval = batch_interval
+        self._retry_after = retry_after
+        self._limit = backlog_limit
+        self._queue: queue.SimpleQueue[Op | _Control] = queue.SimpleQueue()
+        self._pending: deque[Op] = deque()
+        self._conn: sqlite3.Connection | None = None
+        self._thread: threading.Thread | None = None
+        self._retry_at = 0.0
+        self._status = "not started"
+        self._unavailable = False
+        self._closed = False
+        self.written = 0  # records committed since start
+        self.dropped = 0  # records lost: backlog overflow, or the store unavailable
+
+    @property
+    def status(self) -> str:
+        return self._status
+
+    def start(self) -> None:
+        """Open (creating or migrating) the database and start the writer thread.
+
+        A problem is reported through `status` and the log, never raised.
+        """
+        self._open()
+        self._thread = threading.Thread(target=self._run, name="ergod-store", daemon=True)
+        self._thread.start()
 
     # -- blocking: shutdown and tests ----------------------------------------------------
 
