@@ -895,3 +895,25 @@ def test_a_weekly_job_follows_a_wall_clock_step(monkeypatch: pytest.MonkeyPatch)
     shift[0] = 1800.0  # the wall clock was set 30 min ahead
     scheduler.clock_stepped()
     assert scheduler._jobs["summary"].due == 100.0 + 1800
+
+
+def test_the_local_zone_follows_tz_and_the_zone_files_at_once(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The zone is kept between questions (tzlocal costs about 1 ms), but a
+    new TZ, or a zone file replaced (`timedatectl set-timezone`), is seen at
+    the next question."""
+    from ergod.daemon import wakeups
+
+    monkeypatch.setenv("TZ", "Europe/Berlin")
+    assert str(wakeups.local_zone()) == "Europe/Berlin"
+    monkeypatch.setenv("TZ", "America/New_York")
+    assert str(wakeups.local_zone()) == "America/New_York"
+    link = tmp_path / "localtime"
+    link.symlink_to("/usr/share/zoneinfo/Europe/Berlin")
+    monkeypatch.setattr(wakeups, "_ZONE_FILES", (str(link),))
+    before = wakeups._zone_key()
+    assert wakeups._zone_key() == before
+    link.unlink()
+    link.symlink_to("/usr/share/zoneinfo/Asia/Tokyo")
+    assert wakeups._zone_key() != before

@@ -9,8 +9,9 @@ job is added. Nothing polls.
   engine and the parts want next; the daemon places it anew after every job.
 * `every(job_id, seconds, func)`: a periodic job (the metrics textfile).
 * `weekly(job_id, (weekday, minute), func)`: a job at a local wall time each
-  week (the summary notice), in the local zone read afresh (`tzlocal`), so
-  DST and a time-zone change are followed; `clock_stepped()` recomputes it
+  week (the summary notice), in the local zone read afresh (`tzlocal`, when
+  TZ or a zone file changed: `local_zone`), so DST and a time-zone change are
+  followed; `clock_stepped()` recomputes it
   after the wall clock was set (`ergod.daemon.steps` says when).
 * `local(t)` / `local_now()`: engine moments as aware local times.
 
@@ -32,7 +33,9 @@ may be called from any thread; `start` and `shutdown` from the main thread.
 
 from __future__ import annotations
 
+import os
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone, tzinfo
@@ -48,11 +51,43 @@ def utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+_ZONE_FILES = ("/etc/localtime", "/etc/timezone")
+_ZONE_MAX_AGE = 60.0  # seconds: where no zone file says a change (Windows)
+_zone_lock = threading.Lock()
+_zone: tuple[object, float, tzinfo] | None = None  # (what it was read from, when, zone)
+
+
+def _zone_key() -> object:
+    """What the local zone is read from: TZ and the zone files' identities."""
+    files: list[tuple[int, int, int, int] | None] = []
+    for name in _ZONE_FILES:
+        try:
+            info, target = os.lstat(name), os.stat(name)
+        except OSError:
+            files.append(None)
+            continue
+        files.append((info.st_ino, info.st_mtime_ns, target.st_ino, target.st_mtime_ns))
+    return os.environ.get("TZ"), tuple(files)
+
+
 def local_zone() -> tzinfo:
-    """The local zone as the system says now (TZ, /etc/localtime)."""
+    """The local zone as the system says now (TZ, /etc/localtime).
+
+    tzlocal reads it afresh (about 1 ms: it walks the zone files and tries
+    each path as a zone name), so the answer is kept until TZ or a zone file
+    changes (a stat each, a few microseconds), or for a minute at most. The
+    daemon asks on every job and for every record it writes."""
+    global _zone
+    key, now = _zone_key(), time.monotonic()
+    with _zone_lock:
+        if _zone is not None and _zone[0] == key and now - _zone[1] < _ZONE_MAX_AGE:
+            return _zone[2]
     from tzlocal import reload_localzone
 
-    return reload_localzone()
+    zone = reload_localzone()
+    with _zone_lock:
+        _zone = (key, now, zone)
+    return zone
 
 
 @dataclass
