@@ -27,6 +27,7 @@ language the request names. `--json` stays in English keys and values.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import sys
@@ -121,27 +122,23 @@ def _send(request: dict[str, object], *, answer: bool = True) -> dict[str, Any]:
     return send_request(env, request)
 
 
-_settings: dict[str, float] = {}
-
-
+@functools.cache
 def _configured() -> float:
     """Speak `[notify] language` when the configuration sets it (see the module
-    doc); `[quiet] max_pause` (0: none, or the configuration cannot be read)."""
+    doc); `[quiet] max_pause` (0: none, or the configuration cannot be read).
+    Read once per command."""
     from ergod.config.compose import load
     from ergod.environment import Environment
     from ergod.errors import ErgodError
     from ergod.i18n import activate
 
-    if "max_pause" not in _settings:
-        env = Environment.from_os()
-        try:
-            config = load(env).config
-        except ErgodError:
-            _settings["max_pause"] = 0.0
-        else:
-            activate(config.notify.language, env.environ)
-            _settings["max_pause"] = config.quiet.max_pause
-    return _settings["max_pause"]
+    env = Environment.from_os()
+    try:
+        config = load(env).config
+    except ErgodError:
+        return 0.0
+    activate(config.notify.language, env.environ)
+    return config.quiet.max_pause
 
 
 def _confirm(command: str, result: Mapping[str, Any]) -> int:
@@ -213,14 +210,13 @@ def _status(args: argparse.Namespace) -> int:
         return _follow("json" if args.json else args.format or "text")
     if args.format:
         return _glance_once(args.format)
+    if not args.json:
+        _configured()  # the text in `[notify] language`; --json stays English
+    result = _send({"command": "status"}, answer=False)
     if args.json:
-        result = _send({"command": "status"}, answer=False)
-
         json.dump(result, sys.stdout, indent=1, ensure_ascii=False)
         sys.stdout.write("\n")
     else:
-        _configured()
-        result = _send({"command": "status"}, answer=False)
         sys.stdout.write("".join(f"{line}\n" for line in render_status(result, datetime.now())))
     return 0
 
