@@ -33,6 +33,7 @@ from control_support import crowd
 from hypothesis import given
 from hypothesis import strategies as st
 from import_support import loaded_after
+from users import as_user
 
 from ergod.cli import main
 from ergod.cli.control import render_status, seconds_until
@@ -549,36 +550,20 @@ def test_socket_is_0600_in_a_0700_directory(server: ControlServer, env: Environm
 
 
 def _as_nobody(path: Path) -> str:
-    """Connect to `path` from a child running as uid 65534; what it got, as text."""
-    read_fd, write_fd = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: only async-signal-safe-ish work, then _exit
-        outcome = "?"
+    """Connect to `path` as uid 65534 (`users.as_user`); what it got, as text."""
+
+    def connect() -> str:
         try:
-            os.setgid(NOBODY)
-            os.setuid(NOBODY)
             with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
                 sock.settimeout(10)
                 sock.connect(str(path))
                 with contextlib.suppress(BrokenPipeError):  # refused before reading
                     sock.sendall(b'{"command": "status"}\n')
-                outcome = sock.recv(65536).decode("utf-8", "replace").strip() or "closed"
+                return sock.recv(65536).decode("utf-8", "replace").strip() or "closed"
         except OSError as exc:
-            outcome = f"errno {exc.errno}"
-        except BaseException as exc:
-            outcome = f"error {exc!r}"
-        finally:
-            os.write(write_fd, outcome.encode())
-            os._exit(0)
-    os.close(write_fd)
-    try:
-        chunks = []
-        while chunk := os.read(read_fd, 65536):
-            chunks.append(chunk)
-    finally:
-        os.close(read_fd)
-        os.waitpid(pid, 0)
-    return b"".join(chunks).decode()
+            return f"errno {exc.errno}"
+
+    return as_user(NOBODY, connect)
 
 
 needs_root = pytest.mark.skipif(

@@ -34,6 +34,7 @@ from pathlib import Path
 import pytest
 from daemon_support import ERGOD, Daemon, outcomes, private_env, status, wait_for
 from servers import in_ci
+from users import as_user
 
 pytestmark = pytest.mark.e2e
 
@@ -255,37 +256,24 @@ def test_read_only_then_full_store_is_reported_once_each_and_recovers(
 
 
 def as_nobody(db: Path, sock: Path) -> dict[str, str]:
-    """In a forked child with uid 65534: try to read the store and use the socket.
+    """As uid 65534 (`users.as_user`): try to read the store and use the socket.
     Returns what each attempt ended with (an exception name, or "ok")."""
-    read_fd, write_fd = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: never return into pytest
-        code = 1
-        try:
-            os.close(read_fd)
-            os.setgroups([])
-            os.setgid(NOBODY)
-            os.setuid(NOBODY)
-            results = []
-            for name, attempt in (
-                ("open", lambda: open(db, "rb").close()),
-                ("wal", lambda: open(f"{db}-wal", "rb").close()),
-                ("socket", lambda: _connect(sock)),
-            ):
-                try:
-                    attempt()
-                    results.append(f"{name}=ok")
-                except OSError as exc:
-                    results.append(f"{name}={type(exc).__name__}")
-            os.write(write_fd, ",".join(results).encode())
-            code = 0
-        finally:
-            os._exit(code)
-    os.close(write_fd)
-    with os.fdopen(read_fd, "rb") as pipe:
-        answer = pipe.read().decode()
-    _, code = os.waitpid(pid, 0)
-    assert code == 0, f"the uid {NOBODY} child failed: {answer!r}"
+
+    def attempts() -> str:
+        results = []
+        for name, attempt in (
+            ("open", lambda: open(db, "rb").close()),
+            ("wal", lambda: open(f"{db}-wal", "rb").close()),
+            ("socket", lambda: _connect(sock)),
+        ):
+            try:
+                attempt()
+                results.append(f"{name}=ok")
+            except OSError as exc:
+                results.append(f"{name}={type(exc).__name__}")
+        return ",".join(results)
+
+    answer = as_user(NOBODY, attempts)
     return dict(item.split("=") for item in answer.split(","))
 
 
