@@ -9,8 +9,8 @@ stops. So the cost is a few queries per break threshold while the user works,
 whatever the input rate.
 
 The idle query uses a connection of its own, guarded by a lock (python-xlib
-displays are not thread-safe); the return watch opens its own two. Losing the server turns the
-next `idle_seconds()` into SourceUnavailable, never a hang.
+displays are not thread-safe); the return watch opens its own two. Losing the
+server turns the next `idle_seconds()` into SourceUnavailable, never a hang.
 
 Known limit: the server also restarts its idle time on a screensaver reset
 (XResetScreenSaver, `xdg-screensaver reset`, what video players call while
